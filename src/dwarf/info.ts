@@ -1,0 +1,207 @@
+import { FormatError } from '../errors.js';
+import { ByteReader } from '../util/bytes.js';
+import { DW_AT, DW_FORM, DW_UT } from './constants.js';
+import { type FormContext, type FormValue, readForm } from './forms.js';
+import type { DwarfSections } from './sections.js';
+
+/** One unit of `.debug_info`, described by its first DIE. */
+export interface CompileUnit {
+  /** Offset of the unit header in `.debug_info`. */
+  offset: number;
+  /** Total size including the unit_length field. */
+  size: number;
+  version: number;
+  unitType: number;
+  addressSize: number;
+  offsetSize: number;
+  /** DW_TAG of the first DIE (DW_TAG_compile_unit = 0x11, partial 0x3c, type 0x41 ...). */
+  tag: number;
+  name?: string;
+  compDir?: string;
+  producer?: string;
+  language?: number;
+  /** Offset of the unit's line program in `.debug_line`, if it has one. */
+  stmtList?: number;
+}
+
+interface Abbrev {
+  tag: number;
+  /** attr, form, implicit_const triples. */
+  specs: number[];
+}
+
+/** Abbreviation tables, parsed lazily up to the code asked for. */
+class AbbrevTables {
+  private tables = new Map<number, { map: Map<number, Abbrev>; pos: number; done: boolean }>();
+  private reader: ByteReader;
+
+  constructor(bytes: Uint8Array, littleEndian: boolean, what: string) {
+    this.reader = new ByteReader(bytes, littleEndian, what);
+  }
+
+  get(tableOffset: number, code: number): Abbrev {
+    let t = this.tables.get(tableOffset);
+    if (!t) {
+      if (tableOffset >= this.reader.bytes.length) {
+        throw new FormatError(`${this.reader.what}: table offset ${tableOffset} past its end`);
+      }
+      t = { map: new Map(), pos: tableOffset, done: false };
+      this.tables.set(tableOffset, t);
+    }
+    const hit = t.map.get(code);
+    if (hit) return hit;
+    const r = this.reader;
+    r.pos = t.pos;
+    while (!t.done) {
+      const c = r.uleb();
+      if (c === 0) {
+        t.done = true;
+        break;
+      }
+      const tag = r.uleb();
+      r.u8(); // has_children
+      const specs: number[] = [];
+      for (;;) {
+        const attr = r.uleb();
+        const form = r.uleb();
+        if (attr === 0 && form === 0) break;
+        specs.push(attr, form, form === DW_FORM.implicit_const ? r.sleb() : 0);
+      }
+      const a = { tag, specs };
+      t.map.set(c, a);
+      t.pos = r.pos;
+      if (c === code) return a;
+    }
+    throw new FormatError(`${r.what}: abbreviation code ${code} not in table at ${tableOffset}`);
+  }
+}
+
+/** Bytes of a unit read up front; the first DIE is almost always within this. */
+const FIRST_DIE_READ = 2048;
+
+/**
+ * Iterates the units of `.debug_info` in section order, reading only each
+ * unit's header and first DIE.
+ */
+export function readUnits(dw: DwarfSections): CompileUnit[] {
+  const file = dw.elf.name;
+  const infoSize = dw.size('.debug_info');
+  if (infoSize === 0) return [];
+  const abbrevs = new AbbrevTables(dw.require('.debug_abbrev'), dw.littleEndian, `${file}: .debug_abbrev`);
+  const units: CompileUnit[] = [];
+  let off = 0;
+  while (off < infoSize) {
+    let chunk = dw.slice('.debug_info', off, FIRST_DIE_READ);
+    let unit: CompileUnit;
+    try {
+      unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
+    } catch (e) {
+      // The first DIE did not fit in the piece read: read the whole unit.
+      if (!(e instanceof FormatError) || !e.message.includes('truncated') || chunk.length >= infoSize - off) {
+        throw e instanceof FormatError ? e.withFile(file) : e;
+      }
+      const r = new ByteReader(chunk, dw.littleEndian, `${file}: .debug_info unit at ${off}`);
+      let len = r.u32();
+      if (len === 0xffffffff) len = r.u64n() + 8;
+      chunk = dw.slice('.debug_info', off, len + 4);
+      try {
+        unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
+      } catch (e2) {
+        throw e2 instanceof FormatError ? e2.withFile(file) : e2;
+      }
+    }
+    units.push(unit);
+    off += unit.size;
+  }
+  return units;
+}
+
+function parseUnit(bytes: Uint8Array, off: number, infoSize: number, dw: DwarfSections, abbrevs: AbbrevTables): CompileUnit {
+  const r = new ByteReader(bytes, dw.littleEndian, `.debug_info unit at ${off}`);
+  let length = r.u32();
+  let offsetSize = 4;
+  if (length === 0xffffffff) {
+    length = r.u64n();
+    offsetSize = 8;
+  } else if (length >= 0xfffffff0) {
+    throw new FormatError(`.debug_info unit at ${off}: reserved unit length 0x${length.toString(16)}`);
+  }
+  const size = r.pos + length;
+  if (off + size > infoSize) {
+    throw new FormatError(`.debug_info unit at ${off}: length ${length} runs past the section end (${infoSize})`);
+  }
+  const version = r.u16();
+  if (version < 2 || version > 5) throw new FormatError(`.debug_info unit at ${off}: unsupported DWARF version ${version}`);
+  let unitType: number = DW_UT.compile;
+  let addressSize: number;
+  let abbrevOffset: number;
+  if (version >= 5) {
+    unitType = r.u8();
+    addressSize = r.u8();
+    abbrevOffset = r.offset(offsetSize);
+    if (unitType === DW_UT.skeleton || unitType === DW_UT.split_compile) r.skip(8);
+    else if (unitType === DW_UT.type || unitType === DW_UT.split_type) r.skip(8 + offsetSize);
+    else if (unitType !== DW_UT.compile && unitType !== DW_UT.partial) {
+      throw new FormatError(`.debug_info unit at ${off}: unknown unit type ${unitType}`);
+    }
+  } else {
+    abbrevOffset = r.offset(offsetSize);
+    addressSize = r.u8();
+  }
+  const unit: CompileUnit = { offset: off, size, version, unitType, addressSize, offsetSize, tag: 0 };
+  if (r.pos >= size) return unit; // a unit with no DIE
+  const code = r.uleb();
+  if (code === 0) return unit;
+  const ab = abbrevs.get(abbrevOffset, code);
+  unit.tag = ab.tag;
+  const ctx: FormContext = { version, addressSize, offsetSize };
+  let strxName: FormValue | undefined;
+  let strxCompDir: FormValue | undefined;
+  let strOffsetsBase: number | undefined;
+  for (let i = 0; i < ab.specs.length; i += 3) {
+    const attr = ab.specs[i];
+    const v = readForm(r, ab.specs[i + 1], ctx, ab.specs[i + 2]);
+    switch (attr) {
+      case DW_AT.name:
+        strxName = v;
+        break;
+      case DW_AT.comp_dir:
+        strxCompDir = v;
+        break;
+      case DW_AT.producer:
+        if (v.kind !== 'strx') unit.producer = stringOf(v, dw, 0, offsetSize);
+        break;
+      case DW_AT.language:
+        if (v.kind === 'uint') unit.language = v.value;
+        break;
+      case DW_AT.stmt_list:
+        if (v.kind === 'uint') unit.stmtList = v.value;
+        break;
+      case DW_AT.str_offsets_base:
+        if (v.kind === 'uint') strOffsetsBase = v.value;
+        break;
+    }
+  }
+  // strx values need DW_AT_str_offsets_base, which may come after them; DWARF 5
+  // says it defaults to the first table's header size (8 or 16).
+  const base = strOffsetsBase ?? (offsetSize === 8 ? 16 : 8);
+  if (strxName) unit.name = stringOf(strxName, dw, base, offsetSize);
+  if (strxCompDir) unit.compDir = stringOf(strxCompDir, dw, base, offsetSize);
+  return unit;
+}
+
+/** A string-valued attribute's text, following references into the string sections. */
+export function stringOf(v: FormValue, dw: DwarfSections, strOffsetsBase: number, offsetSize: number): string | undefined {
+  switch (v.kind) {
+    case 'string':
+      return v.value;
+    case 'strp':
+      return dw.str(v.offset);
+    case 'line_strp':
+      return dw.lineStr(v.offset);
+    case 'strx':
+      return dw.strx(v.index, strOffsetsBase, offsetSize);
+    default:
+      return undefined; // supplementary files (dwz) are not read
+  }
+}

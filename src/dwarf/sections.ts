@@ -1,0 +1,81 @@
+import { FormatError } from '../errors.js';
+import { type ElfFile, SHF } from '../elf/elf-file.js';
+import { stringAt } from '../util/bytes.js';
+
+/**
+ * The DWARF sections of one ELF file, loaded on first use. `.debug_info` is
+ * the largest section of a vmlinux (160 MiB and more) and we need only the
+ * first DIE of each unit, so when it is stored uncompressed it is read in
+ * small pieces instead of whole.
+ */
+export class DwarfSections {
+  private cache = new Map<string, Uint8Array | null>();
+
+  constructor(readonly elf: ElfFile) {}
+
+  get littleEndian(): boolean {
+    return this.elf.littleEndian;
+  }
+
+  /** Whole contents of a section (decompressed), or null if absent. */
+  get(name: string): Uint8Array | null {
+    let v = this.cache.get(name);
+    if (v === undefined) {
+      v = this.elf.sectionBytes(name) ?? null;
+      this.cache.set(name, v);
+    }
+    return v;
+  }
+
+  require(name: string): Uint8Array {
+    const v = this.get(name);
+    if (!v) throw new FormatError(`no ${name} section (no DWARF debug info?)`, this.elf.name);
+    return v;
+  }
+
+  has(name: string): boolean {
+    return this.elf.section(name) !== undefined;
+  }
+
+  /** Bytes [offset, offset + length) of a section, clamped to its end, without loading it whole when possible. */
+  slice(name: string, offset: number, length: number): Uint8Array {
+    const s = this.elf.section(name);
+    if (!s) throw new FormatError(`no ${name} section`, this.elf.name);
+    const cached = this.cache.get(name);
+    if (cached) return cached.subarray(offset, Math.min(cached.length, offset + length));
+    if (s.flags & SHF.COMPRESSED) return this.require(name).subarray(offset, offset + length);
+    const end = Math.min(s.size, offset + length);
+    if (offset > s.size) throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);
+    return this.elf.source.read(s.offset + offset, end - offset);
+  }
+
+  /** Uncompressed size of a section (0 if absent). */
+  size(name: string): number {
+    const s = this.elf.section(name);
+    if (!s) return 0;
+    const cached = this.cache.get(name);
+    if (cached) return cached.length;
+    if (s.flags & SHF.COMPRESSED) return this.require(name).length;
+    return s.size;
+  }
+
+  str(offset: number): string {
+    return stringAt(this.require('.debug_str'), offset, `${this.elf.name}: .debug_str`);
+  }
+  lineStr(offset: number): string {
+    return stringAt(this.require('.debug_line_str'), offset, `${this.elf.name}: .debug_line_str`);
+  }
+
+  /** The string of a DW_FORM_strx* index, given the unit's DW_AT_str_offsets_base. */
+  strx(index: number, base: number, offsetSize: number): string {
+    const tab = this.require('.debug_str_offsets');
+    const at = base + index * offsetSize;
+    if (at + offsetSize > tab.length) {
+      throw new FormatError(`.debug_str_offsets: index ${index} (base ${base}) past its end`, this.elf.name);
+    }
+    const view = new DataView(tab.buffer, tab.byteOffset, tab.byteLength);
+    const off =
+      offsetSize === 8 ? Number(view.getBigUint64(at, this.littleEndian)) : view.getUint32(at, this.littleEndian);
+    return this.str(off);
+  }
+}

@@ -1,0 +1,314 @@
+import { inflateSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
+import { FormatError } from '../errors.js';
+import { ByteReader, stringAt } from '../util/bytes.js';
+import { type ArchInfo, archOf } from './machine.js';
+import { type ByteSource, FileSource } from './source.js';
+
+export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;
+export const SHF = { WRITE: 0x1, ALLOC: 0x2, EXECINSTR: 0x4, COMPRESSED: 0x800 } as const;
+export const ET = { REL: 1, EXEC: 2, DYN: 3 } as const;
+const ELFCOMPRESS_ZLIB = 1;
+const ELFCOMPRESS_ZSTD = 2;
+
+export interface Section {
+  index: number;
+  name: string;
+  type: number;
+  flags: number;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  addralign: number;
+  entsize: number;
+}
+
+export interface ProgramHeader {
+  type: number;
+  flags: number;
+  offset: number;
+  vaddr: bigint;
+  paddr: bigint;
+  filesz: number;
+  memsz: number;
+  align: number;
+}
+
+export interface SymbolTable {
+  count: number;
+  names: string[];
+  values: BigUint64Array;
+  sizes: Float64Array;
+  /** st_info: binding << 4 | type. */
+  info: Uint8Array;
+  shndx: Uint16Array;
+}
+
+/** How a section's bytes were stored, for reports. */
+export interface SectionContents {
+  bytes: Uint8Array;
+  compression: 'none' | 'zlib' | 'zstd';
+  /** Size in the file (compressed size for compressed sections). */
+  storedSize: number;
+}
+
+/**
+ * An ELF file: header, sections by name, symbols, program headers and
+ * (decompressed) section contents. ELF32/ELF64 in either byte order.
+ */
+export class ElfFile {
+  readonly is64: boolean;
+  readonly littleEndian: boolean;
+  readonly type: number;
+  readonly machine: number;
+  readonly entry: bigint;
+  readonly sections: (Section & { nameOffset: number })[];
+  readonly programHeaders: ProgramHeader[];
+  private symtabCache?: SymbolTable | null;
+  private readonly byName = new Map<string, Section>();
+
+  static open(path: string): ElfFile {
+    const src = new FileSource(path);
+    try {
+      return new ElfFile(src);
+    } catch (e) {
+      src.close();
+      throw e instanceof FormatError ? e.withFile(path) : e;
+    }
+  }
+
+  constructor(readonly source: ByteSource) {
+    const name = source.name;
+    if (source.size < 16) throw new FormatError(`not an ELF file (${source.size} bytes, too short)`, name);
+    const ident = source.read(0, 16);
+    if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
+      throw new FormatError('not an ELF file (no \\x7fELF magic)', name);
+    }
+    if (ident[4] !== 1 && ident[4] !== 2) throw new FormatError(`unknown ELF class ${ident[4]}`, name);
+    if (ident[5] !== 1 && ident[5] !== 2) throw new FormatError(`unknown ELF data encoding ${ident[5]}`, name);
+    this.is64 = ident[4] === 2;
+    this.littleEndian = ident[5] === 1;
+    const ehsize = this.is64 ? 64 : 52;
+    if (source.size < ehsize) throw new FormatError(`truncated: ELF header needs ${ehsize} bytes, file has ${source.size}`, name);
+    const h = new ByteReader(source.read(0, ehsize), this.littleEndian, `${name}: ELF header`, 16);
+    this.type = h.u16();
+    this.machine = h.u16();
+    h.u32(); // e_version
+    const word = () => (this.is64 ? h.u64n() : h.u32());
+    this.entry = this.is64 ? h.u64() : BigInt(h.u32());
+    const phoff = word();
+    const shoff = word();
+    h.u32(); // e_flags
+    h.u16(); // e_ehsize
+    const phentsize = h.u16();
+    let phnum = h.u16();
+    const shentsize = h.u16();
+    let shnum = h.u16();
+    let shstrndx = h.u16();
+
+    this.sections = [];
+    if (shoff !== 0) {
+      const minShent = this.is64 ? 64 : 40;
+      if (shentsize < minShent) throw new FormatError(`bad section header size ${shentsize}`, name);
+      // Extended numbering: counts above 0xff00 live in section 0.
+      if (shnum === 0 || shstrndx === 0xffff || phnum === 0xffff) {
+        const s0 = this.readSectionHeader(source.read(shoff, shentsize), 0);
+        if (shnum === 0) shnum = s0.size;
+        if (shstrndx === 0xffff) shstrndx = s0.link;
+        if (phnum === 0xffff) phnum = s0.info;
+      }
+      if (shoff + shnum * shentsize > source.size) {
+        throw new FormatError(
+          `truncated: section headers (${shnum} x ${shentsize} bytes at ${shoff}) end past the file (${source.size} bytes)`,
+          name,
+        );
+      }
+      const table = source.read(shoff, shnum * shentsize);
+      for (let i = 0; i < shnum; i++) {
+        this.sections.push(this.readSectionHeader(table.subarray(i * shentsize, (i + 1) * shentsize), i));
+      }
+      if (shstrndx >= shnum) throw new FormatError(`section name table index ${shstrndx} out of range`, name);
+      const strSec = this.sections[shstrndx];
+      this.checkRange(strSec);
+      const names = source.read(strSec.offset, strSec.size);
+      for (const s of this.sections) {
+        s.name = s.index === 0 ? '' : stringAt(names, s.nameOffset, `${name}: section names`);
+        if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+      }
+    }
+
+    this.programHeaders = [];
+    if (phoff !== 0 && phnum > 0) {
+      const minPh = this.is64 ? 56 : 32;
+      if (phentsize < minPh) throw new FormatError(`bad program header size ${phentsize}`, name);
+      if (phoff + phnum * phentsize > source.size) {
+        throw new FormatError('truncated: program headers end past the end of the file', name);
+      }
+      const table = source.read(phoff, phnum * phentsize);
+      for (let i = 0; i < phnum; i++) {
+        const r = new ByteReader(table, this.littleEndian, `${name}: program header ${i}`, i * phentsize, (i + 1) * phentsize);
+        if (this.is64) {
+          const type = r.u32();
+          const flags = r.u32();
+          const offset = r.u64n();
+          const vaddr = r.u64();
+          const paddr = r.u64();
+          this.programHeaders.push({ type, flags, offset, vaddr, paddr, filesz: r.u64n(), memsz: r.u64n(), align: r.u64n() });
+        } else {
+          const type = r.u32();
+          const offset = r.u32();
+          const vaddr = BigInt(r.u32());
+          const paddr = BigInt(r.u32());
+          const filesz = r.u32();
+          const memsz = r.u32();
+          const flags = r.u32();
+          this.programHeaders.push({ type, flags, offset, vaddr, paddr, filesz, memsz, align: r.u32() });
+        }
+      }
+    }
+  }
+
+  private readSectionHeader(bytes: Uint8Array, index: number): Section & { nameOffset: number } {
+    const r = new ByteReader(bytes, this.littleEndian, `${this.source.name}: section header ${index}`);
+    const nameOffset = r.u32();
+    const type = r.u32();
+    if (this.is64) {
+      const flags = Number(r.u64() & 0xffffffffn);
+      const addr = r.u64();
+      const offset = r.u64n();
+      const size = r.u64n();
+      const link = r.u32();
+      const info = r.u32();
+      return { index, name: '', nameOffset, type, flags, addr, offset, size, link, info, addralign: r.u64n(), entsize: r.u64n() };
+    }
+    const flags = r.u32();
+    const addr = BigInt(r.u32());
+    const offset = r.u32();
+    const size = r.u32();
+    const link = r.u32();
+    const info = r.u32();
+    return { index, name: '', nameOffset, type, flags, addr, offset, size, link, info, addralign: r.u32(), entsize: r.u32() };
+  }
+
+  private checkRange(s: Section): void {
+    if (s.type !== SHT.NOBITS && s.offset + s.size > this.source.size) {
+      throw new FormatError(
+        `truncated: section ${s.name || `#${s.index}`} (${s.size} bytes at ${s.offset}) ends past the end of the file (${this.source.size} bytes)`,
+        this.source.name,
+      );
+    }
+  }
+
+  get name(): string {
+    return this.source.name;
+  }
+
+  /** The architecture, or a FormatError naming the unknown machine. */
+  get arch(): ArchInfo {
+    const a = archOf(this.machine, this.is64, this.littleEndian);
+    if (!a) throw new FormatError(`unknown architecture (e_machine ${this.machine})`, this.name);
+    return a;
+  }
+
+  get typeName(): string {
+    return ({ 1: 'ET_REL', 2: 'ET_EXEC', 3: 'ET_DYN', 4: 'ET_CORE' } as Record<number, string>)[this.type] ?? `type ${this.type}`;
+  }
+
+  section(name: string): Section | undefined {
+    return this.byName.get(name);
+  }
+
+  /** The section's contents, decompressed if SHF_COMPRESSED. */
+  contents(s: Section): SectionContents {
+    if (s.type === SHT.NOBITS) return { bytes: new Uint8Array(0), compression: 'none', storedSize: 0 };
+    this.checkRange(s);
+    const raw = this.source.read(s.offset, s.size);
+    if (!(s.flags & SHF.COMPRESSED)) return { bytes: raw, compression: 'none', storedSize: s.size };
+    const what = `${this.name}: section ${s.name}`;
+    const r = new ByteReader(raw, this.littleEndian, what);
+    const chType = r.u32();
+    if (this.is64) r.u32(); // ch_reserved
+    const size = this.is64 ? r.u64n() : r.u32();
+    if (this.is64) r.u64n();
+    else r.u32(); // ch_addralign
+    const payload = raw.subarray(r.pos);
+    let out: Uint8Array;
+    try {
+      if (chType === ELFCOMPRESS_ZLIB) out = inflateSync(payload);
+      else if (chType === ELFCOMPRESS_ZSTD) out = zstdDecompress(payload, new Uint8Array(size));
+      else throw new FormatError(`unknown compression type ${chType}`, this.name);
+    } catch (e) {
+      if (e instanceof FormatError) throw e;
+      throw new FormatError(`section ${s.name}: corrupt compressed data (${(e as Error).message})`, this.name);
+    }
+    if (out.length !== size) {
+      throw new FormatError(`section ${s.name}: decompressed to ${out.length} bytes, header says ${size}`, this.name);
+    }
+    return { bytes: out, compression: chType === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd', storedSize: s.size };
+  }
+
+  /** Contents by name, or undefined when the section is absent. */
+  sectionBytes(name: string): Uint8Array | undefined {
+    const s = this.section(name);
+    return s ? this.contents(s).bytes : undefined;
+  }
+
+  /** `.symtab` (or `.dynsym` when there is no `.symtab`), parsed once; null when neither exists. */
+  symbols(): SymbolTable | null {
+    if (this.symtabCache !== undefined) return this.symtabCache;
+    const s = this.section('.symtab') ?? this.section('.dynsym');
+    if (!s) {
+      this.symtabCache = null;
+      return null;
+    }
+    const strSec = this.sections[s.link];
+    if (!strSec) throw new FormatError(`section ${s.name}: string table index ${s.link} out of range`, this.name);
+    const strings = this.contents(strSec).bytes;
+    const bytes = this.contents(s).bytes;
+    const entsize = this.is64 ? 24 : 16;
+    const count = Math.floor(bytes.length / entsize);
+    const table: SymbolTable = {
+      count,
+      names: new Array(count),
+      values: new BigUint64Array(count),
+      sizes: new Float64Array(count),
+      info: new Uint8Array(count),
+      shndx: new Uint16Array(count),
+    };
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const le = this.littleEndian;
+    const what = `${this.name}: ${strSec.name}`;
+    for (let i = 0; i < count; i++) {
+      const o = i * entsize;
+      const nameOff = view.getUint32(o, le);
+      table.names[i] = nameOff === 0 ? '' : stringAt(strings, nameOff, what);
+      if (this.is64) {
+        table.info[i] = bytes[o + 4];
+        table.shndx[i] = view.getUint16(o + 6, le);
+        table.values[i] = view.getBigUint64(o + 8, le);
+        table.sizes[i] = Number(view.getBigUint64(o + 16, le));
+      } else {
+        table.values[i] = BigInt(view.getUint32(o + 4, le));
+        table.sizes[i] = view.getUint32(o + 8, le);
+        table.info[i] = bytes[o + 12];
+        table.shndx[i] = view.getUint16(o + 14, le);
+      }
+    }
+    this.symtabCache = table;
+    return table;
+  }
+
+  /** The value of the first symbol with this name. */
+  symbolValue(name: string): bigint | undefined {
+    const t = this.symbols();
+    if (!t) return undefined;
+    const i = t.names.indexOf(name);
+    return i < 0 ? undefined : t.values[i];
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}

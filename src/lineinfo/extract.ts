@@ -1,0 +1,284 @@
+import { type ElfFile, ET } from '../elf/elf-file.js';
+import { FormatError } from '../errors.js';
+import { type CompileUnit, readUnits } from '../dwarf/info.js';
+import { allocRows, libdwFilePath, type LineRows, readLineTable } from '../dwarf/line.js';
+import { DwarfSections } from '../dwarf/sections.js';
+import { radixSortIndices } from '../util/radix-sort.js';
+import type { EntryTable } from './entries.js';
+import { libdwRowOrder } from './libdw-order.js';
+import { normalizeUpstream } from './paths.js';
+
+/**
+ * Which upstream generator's rules to follow. v1 to v4 keep every row at or
+ * above the base (init text included); v5 and later also drop rows at or above
+ * `_etext`.
+ */
+export type UpstreamRules = 'v1-v4' | 'v5';
+
+export interface ExtractOptions {
+  rules?: UpstreamRules;
+  /**
+   * The base address, or the name of the symbol that gives it. Default: `_text`
+   * for a vmlinux, `.text`'s address for a module (ET_REL).
+   */
+  base?: string | bigint;
+  /** Called after each unit with (units done, units in all). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Why rows did not become entries, one counter per reason (they add up to rows read minus entries). */
+export interface DropCounters {
+  lineZero: number;
+  noFileName: number;
+  belowBase: number;
+  /** v5 rules: at or above `_etext`; modules: outside `.text`. */
+  aboveEnd: number;
+  offsetOver4G: number;
+  /** Same offset as the last kept entry (the smallest file_id, then line, wins). */
+  sameOffset: number;
+  /** Same file and line as the last kept entry. */
+  sameFileLine: number;
+}
+
+export interface ExtractStats {
+  units: number;
+  unitsWithLines: number;
+  rowsRead: number;
+  sequences: number;
+  /** Line-table versions: version -> number of tables. */
+  lineVersions: Record<number, number>;
+  /** Unit versions: version -> number of units. */
+  unitVersions: Record<number, number>;
+}
+
+export interface ExtractResult {
+  table: EntryTable;
+  rules: UpstreamRules;
+  base: bigint;
+  /** Upper bound applied (exclusive), if any. */
+  end?: bigint;
+  drops: DropCounters;
+  stats: ExtractStats;
+}
+
+export const MAX_FILES = 65535;
+
+/** Growable column store for candidate entries. */
+class EntryColumns {
+  count = 0;
+  offsets = new Uint32Array(1 << 16);
+  fileIds = new Uint32Array(1 << 16);
+  lines = new Uint32Array(1 << 16);
+  push(offset: number, fileId: number, line: number): void {
+    if (this.count === this.offsets.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.offsets = grow(this.offsets);
+      this.fileIds = grow(this.fileIds);
+      this.lines = grow(this.lines);
+    }
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.fileIds[i] = fileId;
+    this.lines[i] = line;
+  }
+}
+
+function resolveBase(elf: ElfFile, base: string | bigint | undefined): { base: bigint; end?: bigint; module: boolean } {
+  if (typeof base === 'bigint') return { base, module: false };
+  if (elf.type === ET.REL && base === undefined) {
+    const text = elf.section('.text');
+    if (!text) throw new FormatError('relocatable object without a .text section', elf.name);
+    return { base: text.addr, end: text.addr + BigInt(text.size), module: true };
+  }
+  const name = base ?? '_text';
+  const v = elf.symbolValue(name);
+  if (v === undefined) {
+    const why = elf.symbols() ? `no symbol ${name}` : 'no symbol table';
+    throw new FormatError(`${why} to take the base address from (not a vmlinux? pass --base)`, elf.name);
+  }
+  return { base: v, module: false };
+}
+
+/**
+ * Reads every unit's line rows and turns them into the entry table exactly as
+ * the upstream generator (`scripts/gen_lineinfo`) does: libdw's row order,
+ * its drop rules, its file-name normalisation and ids, then the sort and
+ * de-duplication (spec section 1).
+ */
+export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): ExtractResult {
+  const rules = options.rules ?? 'v1-v4';
+  const dw = new DwarfSections(elf);
+  if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
+    throw new FormatError('no DWARF line information (.debug_info or .debug_line missing); build with debug info', elf.name);
+  }
+  const { base, end: moduleEnd, module } = resolveBase(elf, options.base);
+  let end = moduleEnd;
+  if (!module && rules === 'v5') {
+    end = elf.symbolValue('_etext');
+    if (end === undefined) throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
+  }
+  const baseHi = Number(base >> 32n);
+  const baseLo = Number(base & 0xffffffffn);
+  // The end as an offset from base (exclusive); Infinity when unbounded.
+  const endOffset = end === undefined ? Number.POSITIVE_INFINITY : Number(end - base);
+
+  let units: CompileUnit[];
+  try {
+    units = readUnits(dw);
+  } catch (e) {
+    throw e instanceof FormatError ? e.withFile(elf.name) : e;
+  }
+  const drops: DropCounters = {
+    lineZero: 0,
+    noFileName: 0,
+    belowBase: 0,
+    aboveEnd: 0,
+    offsetOver4G: 0,
+    sameOffset: 0,
+    sameFileLine: 0,
+  };
+  const stats: ExtractStats = {
+    units: units.length,
+    unitsWithLines: 0,
+    rowsRead: 0,
+    sequences: 0,
+    lineVersions: {},
+    unitVersions: {},
+  };
+  const files: string[] = [];
+  const fileIdByName = new Map<string, number>();
+  const cand = new EntryColumns();
+  let scratch: LineRows = allocRows(1 << 16);
+
+  for (let u = 0; u < units.length; u++) {
+    const unit = units[u];
+    stats.unitVersions[unit.version] = (stats.unitVersions[unit.version] ?? 0) + 1;
+    if (unit.stmtList === undefined) {
+      options.onProgress?.(u + 1, units.length);
+      continue;
+    }
+    let lt: ReturnType<typeof readLineTable>;
+    try {
+      lt = readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
+    } catch (e) {
+      throw e instanceof FormatError
+        ? new FormatError(`unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`, elf.name)
+        : e;
+    }
+    scratch = lt.rows;
+    const rows = lt.rows;
+    const h = lt.header;
+    stats.unitsWithLines++;
+    stats.rowsRead += rows.count;
+    stats.sequences += lt.sequences;
+    stats.lineVersions[h.version] = (stats.lineVersions[h.version] ?? 0) + 1;
+
+    // file index in this table -> file id (-1: not yet resolved, -2: no name)
+    const idOfIndex = new Int32Array(h.files.length + 1).fill(-1);
+    const order = libdwRowOrder(rows);
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      const line = rows.line[i];
+      if (line === 0) {
+        drops.lineZero++;
+        continue;
+      }
+      const fileIndex = rows.file[i];
+      let id = fileIndex < idOfIndex.length ? idOfIndex[fileIndex] : -2;
+      if (id === -1) {
+        // resolved on first use below, after the address checks
+      } else if (id === -2) {
+        drops.noFileName++;
+        continue;
+      }
+      const offset = (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
+      if (id === -1) {
+        const path = libdwFilePath(h, fileIndex, unit.compDir);
+        if (path === undefined || path === '') {
+          idOfIndex[fileIndex] = -2;
+          drops.noFileName++;
+          continue;
+        }
+      }
+      if (offset < 0) {
+        drops.belowBase++;
+        continue;
+      }
+      if (offset >= endOffset) {
+        drops.aboveEnd++;
+        continue;
+      }
+      if (offset > 0xffffffff) {
+        drops.offsetOver4G++;
+        continue;
+      }
+      if (id === -1) {
+        const name = normalizeUpstream(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
+        let fid = fileIdByName.get(name);
+        if (fid === undefined) {
+          fid = files.length;
+          if (fid >= MAX_FILES) {
+            throw new FormatError(`more than ${MAX_FILES} distinct file names: the table's u16 file ids cannot hold them`, elf.name);
+          }
+          files.push(name);
+          fileIdByName.set(name, fid);
+        }
+        idOfIndex[fileIndex] = fid;
+        id = fid;
+      }
+      cand.push(offset, id, line);
+    }
+    options.onProgress?.(u + 1, units.length);
+  }
+
+  const table = sortAndDedup(cand, files, drops);
+  return { table, rules, base, end, drops, stats };
+}
+
+/** Sort by (offset, file_id, line); keep an entry unless it repeats the last kept one's offset or its file and line. */
+function sortAndDedup(c: EntryColumns, files: string[], drops: DropCounters): EntryTable {
+  const n = c.count;
+  const offsets = c.offsets.subarray(0, n);
+  const fileIds = c.fileIds.subarray(0, n);
+  const lines = c.lines.subarray(0, n);
+  const order = radixSortIndices(n, [offsets, fileIds, lines]);
+  const outOff = new Uint32Array(n);
+  const outFile = new Uint16Array(n);
+  const outLine = new Uint32Array(n);
+  let k = 0;
+  let lastOff = -1;
+  let lastFile = -1;
+  let lastLine = -1;
+  for (let j = 0; j < n; j++) {
+    const i = order[j];
+    const off = offsets[i];
+    const f = fileIds[i];
+    const l = lines[i];
+    if (off === lastOff) {
+      drops.sameOffset++;
+      continue;
+    }
+    if (f === lastFile && l === lastLine) {
+      drops.sameFileLine++;
+      continue;
+    }
+    outOff[k] = off;
+    outFile[k] = f;
+    outLine[k] = l;
+    k++;
+    lastOff = off;
+    lastFile = f;
+    lastLine = l;
+  }
+  return {
+    count: k,
+    offsets: outOff.slice(0, k),
+    fileIds: outFile.slice(0, k),
+    lines: outLine.slice(0, k),
+    files,
+  };
+}

@@ -1,0 +1,183 @@
+import { FormatError } from '../errors.js';
+
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * A bounds-checked cursor over bytes in either byte order. Every read that
+ * would pass `end` throws a FormatError naming `what`, so corrupt or
+ * truncated input ends in one clear message instead of garbage.
+ */
+export class ByteReader {
+  readonly view: DataView;
+  pos: number;
+  end: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly littleEndian: boolean,
+    /** What these bytes are, for error messages ("section .debug_line"). */
+    readonly what: string,
+    start = 0,
+    end = bytes.length,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** A reader over [pos, pos + length) sharing the bytes; checks the length fits. */
+  sub(length: number, what = this.what): ByteReader {
+    this.need(length);
+    const r = new ByteReader(this.bytes, this.littleEndian, what, this.pos, this.pos + length);
+    return r;
+  }
+
+  need(n: number): void {
+    if (n < 0 || this.pos + n > this.end) {
+      throw new FormatError(
+        `${this.what}: truncated at byte ${this.pos} (need ${n} more, ${Math.max(0, this.end - this.pos)} left)`,
+      );
+    }
+  }
+
+  get left(): number {
+    return this.end - this.pos;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++];
+  }
+  i8(): number {
+    this.need(1);
+    return this.view.getInt8(this.pos++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, this.littleEndian);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, this.littleEndian);
+    this.pos += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.pos, this.littleEndian);
+    this.pos += 8;
+    return v;
+  }
+  /** A 64-bit value that must fit in a JS number (offsets, sizes). */
+  u64n(): number {
+    const v = this.u64();
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new FormatError(`${this.what}: value ${v} at byte ${this.pos - 8} is too large`);
+    }
+    return Number(v);
+  }
+  /** An unsigned value of `size` bytes (1, 2, 4 or 8) as a bigint. */
+  uN(size: number): bigint {
+    switch (size) {
+      case 1:
+        return BigInt(this.u8());
+      case 2:
+        return BigInt(this.u16());
+      case 4:
+        return BigInt(this.u32());
+      case 8:
+        return this.u64();
+      default:
+        throw new FormatError(`${this.what}: unsupported value size ${size}`);
+    }
+  }
+  /** An offset of `size` bytes (4 or 8) that must fit in a JS number. */
+  offset(size: number): number {
+    return size === 8 ? this.u64n() : this.u32();
+  }
+
+  uleb(): number {
+    let result = 0;
+    let mul = 1;
+    for (;;) {
+      this.need(1);
+      const b = this.bytes[this.pos++];
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 128;
+      if (mul > 2 ** 63) throw new FormatError(`${this.what}: ULEB128 longer than 64 bits at byte ${this.pos}`);
+    }
+    return result;
+  }
+  sleb(): number {
+    let result = 0;
+    let mul = 1;
+    let b: number;
+    do {
+      this.need(1);
+      b = this.bytes[this.pos++];
+      result += (b & 0x7f) * mul;
+      mul *= 128;
+      if (mul > 2 ** 70) throw new FormatError(`${this.what}: SLEB128 longer than 64 bits at byte ${this.pos}`);
+    } while (b >= 0x80);
+    if (b & 0x40) result -= mul;
+    return result;
+  }
+  /** ULEB128 as a bigint, for values that may exceed 2^53 (rare: DW_FORM_udata constants). */
+  ulebBig(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = this.u8();
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return result;
+      shift += 7n;
+    }
+  }
+  skipLeb(): void {
+    for (;;) {
+      this.need(1);
+      if (this.bytes[this.pos++] < 0x80) return;
+    }
+  }
+
+  /** A NUL-terminated string. */
+  cstring(): string {
+    const start = this.pos;
+    const nul = this.bytes.indexOf(0, start);
+    if (nul < 0 || nul >= this.end) {
+      throw new FormatError(`${this.what}: string at byte ${start} has no terminating NUL`);
+    }
+    this.pos = nul + 1;
+    return decodeUtf8(this.bytes, start, nul);
+  }
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+}
+
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  // Pure-ASCII fast path: file names are almost always ASCII.
+  if (end - start < 64) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+/** The NUL-terminated string at `offset` in a string table. */
+export function stringAt(table: Uint8Array, offset: number, what: string): string {
+  if (offset >= table.length) throw new FormatError(`${what}: string offset ${offset} is past its end (${table.length})`);
+  const nul = table.indexOf(0, offset);
+  if (nul < 0) throw new FormatError(`${what}: string at ${offset} has no terminating NUL`);
+  return decodeUtf8(table, offset, nul);
+}
