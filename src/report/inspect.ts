@@ -1,0 +1,44 @@
+import type { InspectResult } from '../commands/inspect.js';
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+const DROP_LABELS: Record<string, string> = {
+  lineZero: 'line 0',
+  noFileName: 'no file name',
+  belowBase: 'below the base',
+  aboveEnd: 'at or above the end',
+  offsetOver4G: 'offset > 4 GiB',
+  sameOffset: 'same offset as last kept',
+  sameFileLine: 'same file:line as last kept',
+};
+
+function versions(v: Record<string, number>): string {
+  return Object.entries(v)
+    .map(([ver, count]) => `v${ver} x${n(count)}`)
+    .join(', ');
+}
+
+/** `inspect` as aligned plain text, ready to paste into a mail. */
+export function renderInspectText(r: InspectResult): string {
+  const lines: string[] = [];
+  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(14)}${v}`);
+  lines.push(r.file);
+  row('arch', `${r.arch} (ELF${r.bits}, ${r.endianness}-endian, ${r.elfType})`);
+  row('DWARF', `units ${versions(r.dwarf.unitVersions)}; line tables ${versions(r.dwarf.lineVersions)}`);
+  const compressed = Object.entries(r.dwarf.compression).filter(([, c]) => c !== 'none');
+  row('compressed', compressed.length ? compressed.map(([s, c]) => `${s} (${c})`).join(', ') : 'no');
+  row('units', `${n(r.dwarf.units)} (${n(r.dwarf.unitsWithLines)} with a line table, ${n(r.dwarf.sequences)} sequences)`);
+  row('.debug_line', `${n(r.dwarf.debugLineBytes)} bytes`);
+  row('base', `${r.baseFrom} = ${r.base}`);
+  row('rules', r.rules === 'v5' ? `upstream v5+ (rows at or above _etext = ${r.end} dropped)` : 'upstream v1-v4 (no upper bound)');
+  row('rows read', n(r.rowsRead));
+  row('rows dropped', n(r.rowsDropped));
+  const width = Math.max(...Object.values(r.drops).map((v) => n(v).length));
+  for (const [k, v] of Object.entries(r.drops)) {
+    lines.push(`    ${(DROP_LABELS[k] ?? k).padEnd(30)}${n(v).padStart(width)}`);
+  }
+  row('entries', n(r.entries));
+  row('files', n(r.files));
+  row('time', `${(r.timeMs / 1000).toFixed(2)} s`);
+  return `${lines.join('\n')}\n`;
+}
