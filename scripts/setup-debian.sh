@@ -7,6 +7,9 @@ set -euo pipefail
 
 pkgs=(build-essential clang llvm elfutils libdw-dev binutils zstd xz-utils
       ca-certificates)
+# kernel builds (src/kernels, test/kernels): the 6.12 source tarball and its build deps
+pkgs+=(linux-source-6.12 flex bison bc libssl-dev libelf-dev cpio kmod rsync git
+       python3 dpkg-dev lld)
 if [[ "${1:-}" == "--cross" ]]; then
   # one 32-bit (i686), one big-endian (s390x), one 32-bit big-endian (powerpc)
   pkgs+=(gcc-i686-linux-gnu gcc-s390x-linux-gnu gcc-powerpc-linux-gnu
@@ -27,4 +30,9 @@ echo "setup-debian: installing ${missing[*]}"
 # A foreign architecture whose index fails makes update exit non-zero; the
 # native indexes are still usable, so go on and let install decide.
 $sudo apt-get update -qq || echo "setup-debian: apt-get update reported errors, trying install anyway" >&2
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/lineinfo-bench-apt.log 2>&1 || {
+  tail -n 20 /tmp/lineinfo-bench-apt.log >&2
+  echo "setup-debian: apt-get install failed (full log: /tmp/lineinfo-bench-apt.log)" >&2
+  exit 2
+}
+echo "setup-debian: installed ${#missing[@]} packages"

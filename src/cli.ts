@@ -13,18 +13,24 @@ function parseBase(v: string): string | bigint {
 }
 
 const rulesOption = () =>
-  new Option('--rules <rules>', 'which upstream generator rules: v1-v4 (no upper bound) or v5 (drop rows at or above _etext)')
+  new Option(
+    '--rules <rules>',
+    'which upstream generator rules: v1-v4 (no upper bound) or v5 (drop rows at or above _etext)',
+  )
     .choices(['v1-v4', 'v5'])
     .default('v1-v4');
 const baseOption = () =>
-  new Option('--base <symbol|address>', 'base address: a symbol name or a number (default: _text; .text for a .ko)').argParser(parseBase);
+  new Option(
+    '--base <symbol|address>',
+    'base address: a symbol name or a number (default: _text; .text for a .ko)',
+  ).argParser(parseBase);
 
 /** Wires the commands; each action returns its exit code through `setExit`. */
 function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Command {
   const out = (s: string) => proc.stdout.write(s);
   const program = new Command('lineinfo-bench')
     .description(
-      'Measure, compare and tune the kernel\'s CONFIG_KALLSYMS_LINEINFO source-line tables on real kernels.\n' +
+      "Measure, compare and tune the kernel's CONFIG_KALLSYMS_LINEINFO source-line tables on real kernels.\n" +
         'Reads a vmlinux or .ko with DWARF exactly as the upstream generator (scripts/gen_lineinfo) does.',
     )
     .version('0.1.0')
@@ -34,7 +40,9 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
 
   program
     .command('inspect')
-    .description('read an ELF file\'s line tables and print what the upstream generator would make of them')
+    .description(
+      "read an ELF file's line tables and print what the upstream generator would make of them",
+    )
     .argument('<elf>', 'a vmlinux (or any ELF with DWARF line tables)')
     .addOption(rulesOption())
     .addOption(baseOption())
@@ -44,34 +52,47 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
       '\nExamples:\n  lineinfo-bench inspect vmlinux\n  lineinfo-bench inspect --rules v5 --json vmlinux > inspect.json\n' +
         '\nRows are counted as read from .debug_line; "dropped" lists every reason a row did not\nbecome an entry, and the reasons add up to rows read minus entries.',
     )
-    .action((elf: string, opts: { rules: UpstreamRules; base?: string | bigint; json?: boolean }) => {
-      const progress = new Progress(proc.stderr);
-      const { result } = inspectFile(elf, {
-        rules: opts.rules,
-        base: opts.base,
-        onProgress: (done, total) => progress.update(`reading line tables: unit ${done}/${total}`),
-      });
-      progress.done();
-      out(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderInspectText(result));
-      setExit(0);
-    });
+    .action(
+      (elf: string, opts: { rules: UpstreamRules; base?: string | bigint; json?: boolean }) => {
+        const progress = new Progress(proc.stderr);
+        const { result } = inspectFile(elf, {
+          rules: opts.rules,
+          base: opts.base,
+          onProgress: (done, total) =>
+            progress.update(`reading line tables: unit ${done}/${total}`),
+        });
+        progress.done();
+        out(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderInspectText(result));
+        setExit(0);
+      },
+    );
 
   program
     .command('dump')
-    .description('write the entry table for other tools: u32 LE triples (offset, file_id, line) and the file names')
+    .description(
+      'write the entry table for other tools: u32 LE triples (offset, file_id, line) and the file names',
+    )
     .argument('<elf>', 'a vmlinux (or any ELF with DWARF line tables)')
     .requiredOption('--out <file>', 'where the entries go (12 bytes each)')
-    .option('--files <file>', 'where the file names go, one per line in file_id order (default: <out>.files.txt)')
+    .option(
+      '--files <file>',
+      'where the file names go, one per line in file_id order (default: <out>.files.txt)',
+    )
     .addOption(rulesOption())
     .addOption(baseOption())
-    .action((elf: string, opts: { out: string; files?: string; rules: UpstreamRules; base?: string | bigint }) => {
-      const r = dumpFile(elf, opts.out, opts.files, { rules: opts.rules, base: opts.base });
-      out(
-        `${r.inspect.entries.toLocaleString('en-US')} entries -> ${r.entriesFile} (${r.entriesBytes} bytes)\n` +
-          `${r.inspect.files.toLocaleString('en-US')} file names -> ${r.filesFile}\n`,
-      );
-      setExit(0);
-    });
+    .action(
+      (
+        elf: string,
+        opts: { out: string; files?: string; rules: UpstreamRules; base?: string | bigint },
+      ) => {
+        const r = dumpFile(elf, opts.out, opts.files, { rules: opts.rules, base: opts.base });
+        out(
+          `${r.inspect.entries.toLocaleString('en-US')} entries -> ${r.entriesFile} (${r.entriesBytes} bytes)\n` +
+            `${r.inspect.files.toLocaleString('en-US')} file names -> ${r.filesFile}\n`,
+        );
+        setExit(0);
+      },
+    );
 
   return program;
 }

@@ -50,8 +50,15 @@ export function describeError(err: unknown): { exitCode: number; lines: string[]
   if (err instanceof ThresholdError) return { exitCode: 1, lines: [`threshold: ${err.message}`] };
   const e = err as NodeJS.ErrnoException;
   // Environment failures the user can act on: a full disk, a missing file.
-  if (e && typeof e.code === 'string' && ['ENOENT', 'EACCES', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'EMFILE'].includes(e.code)) {
-    return { exitCode: 2, lines: [`error: ${e.path ?? ''}${e.path ? ': ' : ''}${errnoText(e.code)}`] };
+  if (
+    e &&
+    typeof e.code === 'string' &&
+    ['ENOENT', 'EACCES', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'EMFILE'].includes(e.code)
+  ) {
+    return {
+      exitCode: 2,
+      lines: [`error: ${e.path ?? ''}${e.path ? ': ' : ''}${errnoText(e.code)}`],
+    };
   }
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return { exitCode: 3, lines: [`internal error: ${text}`, BUG_HINT] };

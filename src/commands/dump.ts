@@ -14,7 +14,12 @@ export interface DumpResult {
  * little-endian u32 triples (offset, file_id, line), `filesOut` the file names
  * one per line in file_id order. Both written atomically.
  */
-export function dumpFile(path: string, out: string, filesOut: string | undefined, options: InspectOptions = {}): DumpResult {
+export function dumpFile(
+  path: string,
+  out: string,
+  filesOut: string | undefined,
+  options: InspectOptions = {},
+): DumpResult {
   const { result, extract } = inspectFile(path, options);
   const triples = entriesToTriples(extract.table);
   const filesFile = filesOut ?? `${out}.files.txt`;

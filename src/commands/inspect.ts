@@ -1,6 +1,11 @@
 import { statSync } from 'node:fs';
 import { ElfFile } from '../elf/elf-file.js';
-import { type DropCounters, type ExtractResult, extractUpstream, type UpstreamRules } from '../lineinfo/extract.js';
+import {
+  type DropCounters,
+  type ExtractResult,
+  extractUpstream,
+  type UpstreamRules,
+} from '../lineinfo/extract.js';
 
 export interface InspectOptions {
   rules?: UpstreamRules;
@@ -39,14 +44,23 @@ export interface InspectResult {
 }
 
 /** Opens an ELF file and runs the upstream extraction; returns the result and the figures. */
-export function inspectFile(path: string, options: InspectOptions = {}): { result: InspectResult; extract: ExtractResult } {
+export function inspectFile(
+  path: string,
+  options: InspectOptions = {},
+): { result: InspectResult; extract: ExtractResult } {
   const t0 = performance.now();
   const elf = ElfFile.open(path);
   try {
     const arch = elf.arch; // an unknown machine is bad input
     const extract = extractUpstream(elf, options);
     const compression: Record<string, string> = {};
-    for (const name of ['.debug_info', '.debug_line', '.debug_line_str', '.debug_str', '.debug_abbrev']) {
+    for (const name of [
+      '.debug_info',
+      '.debug_line',
+      '.debug_line_str',
+      '.debug_str',
+      '.debug_abbrev',
+    ]) {
       const s = elf.section(name);
       if (s) compression[name] = s.flags & 0x800 ? elf.contents(s).compression : 'none';
     }
@@ -70,7 +84,12 @@ export function inspectFile(path: string, options: InspectOptions = {}): { resul
       },
       rules: extract.rules,
       base: hex(extract.base),
-      baseFrom: typeof options.base === 'bigint' ? 'address' : elf.type === 1 && options.base === undefined ? '.text' : (options.base ?? '_text'),
+      baseFrom:
+        typeof options.base === 'bigint'
+          ? 'address'
+          : elf.type === 1 && options.base === undefined
+            ? '.text'
+            : (options.base ?? '_text'),
       end: extract.end === undefined ? undefined : hex(extract.end),
       rowsRead: extract.stats.rowsRead,
       rowsDropped: dropped,

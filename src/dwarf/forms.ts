@@ -30,7 +30,9 @@ export type FormValue =
 function uint(r: ByteReader, size: number): FormValue {
   if (size === 8) {
     const v = r.u64();
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? { kind: 'uint', value: Number(v) } : { kind: 'big', value: v };
+    return v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? { kind: 'uint', value: Number(v) }
+      : { kind: 'big', value: v };
   }
   return { kind: 'uint', value: Number(r.uN(size)) };
 }
@@ -54,7 +56,12 @@ function block(r: ByteReader, len: number): FormValue {
  * extensions found in kernels, so any attribute can be read or skipped.
  * `implicitConst` is the value stored in the abbreviation for DW_FORM_implicit_const.
  */
-export function readForm(r: ByteReader, form: number, ctx: FormContext, implicitConst = 0): FormValue {
+export function readForm(
+  r: ByteReader,
+  form: number,
+  ctx: FormContext,
+  implicitConst = 0,
+): FormValue {
   switch (form) {
     case DW_FORM.addr:
       return uint(r, ctx.addressSize);
@@ -62,14 +69,18 @@ export function readForm(r: ByteReader, form: number, ctx: FormContext, implicit
     case DW_FORM.ref1:
     case DW_FORM.strx1:
     case DW_FORM.addrx1:
-      return form === DW_FORM.strx1 ? { kind: 'strx', index: r.u8() } : { kind: 'uint', value: r.u8() };
+      return form === DW_FORM.strx1
+        ? { kind: 'strx', index: r.u8() }
+        : { kind: 'uint', value: r.u8() };
     case DW_FORM.flag:
       return { kind: 'flag', value: r.u8() !== 0 };
     case DW_FORM.data2:
     case DW_FORM.ref2:
     case DW_FORM.strx2:
     case DW_FORM.addrx2:
-      return form === DW_FORM.strx2 ? { kind: 'strx', index: r.u16() } : { kind: 'uint', value: r.u16() };
+      return form === DW_FORM.strx2
+        ? { kind: 'strx', index: r.u16() }
+        : { kind: 'uint', value: r.u16() };
     case DW_FORM.strx3:
     case DW_FORM.addrx3: {
       const v = u24(r);
@@ -80,7 +91,9 @@ export function readForm(r: ByteReader, form: number, ctx: FormContext, implicit
     case DW_FORM.ref_sup4:
     case DW_FORM.strx4:
     case DW_FORM.addrx4:
-      return form === DW_FORM.strx4 ? { kind: 'strx', index: r.u32() } : { kind: 'uint', value: r.u32() };
+      return form === DW_FORM.strx4
+        ? { kind: 'strx', index: r.u32() }
+        : { kind: 'uint', value: r.u32() };
     case DW_FORM.data8:
     case DW_FORM.ref8:
     case DW_FORM.ref_sig8:
@@ -112,7 +125,10 @@ export function readForm(r: ByteReader, form: number, ctx: FormContext, implicit
       return { kind: 'sup', offset: r.offset(ctx.offsetSize) };
     case DW_FORM.ref_addr:
       // DWARF 2 sized ref_addr like an address; later versions like an offset.
-      return { kind: 'uint', value: Number(r.uN(ctx.version <= 2 ? ctx.addressSize : ctx.offsetSize)) };
+      return {
+        kind: 'uint',
+        value: Number(r.uN(ctx.version <= 2 ? ctx.addressSize : ctx.offsetSize)),
+      };
     case DW_FORM.sec_offset:
       return { kind: 'uint', value: r.offset(ctx.offsetSize) };
     case DW_FORM.block1:
@@ -131,6 +147,8 @@ export function readForm(r: ByteReader, form: number, ctx: FormContext, implicit
     case DW_FORM.indirect:
       return readForm(r, r.uleb(), ctx, implicitConst);
     default:
-      throw new FormatError(`${r.what}: unknown attribute form 0x${form.toString(16)} at byte ${r.pos}`);
+      throw new FormatError(
+        `${r.what}: unknown attribute form 0x${form.toString(16)} at byte ${r.pos}`,
+      );
   }
 }

@@ -87,7 +87,11 @@ export function readUnits(dw: DwarfSections): CompileUnit[] {
   const file = dw.elf.name;
   const infoSize = dw.size('.debug_info');
   if (infoSize === 0) return [];
-  const abbrevs = new AbbrevTables(dw.require('.debug_abbrev'), dw.littleEndian, `${file}: .debug_abbrev`);
+  const abbrevs = new AbbrevTables(
+    dw.require('.debug_abbrev'),
+    dw.littleEndian,
+    `${file}: .debug_abbrev`,
+  );
   const units: CompileUnit[] = [];
   let off = 0;
   while (off < infoSize) {
@@ -97,7 +101,11 @@ export function readUnits(dw: DwarfSections): CompileUnit[] {
       unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
     } catch (e) {
       // The first DIE did not fit in the piece read: read the whole unit.
-      if (!(e instanceof FormatError) || !e.message.includes('truncated') || chunk.length >= infoSize - off) {
+      if (
+        !(e instanceof FormatError) ||
+        !e.message.includes('truncated') ||
+        chunk.length >= infoSize - off
+      ) {
         throw e instanceof FormatError ? e.withFile(file) : e;
       }
       const r = new ByteReader(chunk, dw.littleEndian, `${file}: .debug_info unit at ${off}`);
@@ -116,7 +124,13 @@ export function readUnits(dw: DwarfSections): CompileUnit[] {
   return units;
 }
 
-function parseUnit(bytes: Uint8Array, off: number, infoSize: number, dw: DwarfSections, abbrevs: AbbrevTables): CompileUnit {
+function parseUnit(
+  bytes: Uint8Array,
+  off: number,
+  infoSize: number,
+  dw: DwarfSections,
+  abbrevs: AbbrevTables,
+): CompileUnit {
   const r = new ByteReader(bytes, dw.littleEndian, `.debug_info unit at ${off}`);
   let length = r.u32();
   let offsetSize = 4;
@@ -124,14 +138,19 @@ function parseUnit(bytes: Uint8Array, off: number, infoSize: number, dw: DwarfSe
     length = r.u64n();
     offsetSize = 8;
   } else if (length >= 0xfffffff0) {
-    throw new FormatError(`.debug_info unit at ${off}: reserved unit length 0x${length.toString(16)}`);
+    throw new FormatError(
+      `.debug_info unit at ${off}: reserved unit length 0x${length.toString(16)}`,
+    );
   }
   const size = r.pos + length;
   if (off + size > infoSize) {
-    throw new FormatError(`.debug_info unit at ${off}: length ${length} runs past the section end (${infoSize})`);
+    throw new FormatError(
+      `.debug_info unit at ${off}: length ${length} runs past the section end (${infoSize})`,
+    );
   }
   const version = r.u16();
-  if (version < 2 || version > 5) throw new FormatError(`.debug_info unit at ${off}: unsupported DWARF version ${version}`);
+  if (version < 2 || version > 5)
+    throw new FormatError(`.debug_info unit at ${off}: unsupported DWARF version ${version}`);
   let unitType: number = DW_UT.compile;
   let addressSize: number;
   let abbrevOffset: number;
@@ -148,7 +167,15 @@ function parseUnit(bytes: Uint8Array, off: number, infoSize: number, dw: DwarfSe
     abbrevOffset = r.offset(offsetSize);
     addressSize = r.u8();
   }
-  const unit: CompileUnit = { offset: off, size, version, unitType, addressSize, offsetSize, tag: 0 };
+  const unit: CompileUnit = {
+    offset: off,
+    size,
+    version,
+    unitType,
+    addressSize,
+    offsetSize,
+    tag: 0,
+  };
   if (r.pos >= size) return unit; // a unit with no DIE
   const code = r.uleb();
   if (code === 0) return unit;
@@ -191,7 +218,12 @@ function parseUnit(bytes: Uint8Array, off: number, infoSize: number, dw: DwarfSe
 }
 
 /** A string-valued attribute's text, following references into the string sections. */
-export function stringOf(v: FormValue, dw: DwarfSections, strOffsetsBase: number, offsetSize: number): string | undefined {
+export function stringOf(
+  v: FormValue,
+  dw: DwarfSections,
+  strOffsetsBase: number,
+  offsetSize: number,
+): string | undefined {
   switch (v.kind) {
     case 'string':
       return v.value;

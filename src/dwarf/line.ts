@@ -105,10 +105,15 @@ export interface LineTable {
 }
 
 /** Reads the header of the line table at `offset` of `.debug_line`. */
-export function readLineHeader(dw: DwarfSections, offset: number, unitAddressSize = 0): LineTableHeader {
+export function readLineHeader(
+  dw: DwarfSections,
+  offset: number,
+  unitAddressSize = 0,
+): LineTableHeader {
   const bytes = dw.require('.debug_line');
   const what = `.debug_line table at ${offset}`;
-  if (offset >= bytes.length) throw new FormatError(`${what}: offset past the section end (${bytes.length})`);
+  if (offset >= bytes.length)
+    throw new FormatError(`${what}: offset past the section end (${bytes.length})`);
   const r = new ByteReader(bytes, dw.littleEndian, what, offset);
   let length = r.u32();
   let offsetSize = 4;
@@ -119,10 +124,12 @@ export function readLineHeader(dw: DwarfSections, offset: number, unitAddressSiz
     throw new FormatError(`${what}: reserved unit length 0x${length.toString(16)}`);
   }
   const end = r.pos + length;
-  if (end > bytes.length) throw new FormatError(`${what}: length ${length} runs past the section end (${bytes.length})`);
+  if (end > bytes.length)
+    throw new FormatError(`${what}: length ${length} runs past the section end (${bytes.length})`);
   r.end = end;
   const version = r.u16();
-  if (version < 2 || version > 5) throw new FormatError(`${what}: unsupported line table version ${version}`);
+  if (version < 2 || version > 5)
+    throw new FormatError(`${what}: unsupported line table version ${version}`);
   let addressSize = unitAddressSize;
   if (version >= 5) {
     addressSize = r.u8();
@@ -130,7 +137,8 @@ export function readLineHeader(dw: DwarfSections, offset: number, unitAddressSiz
   }
   const headerLength = r.offset(offsetSize);
   const programOffset = r.pos + headerLength;
-  if (programOffset > end) throw new FormatError(`${what}: header length ${headerLength} runs past the table end`);
+  if (programOffset > end)
+    throw new FormatError(`${what}: header length ${headerLength} runs past the table end`);
   const minInstLength = r.u8();
   const maxOpsPerInst = version >= 4 ? r.u8() : 1;
   const defaultIsStmt = r.u8() !== 0;
@@ -139,7 +147,8 @@ export function readLineHeader(dw: DwarfSections, offset: number, unitAddressSiz
   const opcodeBase = r.u8();
   if (lineRange === 0) throw new FormatError(`${what}: line_range is 0`);
   if (opcodeBase === 0) throw new FormatError(`${what}: opcode_base is 0`);
-  if (maxOpsPerInst === 0) throw new FormatError(`${what}: maximum_operations_per_instruction is 0`);
+  if (maxOpsPerInst === 0)
+    throw new FormatError(`${what}: maximum_operations_per_instruction is 0`);
   const standardOpcodeLengths: number[] = [0];
   for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(r.u8());
 
@@ -193,7 +202,12 @@ function readEntryFormat(r: ByteReader): number[] {
   return f;
 }
 
-function readEntry(r: ByteReader, format: number[], ctx: FormContext, dw: DwarfSections): LineFileEntry {
+function readEntry(
+  r: ByteReader,
+  format: number[],
+  ctx: FormContext,
+  dw: DwarfSections,
+): LineFileEntry {
   const e: LineFileEntry = { name: '', dirIndex: 0, mtime: 0, length: 0 };
   for (let i = 0; i < format.length; i += 2) {
     const type = format[i];
@@ -235,7 +249,12 @@ const TWO32 = 0x100000000;
  * in program order. `scratch` (optional) is reused for the rows to avoid an
  * allocation per unit; the result aliases it until the next call.
  */
-export function readLineTable(dw: DwarfSections, offset: number, unitAddressSize = 0, scratch?: LineRows): LineTable {
+export function readLineTable(
+  dw: DwarfSections,
+  offset: number,
+  unitAddressSize = 0,
+  scratch?: LineRows,
+): LineTable {
   const header = readLineHeader(dw, offset, unitAddressSize);
   const bytes = dw.require('.debug_line');
   const end = header.offset + header.size;
@@ -244,7 +263,15 @@ export function readLineTable(dw: DwarfSections, offset: number, unitAddressSize
   const what = `.debug_line table at ${offset}`;
   const le = dw.littleEndian;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { minInstLength, maxOpsPerInst, lineBase, lineRange, opcodeBase, standardOpcodeLengths, defaultIsStmt } = header;
+  const {
+    minInstLength,
+    maxOpsPerInst,
+    lineBase,
+    lineRange,
+    opcodeBase,
+    standardOpcodeLengths,
+    defaultIsStmt,
+  } = header;
   const addressSize = header.addressSize;
 
   // State machine registers. The address is kept as hi/lo u32 halves.
@@ -263,7 +290,8 @@ export function readLineTable(dw: DwarfSections, offset: number, unitAddressSize
   let sequences = 0;
 
   let pos = header.programOffset;
-  const truncated = () => new FormatError(`${what}: line program truncated at byte ${pos} (table ends at ${end})`);
+  const truncated = () =>
+    new FormatError(`${what}: line program truncated at byte ${pos} (table ends at ${end})`);
   const uleb = (): number => {
     let result = 0;
     let mul = 1;
@@ -381,7 +409,9 @@ export function readLineTable(dw: DwarfSections, offset: number, unitAddressSize
               lo = bytes[pos];
               hi = 0;
             } else {
-              throw new FormatError(`${what}: DW_LNE_set_address with a ${size}-byte operand at byte ${start}`);
+              throw new FormatError(
+                `${what}: DW_LNE_set_address with a ${size}-byte operand at byte ${start}`,
+              );
             }
             opIndex = 0;
             break;
@@ -462,10 +492,15 @@ export function readLineTable(dw: DwarfSections, offset: number, unitAddressSize
  * DWARF 5 directory 0 is the unit's DW_AT_comp_dir; without one the name stays
  * relative. Undefined when the index has no entry.
  */
-export function libdwFilePath(h: LineTableHeader, fileIndex: number, compDir: string | undefined): string | undefined {
+export function libdwFilePath(
+  h: LineTableHeader,
+  fileIndex: number,
+  compDir: string | undefined,
+): string | undefined {
   const f = h.files[fileIndex];
   if (!f) return undefined;
   if (f.name.startsWith('/')) return f.name;
-  const dir = h.version >= 5 ? h.dirs[f.dirIndex] : f.dirIndex === 0 ? compDir : h.dirs[f.dirIndex - 1];
+  const dir =
+    h.version >= 5 ? h.dirs[f.dirIndex] : f.dirIndex === 0 ? compDir : h.dirs[f.dirIndex - 1];
   return dir === undefined ? f.name : `${dir}/${f.name}`;
 }

@@ -1,5 +1,5 @@
-import { FormatError } from '../errors.js';
 import { type ElfFile, SHF } from '../elf/elf-file.js';
+import { FormatError } from '../errors.js';
 import { stringAt } from '../util/bytes.js';
 
 /**
@@ -45,7 +45,8 @@ export class DwarfSections {
     if (cached) return cached.subarray(offset, Math.min(cached.length, offset + length));
     if (s.flags & SHF.COMPRESSED) return this.require(name).subarray(offset, offset + length);
     const end = Math.min(s.size, offset + length);
-    if (offset > s.size) throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);
+    if (offset > s.size)
+      throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);
     return this.elf.source.read(s.offset + offset, end - offset);
   }
 
@@ -71,11 +72,16 @@ export class DwarfSections {
     const tab = this.require('.debug_str_offsets');
     const at = base + index * offsetSize;
     if (at + offsetSize > tab.length) {
-      throw new FormatError(`.debug_str_offsets: index ${index} (base ${base}) past its end`, this.elf.name);
+      throw new FormatError(
+        `.debug_str_offsets: index ${index} (base ${base}) past its end`,
+        this.elf.name,
+      );
     }
     const view = new DataView(tab.buffer, tab.byteOffset, tab.byteLength);
     const off =
-      offsetSize === 8 ? Number(view.getBigUint64(at, this.littleEndian)) : view.getUint32(at, this.littleEndian);
+      offsetSize === 8
+        ? Number(view.getBigUint64(at, this.littleEndian))
+        : view.getUint32(at, this.littleEndian);
     return this.str(off);
   }
 }

@@ -5,7 +5,15 @@ import { ByteReader, stringAt } from '../util/bytes.js';
 import { type ArchInfo, archOf } from './machine.js';
 import { type ByteSource, FileSource } from './source.js';
 
-export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;
+export const SHT = {
+  NULL: 0,
+  PROGBITS: 1,
+  SYMTAB: 2,
+  STRTAB: 3,
+  RELA: 4,
+  NOBITS: 8,
+  REL: 9,
+} as const;
 export const SHF = { WRITE: 0x1, ALLOC: 0x2, EXECINSTR: 0x4, COMPRESSED: 0x800 } as const;
 export const ET = { REL: 1, EXEC: 2, DYN: 3 } as const;
 const ELFCOMPRESS_ZLIB = 1;
@@ -81,17 +89,24 @@ export class ElfFile {
 
   constructor(readonly source: ByteSource) {
     const name = source.name;
-    if (source.size < 16) throw new FormatError(`not an ELF file (${source.size} bytes, too short)`, name);
+    if (source.size < 16)
+      throw new FormatError(`not an ELF file (${source.size} bytes, too short)`, name);
     const ident = source.read(0, 16);
     if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
       throw new FormatError('not an ELF file (no \\x7fELF magic)', name);
     }
-    if (ident[4] !== 1 && ident[4] !== 2) throw new FormatError(`unknown ELF class ${ident[4]}`, name);
-    if (ident[5] !== 1 && ident[5] !== 2) throw new FormatError(`unknown ELF data encoding ${ident[5]}`, name);
+    if (ident[4] !== 1 && ident[4] !== 2)
+      throw new FormatError(`unknown ELF class ${ident[4]}`, name);
+    if (ident[5] !== 1 && ident[5] !== 2)
+      throw new FormatError(`unknown ELF data encoding ${ident[5]}`, name);
     this.is64 = ident[4] === 2;
     this.littleEndian = ident[5] === 1;
     const ehsize = this.is64 ? 64 : 52;
-    if (source.size < ehsize) throw new FormatError(`truncated: ELF header needs ${ehsize} bytes, file has ${source.size}`, name);
+    if (source.size < ehsize)
+      throw new FormatError(
+        `truncated: ELF header needs ${ehsize} bytes, file has ${source.size}`,
+        name,
+      );
     const h = new ByteReader(source.read(0, ehsize), this.littleEndian, `${name}: ELF header`, 16);
     this.type = h.u16();
     this.machine = h.u16();
@@ -127,9 +142,12 @@ export class ElfFile {
       }
       const table = source.read(shoff, shnum * shentsize);
       for (let i = 0; i < shnum; i++) {
-        this.sections.push(this.readSectionHeader(table.subarray(i * shentsize, (i + 1) * shentsize), i));
+        this.sections.push(
+          this.readSectionHeader(table.subarray(i * shentsize, (i + 1) * shentsize), i),
+        );
       }
-      if (shstrndx >= shnum) throw new FormatError(`section name table index ${shstrndx} out of range`, name);
+      if (shstrndx >= shnum)
+        throw new FormatError(`section name table index ${shstrndx} out of range`, name);
       const strSec = this.sections[shstrndx];
       this.checkRange(strSec);
       const names = source.read(strSec.offset, strSec.size);
@@ -148,14 +166,29 @@ export class ElfFile {
       }
       const table = source.read(phoff, phnum * phentsize);
       for (let i = 0; i < phnum; i++) {
-        const r = new ByteReader(table, this.littleEndian, `${name}: program header ${i}`, i * phentsize, (i + 1) * phentsize);
+        const r = new ByteReader(
+          table,
+          this.littleEndian,
+          `${name}: program header ${i}`,
+          i * phentsize,
+          (i + 1) * phentsize,
+        );
         if (this.is64) {
           const type = r.u32();
           const flags = r.u32();
           const offset = r.u64n();
           const vaddr = r.u64();
           const paddr = r.u64();
-          this.programHeaders.push({ type, flags, offset, vaddr, paddr, filesz: r.u64n(), memsz: r.u64n(), align: r.u64n() });
+          this.programHeaders.push({
+            type,
+            flags,
+            offset,
+            vaddr,
+            paddr,
+            filesz: r.u64n(),
+            memsz: r.u64n(),
+            align: r.u64n(),
+          });
         } else {
           const type = r.u32();
           const offset = r.u32();
@@ -164,14 +197,27 @@ export class ElfFile {
           const filesz = r.u32();
           const memsz = r.u32();
           const flags = r.u32();
-          this.programHeaders.push({ type, flags, offset, vaddr, paddr, filesz, memsz, align: r.u32() });
+          this.programHeaders.push({
+            type,
+            flags,
+            offset,
+            vaddr,
+            paddr,
+            filesz,
+            memsz,
+            align: r.u32(),
+          });
         }
       }
     }
   }
 
   private readSectionHeader(bytes: Uint8Array, index: number): Section & { nameOffset: number } {
-    const r = new ByteReader(bytes, this.littleEndian, `${this.source.name}: section header ${index}`);
+    const r = new ByteReader(
+      bytes,
+      this.littleEndian,
+      `${this.source.name}: section header ${index}`,
+    );
     const nameOffset = r.u32();
     const type = r.u32();
     if (this.is64) {
@@ -181,7 +227,20 @@ export class ElfFile {
       const size = r.u64n();
       const link = r.u32();
       const info = r.u32();
-      return { index, name: '', nameOffset, type, flags, addr, offset, size, link, info, addralign: r.u64n(), entsize: r.u64n() };
+      return {
+        index,
+        name: '',
+        nameOffset,
+        type,
+        flags,
+        addr,
+        offset,
+        size,
+        link,
+        info,
+        addralign: r.u64n(),
+        entsize: r.u64n(),
+      };
     }
     const flags = r.u32();
     const addr = BigInt(r.u32());
@@ -189,7 +248,20 @@ export class ElfFile {
     const size = r.u32();
     const link = r.u32();
     const info = r.u32();
-    return { index, name: '', nameOffset, type, flags, addr, offset, size, link, info, addralign: r.u32(), entsize: r.u32() };
+    return {
+      index,
+      name: '',
+      nameOffset,
+      type,
+      flags,
+      addr,
+      offset,
+      size,
+      link,
+      info,
+      addralign: r.u32(),
+      entsize: r.u32(),
+    };
   }
 
   private checkRange(s: Section): void {
@@ -213,7 +285,11 @@ export class ElfFile {
   }
 
   get typeName(): string {
-    return ({ 1: 'ET_REL', 2: 'ET_EXEC', 3: 'ET_DYN', 4: 'ET_CORE' } as Record<number, string>)[this.type] ?? `type ${this.type}`;
+    return (
+      ({ 1: 'ET_REL', 2: 'ET_EXEC', 3: 'ET_DYN', 4: 'ET_CORE' } as Record<number, string>)[
+        this.type
+      ] ?? `type ${this.type}`
+    );
   }
 
   section(name: string): Section | undefined {
@@ -222,7 +298,8 @@ export class ElfFile {
 
   /** The section's contents, decompressed if SHF_COMPRESSED. */
   contents(s: Section): SectionContents {
-    if (s.type === SHT.NOBITS) return { bytes: new Uint8Array(0), compression: 'none', storedSize: 0 };
+    if (s.type === SHT.NOBITS)
+      return { bytes: new Uint8Array(0), compression: 'none', storedSize: 0 };
     this.checkRange(s);
     const raw = this.source.read(s.offset, s.size);
     if (!(s.flags & SHF.COMPRESSED)) return { bytes: raw, compression: 'none', storedSize: s.size };
@@ -241,12 +318,22 @@ export class ElfFile {
       else throw new FormatError(`unknown compression type ${chType}`, this.name);
     } catch (e) {
       if (e instanceof FormatError) throw e;
-      throw new FormatError(`section ${s.name}: corrupt compressed data (${(e as Error).message})`, this.name);
+      throw new FormatError(
+        `section ${s.name}: corrupt compressed data (${(e as Error).message})`,
+        this.name,
+      );
     }
     if (out.length !== size) {
-      throw new FormatError(`section ${s.name}: decompressed to ${out.length} bytes, header says ${size}`, this.name);
+      throw new FormatError(
+        `section ${s.name}: decompressed to ${out.length} bytes, header says ${size}`,
+        this.name,
+      );
     }
-    return { bytes: out, compression: chType === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd', storedSize: s.size };
+    return {
+      bytes: out,
+      compression: chType === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd',
+      storedSize: s.size,
+    };
   }
 
   /** Contents by name, or undefined when the section is absent. */
@@ -264,7 +351,11 @@ export class ElfFile {
       return null;
     }
     const strSec = this.sections[s.link];
-    if (!strSec) throw new FormatError(`section ${s.name}: string table index ${s.link} out of range`, this.name);
+    if (!strSec)
+      throw new FormatError(
+        `section ${s.name}: string table index ${s.link} out of range`,
+        this.name,
+      );
     const strings = this.contents(strSec).bytes;
     const bytes = this.contents(s).bytes;
     const entsize = this.is64 ? 24 : 16;

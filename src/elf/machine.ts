@@ -37,7 +37,11 @@ const EM = {
  * Maps (e_machine, class, byte order) to an architecture. Returns undefined for
  * a machine we do not know, so the caller can name it in its error.
  */
-export function archOf(machine: number, is64: boolean, littleEndian: boolean): ArchInfo | undefined {
+export function archOf(
+  machine: number,
+  is64: boolean,
+  littleEndian: boolean,
+): ArchInfo | undefined {
   const a = (name: string, kernelArch: string, instructionQuantum: number): ArchInfo => ({
     name,
     kernelArch,

@@ -42,7 +42,8 @@ export class FileSource implements ByteSource {
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, buf, done, length - done, offset + done);
-      if (n === 0) throw new FormatError(`truncated: file ended at byte ${offset + done}`, this.name);
+      if (n === 0)
+        throw new FormatError(`truncated: file ended at byte ${offset + done}`, this.name);
       done += n;
     }
     return new Uint8Array(buf.buffer, buf.byteOffset, length);

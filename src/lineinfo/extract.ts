@@ -1,8 +1,8 @@
+import { type CompileUnit, readUnits } from '../dwarf/info.js';
+import { allocRows, type LineRows, libdwFilePath, readLineTable } from '../dwarf/line.js';
+import { DwarfSections } from '../dwarf/sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
 import { FormatError } from '../errors.js';
-import { type CompileUnit, readUnits } from '../dwarf/info.js';
-import { allocRows, libdwFilePath, type LineRows, readLineTable } from '../dwarf/line.js';
-import { DwarfSections } from '../dwarf/sections.js';
 import { radixSortIndices } from '../util/radix-sort.js';
 import type { EntryTable } from './entries.js';
 import { libdwRowOrder } from './libdw-order.js';
@@ -87,7 +87,10 @@ class EntryColumns {
   }
 }
 
-function resolveBase(elf: ElfFile, base: string | bigint | undefined): { base: bigint; end?: bigint; module: boolean } {
+function resolveBase(
+  elf: ElfFile,
+  base: string | bigint | undefined,
+): { base: bigint; end?: bigint; module: boolean } {
   if (typeof base === 'bigint') return { base, module: false };
   if (elf.type === ET.REL && base === undefined) {
     const text = elf.section('.text');
@@ -98,7 +101,10 @@ function resolveBase(elf: ElfFile, base: string | bigint | undefined): { base: b
   const v = elf.symbolValue(name);
   if (v === undefined) {
     const why = elf.symbols() ? `no symbol ${name}` : 'no symbol table';
-    throw new FormatError(`${why} to take the base address from (not a vmlinux? pass --base)`, elf.name);
+    throw new FormatError(
+      `${why} to take the base address from (not a vmlinux? pass --base)`,
+      elf.name,
+    );
   }
   return { base: v, module: false };
 }
@@ -113,13 +119,17 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const rules = options.rules ?? 'v1-v4';
   const dw = new DwarfSections(elf);
   if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
-    throw new FormatError('no DWARF line information (.debug_info or .debug_line missing); build with debug info', elf.name);
+    throw new FormatError(
+      'no DWARF line information (.debug_info or .debug_line missing); build with debug info',
+      elf.name,
+    );
   }
   const { base, end: moduleEnd, module } = resolveBase(elf, options.base);
   let end = moduleEnd;
   if (!module && rules === 'v5') {
     end = elf.symbolValue('_etext');
-    if (end === undefined) throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
+    if (end === undefined)
+      throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
   }
   const baseHi = Number(base >> 32n);
   const baseLo = Number(base & 0xffffffffn);
@@ -166,7 +176,10 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
       lt = readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
     } catch (e) {
       throw e instanceof FormatError
-        ? new FormatError(`unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`, elf.name)
+        ? new FormatError(
+            `unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`,
+            elf.name,
+          )
         : e;
     }
     scratch = lt.rows;
@@ -222,7 +235,10 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         if (fid === undefined) {
           fid = files.length;
           if (fid >= MAX_FILES) {
-            throw new FormatError(`more than ${MAX_FILES} distinct file names: the table's u16 file ids cannot hold them`, elf.name);
+            throw new FormatError(
+              `more than ${MAX_FILES} distinct file names: the table's u16 file ids cannot hold them`,
+              elf.name,
+            );
           }
           files.push(name);
           fileIdByName.set(name, fid);

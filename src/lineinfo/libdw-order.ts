@@ -25,7 +25,8 @@ export function libdwRowOrder(rows: LineRows): Uint32Array {
       const pl = addrLo[i - 1];
       // Within a sequence the address must ascend; an end row at the same
       // address as the row before it would have to move ahead of it.
-      if (h < ph || (h === ph && l < pl) || (h === ph && l === pl && flags[i] & ROW.endSequence)) fast = false;
+      if (h < ph || (h === ph && l < pl) || (h === ph && l === pl && flags[i] & ROW.endSequence))
+        fast = false;
     }
     if (flags[i] & ROW.endSequence) {
       starts.push(start);
@@ -61,7 +62,11 @@ export function libdwRowOrder(rows: LineRows): Uint32Array {
         const fh = addrHi[first];
         const fl = addrLo[first];
         if (lh > fh || (lh === fh && ll > fl)) fast = false;
-        else if (lh === fh && ll === fl && !(flags[last] & ROW.endSequence && !(flags[first] & ROW.endSequence))) {
+        else if (
+          lh === fh &&
+          ll === fl &&
+          !(flags[last] & ROW.endSequence && !(flags[first] & ROW.endSequence))
+        ) {
           fast = false;
         }
       }

@@ -64,7 +64,12 @@ function isDoubled(path: string): boolean {
  */
 export function normalizeUpstream(path: string, compDir: string | undefined): string {
   if (path.startsWith('/')) {
-    if (compDir && path.length > compDir.length + 1 && path.startsWith(compDir) && path.charCodeAt(compDir.length) === 47) {
+    if (
+      compDir &&
+      path.length > compDir.length + 1 &&
+      path.startsWith(compDir) &&
+      path.charCodeAt(compDir.length) === 47
+    ) {
       const rest = path.slice(compDir.length + 1);
       // comp_dir may be a subdirectory of the tree (seen on parisc): a bare
       // remainder falls through to the scan.

@@ -24,13 +24,27 @@ export function renderInspectText(r: InspectResult): string {
   const row = (k: string, v: string) => lines.push(`  ${k.padEnd(14)}${v}`);
   lines.push(r.file);
   row('arch', `${r.arch} (ELF${r.bits}, ${r.endianness}-endian, ${r.elfType})`);
-  row('DWARF', `units ${versions(r.dwarf.unitVersions)}; line tables ${versions(r.dwarf.lineVersions)}`);
+  row(
+    'DWARF',
+    `units ${versions(r.dwarf.unitVersions)}; line tables ${versions(r.dwarf.lineVersions)}`,
+  );
   const compressed = Object.entries(r.dwarf.compression).filter(([, c]) => c !== 'none');
-  row('compressed', compressed.length ? compressed.map(([s, c]) => `${s} (${c})`).join(', ') : 'no');
-  row('units', `${n(r.dwarf.units)} (${n(r.dwarf.unitsWithLines)} with a line table, ${n(r.dwarf.sequences)} sequences)`);
+  row(
+    'compressed',
+    compressed.length ? compressed.map(([s, c]) => `${s} (${c})`).join(', ') : 'no',
+  );
+  row(
+    'units',
+    `${n(r.dwarf.units)} (${n(r.dwarf.unitsWithLines)} with a line table, ${n(r.dwarf.sequences)} sequences)`,
+  );
   row('.debug_line', `${n(r.dwarf.debugLineBytes)} bytes`);
   row('base', `${r.baseFrom} = ${r.base}`);
-  row('rules', r.rules === 'v5' ? `upstream v5+ (rows at or above _etext = ${r.end} dropped)` : 'upstream v1-v4 (no upper bound)');
+  row(
+    'rules',
+    r.rules === 'v5'
+      ? `upstream v5+ (rows at or above _etext = ${r.end} dropped)`
+      : 'upstream v1-v4 (no upper bound)',
+  );
   row('rows read', n(r.rowsRead));
   row('rows dropped', n(r.rowsDropped));
   const width = Math.max(...Object.values(r.drops).map((v) => n(v).length));

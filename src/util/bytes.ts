@@ -107,7 +107,8 @@ export class ByteReader {
       result += (b & 0x7f) * mul;
       if (b < 0x80) break;
       mul *= 128;
-      if (mul > 2 ** 63) throw new FormatError(`${this.what}: ULEB128 longer than 64 bits at byte ${this.pos}`);
+      if (mul > 2 ** 63)
+        throw new FormatError(`${this.what}: ULEB128 longer than 64 bits at byte ${this.pos}`);
     }
     return result;
   }
@@ -120,7 +121,8 @@ export class ByteReader {
       b = this.bytes[this.pos++];
       result += (b & 0x7f) * mul;
       mul *= 128;
-      if (mul > 2 ** 70) throw new FormatError(`${this.what}: SLEB128 longer than 64 bits at byte ${this.pos}`);
+      if (mul > 2 ** 70)
+        throw new FormatError(`${this.what}: SLEB128 longer than 64 bits at byte ${this.pos}`);
     } while (b >= 0x80);
     if (b & 0x40) result -= mul;
     return result;
@@ -169,14 +171,16 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
         break;
       }
     }
-    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+    if (ascii)
+      return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
   return utf8.decode(bytes.subarray(start, end));
 }
 
 /** The NUL-terminated string at `offset` in a string table. */
 export function stringAt(table: Uint8Array, offset: number, what: string): string {
-  if (offset >= table.length) throw new FormatError(`${what}: string offset ${offset} is past its end (${table.length})`);
+  if (offset >= table.length)
+    throw new FormatError(`${what}: string offset ${offset} is past its end (${table.length})`);
   const nul = table.indexOf(0, offset);
   if (nul < 0) throw new FormatError(`${what}: string at ${offset} has no terminating NUL`);
   return decodeUtf8(table, offset, nul);

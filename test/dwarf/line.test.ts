@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readUnits } from '../../src/dwarf/info.js';
-import { libdwFilePath, type LineRows, ROW, readLineTable } from '../../src/dwarf/line.js';
+import { type LineRows, libdwFilePath, ROW, readLineTable } from '../../src/dwarf/line.js';
 import { DwarfSections } from '../../src/dwarf/sections.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { libdwRowOrder } from '../../src/lineinfo/libdw-order.js';

@@ -8,9 +8,18 @@ function readelfSections(path: string) {
   const text = execFileSync('readelf', ['-S', '-W', path], { encoding: 'utf8' });
   const out: { name: string; addr: bigint; offset: number; size: number; flags: string }[] = [];
   for (const line of text.split('\n')) {
-    const m = /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+(\S*)\s/.exec(line);
+    const m =
+      /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+(\S*)\s/.exec(
+        line,
+      );
     if (m && m[1] !== '0') {
-      out.push({ name: m[2], addr: BigInt(`0x${m[4]}`), offset: Number.parseInt(m[5], 16), size: Number.parseInt(m[6], 16), flags: m[7] });
+      out.push({
+        name: m[2],
+        addr: BigInt(`0x${m[4]}`),
+        offset: Number.parseInt(m[5], 16),
+        size: Number.parseInt(m[6], 16),
+        flags: m[7],
+      });
     }
   }
   return out;
@@ -55,7 +64,9 @@ describe.each(Object.entries(EXPECTED))('ELF reader on %s', (name, want) => {
     const elf = ElfFile.open(path);
     const ref = readelfSections(path);
     expect(ref.length).toBeGreaterThan(10);
-    const ours = elf.sections.slice(1).map((s) => ({ name: s.name, addr: s.addr, offset: s.offset, size: s.size }));
+    const ours = elf.sections
+      .slice(1)
+      .map((s) => ({ name: s.name, addr: s.addr, offset: s.offset, size: s.size }));
     expect(ours).toEqual(ref.map(({ flags: _f, ...rest }) => rest));
     elf.close();
   });
@@ -97,11 +108,20 @@ describe('program headers', () => {
   it('match readelf -l', () => {
     const path = buildFixture('gcc-dwarf5');
     const text = execFileSync('readelf', ['-l', '-W', path], { encoding: 'utf8' });
-    const loads = [...text.matchAll(/^\s+LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)/gm)];
+    const loads = [
+      ...text.matchAll(
+        /^\s+LOAD\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)/gm,
+      ),
+    ];
     const elf = ElfFile.open(path);
     const ours = elf.programHeaders.filter((p) => p.type === 1);
     expect(ours.map((p) => [p.offset, p.vaddr, p.filesz, p.memsz])).toEqual(
-      loads.map((m) => [Number.parseInt(m[1], 16), BigInt(`0x${m[2]}`), Number.parseInt(m[3], 16), Number.parseInt(m[4], 16)]),
+      loads.map((m) => [
+        Number.parseInt(m[1], 16),
+        BigInt(`0x${m[2]}`),
+        Number.parseInt(m[3], 16),
+        Number.parseInt(m[4], 16),
+      ]),
     );
     expect(ours.length).toBeGreaterThanOrEqual(2);
     elf.close();

@@ -26,7 +26,13 @@ export interface FixtureSpec {
   compress?: { objcopy: string; type: 'zlib' | 'zstd' };
 }
 
-const FREESTANDING = ['-nostdlib', '-ffreestanding', '-static', '-Wl,-e,main', '-Wl,--build-id=none'];
+const FREESTANDING = [
+  '-nostdlib',
+  '-ffreestanding',
+  '-static',
+  '-Wl,-e,main',
+  '-Wl,--build-id=none',
+];
 const C_ONLY = ['lib/asm_add_one.c'];
 
 export const FIXTURES: Record<string, FixtureSpec> = {
@@ -34,7 +40,12 @@ export const FIXTURES: Record<string, FixtureSpec> = {
   'gcc-dwarf5': { cc: 'gcc', flags: ['-gdwarf-5', '-O2'], extra: ['x86_64_asm.S'], link: [] },
   'gcc-dwarf5-O0': { cc: 'gcc', flags: ['-gdwarf-5', '-O0'], extra: C_ONLY, link: [] },
   'gcc-dwarf3': { cc: 'gcc', flags: ['-gdwarf-3', '-O1'], extra: C_ONLY, link: [] },
-  'gcc-dwarf2': { cc: 'gcc', flags: ['-gdwarf-2', '-gstrict-dwarf', '-O1'], extra: C_ONLY, link: [] },
+  'gcc-dwarf2': {
+    cc: 'gcc',
+    flags: ['-gdwarf-2', '-gstrict-dwarf', '-O1'],
+    extra: C_ONLY,
+    link: [],
+  },
   'gcc-dwarf64': { cc: 'gcc', flags: ['-gdwarf-5', '-gdwarf64', '-O2'], extra: C_ONLY, link: [] },
   'clang-dwarf4': { cc: 'clang', flags: ['-gdwarf-4', '-O2'], extra: ['x86_64_asm.S'], link: [] },
   'clang-dwarf5': { cc: 'clang', flags: ['-gdwarf-5', '-O2'], extra: ['x86_64_asm.S'], link: [] },
@@ -53,13 +64,38 @@ export const FIXTURES: Record<string, FixtureSpec> = {
     compress: { objcopy: 'objcopy', type: 'zstd' },
   },
   /** 32-bit little-endian */
-  'i686-dwarf5': { cc: 'i686-linux-gnu-gcc', flags: ['-gdwarf-5', '-O2'], extra: C_ONLY, link: FREESTANDING },
+  'i686-dwarf5': {
+    cc: 'i686-linux-gnu-gcc',
+    flags: ['-gdwarf-5', '-O2'],
+    extra: C_ONLY,
+    link: FREESTANDING,
+  },
   /** 64-bit big-endian */
-  's390x-dwarf4': { cc: 's390x-linux-gnu-gcc', flags: ['-gdwarf-4', '-O2'], extra: C_ONLY, link: FREESTANDING },
-  's390x-dwarf5': { cc: 's390x-linux-gnu-gcc', flags: ['-gdwarf-5', '-O2'], extra: C_ONLY, link: FREESTANDING },
+  's390x-dwarf4': {
+    cc: 's390x-linux-gnu-gcc',
+    flags: ['-gdwarf-4', '-O2'],
+    extra: C_ONLY,
+    link: FREESTANDING,
+  },
+  's390x-dwarf5': {
+    cc: 's390x-linux-gnu-gcc',
+    flags: ['-gdwarf-5', '-O2'],
+    extra: C_ONLY,
+    link: FREESTANDING,
+  },
   /** 32-bit big-endian */
-  'powerpc-dwarf5': { cc: 'powerpc-linux-gnu-gcc', flags: ['-gdwarf-5', '-O2'], extra: C_ONLY, link: FREESTANDING },
-  'aarch64-dwarf5': { cc: 'aarch64-linux-gnu-gcc', flags: ['-gdwarf-5', '-O2'], extra: C_ONLY, link: FREESTANDING },
+  'powerpc-dwarf5': {
+    cc: 'powerpc-linux-gnu-gcc',
+    flags: ['-gdwarf-5', '-O2'],
+    extra: C_ONLY,
+    link: FREESTANDING,
+  },
+  'aarch64-dwarf5': {
+    cc: 'aarch64-linux-gnu-gcc',
+    flags: ['-gdwarf-5', '-O2'],
+    extra: C_ONLY,
+    link: FREESTANDING,
+  },
 };
 
 export function hasTool(name: string): boolean {
@@ -82,7 +118,11 @@ export function buildFixture(name: string): string {
   const out = `${plain.replace(/-plain-/, '-')}`;
   if (existsSync(out)) return out;
   const tmp = `${out}.tmp-${process.pid}`;
-  execFileSync(spec.compress.objcopy, [`--compress-debug-sections=${spec.compress.type}`, plain, tmp], { stdio: 'pipe' });
+  execFileSync(
+    spec.compress.objcopy,
+    [`--compress-debug-sections=${spec.compress.type}`, plain, tmp],
+    { stdio: 'pipe' },
+  );
   renameSync(tmp, out);
   return out;
 }
@@ -94,12 +134,16 @@ export function buildFixture(name: string): string {
  */
 export function referenceInput(name: string): string {
   const spec = FIXTURES[name];
-  return spec.compress ? compile(`${name}-plain`, { ...spec, compress: undefined }) : buildFixture(name);
+  return spec.compress
+    ? compile(`${name}-plain`, { ...spec, compress: undefined })
+    : buildFixture(name);
 }
 
 function compile(name: string, spec: FixtureSpec): string {
   if (!hasTool(spec.cc)) {
-    throw new Error(`${spec.cc} is not installed: run scripts/setup-debian.sh --cross (the README's test command does)`);
+    throw new Error(
+      `${spec.cc} is not installed: run scripts/setup-debian.sh --cross (the README's test command does)`,
+    );
   }
   const sources = ['main.c', 'lib/util.c', ...spec.extra];
   const h = createHash('sha256');
@@ -111,7 +155,15 @@ function compile(name: string, spec: FixtureSpec): string {
   const tmp = `${out}.tmp-${process.pid}`;
   execFileSync(
     spec.cc,
-    [...spec.flags, '-I', FIXTURE_SRC, '-o', tmp, ...sources.map((s) => join(FIXTURE_SRC, s)), ...spec.link],
+    [
+      ...spec.flags,
+      '-I',
+      FIXTURE_SRC,
+      '-o',
+      tmp,
+      ...sources.map((s) => join(FIXTURE_SRC, s)),
+      ...spec.link,
+    ],
     { cwd: FIXTURE_SRC, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   renameSync(tmp, out);

@@ -29,7 +29,9 @@ export function llvmDwarfdumpLines(path: string): Map<number, RefRow[]> {
       continue;
     }
     // Address Line Column File ISA Discriminator [OpIndex] Flags
-    const m = /^0x([0-9a-f]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:\s+(\d+))?\s*(.*)$/.exec(line);
+    const m = /^0x([0-9a-f]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)(?:\s+(\d+))?\s*(.*)$/.exec(
+      line,
+    );
     if (m && current) {
       current.push({
         addr: BigInt(`0x${m[1]}`),

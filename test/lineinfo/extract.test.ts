@@ -33,28 +33,32 @@ function oracle(units: LibdwUnit[], base: bigint) {
   return { files, kept };
 }
 
-describe.each(['gcc-dwarf4', 'gcc-dwarf5', 'clang-dwarf5', 'i686-dwarf5', 's390x-dwarf4', 'powerpc-dwarf5'])(
-  'upstream extraction on %s',
-  (name) => {
-    const path = buildFixture(name);
+describe.each([
+  'gcc-dwarf4',
+  'gcc-dwarf5',
+  'clang-dwarf5',
+  'i686-dwarf5',
+  's390x-dwarf4',
+  'powerpc-dwarf5',
+])('upstream extraction on %s', (name) => {
+  const path = buildFixture(name);
 
-    it.each(['main', 'compute'])('equals the spec applied to libdw rows (base = %s)', (baseSym) => {
-      const elf = ElfFile.open(path);
-      const base = elf.symbolValue(baseSym)!;
-      const r = extractUpstream(elf, { base: baseSym });
-      elf.close();
-      const want = oracle(libdwLines(path), base);
-      expect(r.table.files).toEqual(want.files);
-      expect(Array.from(r.table.offsets)).toEqual(want.kept.map((e) => e.off));
-      expect(Array.from(r.table.fileIds)).toEqual(want.kept.map((e) => e.file));
-      expect(Array.from(r.table.lines)).toEqual(want.kept.map((e) => e.line));
-      expect(r.table.count).toBeGreaterThan(5);
-      // every row read is either an entry or counted under one drop reason
-      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
-      expect(dropped + r.table.count).toBe(r.stats.rowsRead);
-    });
-  },
-);
+  it.each(['main', 'compute'])('equals the spec applied to libdw rows (base = %s)', (baseSym) => {
+    const elf = ElfFile.open(path);
+    const base = elf.symbolValue(baseSym)!;
+    const r = extractUpstream(elf, { base: baseSym });
+    elf.close();
+    const want = oracle(libdwLines(path), base);
+    expect(r.table.files).toEqual(want.files);
+    expect(Array.from(r.table.offsets)).toEqual(want.kept.map((e) => e.off));
+    expect(Array.from(r.table.fileIds)).toEqual(want.kept.map((e) => e.file));
+    expect(Array.from(r.table.lines)).toEqual(want.kept.map((e) => e.line));
+    expect(r.table.count).toBeGreaterThan(5);
+    // every row read is either an entry or counted under one drop reason
+    const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+    expect(dropped + r.table.count).toBe(r.stats.rowsRead);
+  });
+});
 
 describe('drop reasons', () => {
   it('counts rows below the base', () => {
@@ -79,7 +83,9 @@ describe('drop reasons', () => {
     } catch (e) {
       line = (e as UserError).line();
     }
-    expect(line).toBe(`${path}: no symbol _text to take the base address from (not a vmlinux? pass --base)`);
+    expect(line).toBe(
+      `${path}: no symbol _text to take the base address from (not a vmlinux? pass --base)`,
+    );
     elf.close();
   });
 });

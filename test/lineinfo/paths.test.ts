@@ -5,7 +5,9 @@ const BUILD = '/build/reproducible-path/linux-6.1.192/debian/build/build_amd64_n
 
 describe('upstream file-name normalisation', () => {
   it('strips comp_dir from an absolute path below it', () => {
-    expect(normalizeUpstream(`${BUILD}/arch/x86/kernel/head64.c`, BUILD)).toBe('arch/x86/kernel/head64.c');
+    expect(normalizeUpstream(`${BUILD}/arch/x86/kernel/head64.c`, BUILD)).toBe(
+      'arch/x86/kernel/head64.c',
+    );
     // what is left may start anywhere: it is not scanned
     expect(normalizeUpstream(`${BUILD}/foo/bar.c`, BUILD)).toBe('foo/bar.c');
   });
@@ -17,16 +19,24 @@ describe('upstream file-name normalisation', () => {
   });
 
   it('scans for a kernel top-level directory when comp_dir does not match', () => {
-    expect(normalizeUpstream('/build/reproducible-path/linux-6.1.192/include/linux/list.h', BUILD)).toBe('include/linux/list.h');
-    expect(normalizeUpstream('/home/me/linux/drivers/net/e1000/main.c', undefined)).toBe('drivers/net/e1000/main.c');
+    expect(
+      normalizeUpstream('/build/reproducible-path/linux-6.1.192/include/linux/list.h', BUILD),
+    ).toBe('include/linux/list.h');
+    expect(normalizeUpstream('/home/me/linux/drivers/net/e1000/main.c', undefined)).toBe(
+      'drivers/net/e1000/main.c',
+    );
   });
 
   it('takes the first match, so a tree under /usr keeps usr/ (usr/ is a kernel directory too)', () => {
-    expect(normalizeUpstream('/usr/src/linux-source-6.12/kernel/fork.c', '/tmp/o')).toBe('usr/src/linux-source-6.12/kernel/fork.c');
+    expect(normalizeUpstream('/usr/src/linux-source-6.12/kernel/fork.c', '/tmp/o')).toBe(
+      'usr/src/linux-source-6.12/kernel/fork.c',
+    );
   });
 
   it('falls back to the base name when no kernel directory is found', () => {
-    expect(normalizeUpstream('/opt/gcc/x86_64-linux-gnu/12/include-fixed/stddef.h', BUILD)).toBe('stddef.h');
+    expect(normalizeUpstream('/opt/gcc/x86_64-linux-gnu/12/include-fixed/stddef.h', BUILD)).toBe(
+      'stddef.h',
+    );
   });
 
   it('scans when comp_dir is a subdirectory and the rest has no slash (parisc)', () => {
@@ -46,7 +56,9 @@ describe('upstream file-name normalisation', () => {
 
   it('keeps any other relative path as it is, ../ included (the O= quirk)', () => {
     expect(normalizeUpstream('arch/riscv/kernel/head.S', BUILD)).toBe('arch/riscv/kernel/head.S');
-    expect(normalizeUpstream('../arch/riscv/kernel/head.S', BUILD)).toBe('../arch/riscv/kernel/head.S');
+    expect(normalizeUpstream('../arch/riscv/kernel/head.S', BUILD)).toBe(
+      '../arch/riscv/kernel/head.S',
+    );
   });
 
   it('matches a top-level directory only at a component start', () => {

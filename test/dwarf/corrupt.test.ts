@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { BufferSource } from '../../src/elf/source.js';
+import { FormatError } from '../../src/errors.js';
+import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { buildFixture } from '../helpers/fixtures.js';
+
+/** A small seeded PRNG (mulberry32) so every mutation is reproducible. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sectionRange(bytes: Uint8Array, name: string) {
+  const elf = new ElfFile(new BufferSource('x', bytes));
+  const s = elf.section(name)!;
+  return { start: s.offset, size: s.size };
+}
+
+describe.each(['gcc-dwarf5', 'gcc-dwarf4', 's390x-dwarf5', 'i686-dwarf5'])(
+  'corrupt DWARF in %s',
+  (name) => {
+    const original = new Uint8Array(readFileSync(buildFixture(name)));
+
+    it.each(['.debug_line', '.debug_info', '.debug_abbrev'])(
+      '2,000 random mutations of %s end in a result or one FormatError, never a crash',
+      (section) => {
+        const { start, size } = sectionRange(original, section);
+        const random = rng(0x5eed + size);
+        let errors = 0;
+        let results = 0;
+        for (let k = 0; k < 2000; k++) {
+          const bytes = original.slice();
+          const flips = 1 + Math.floor(random() * 4);
+          for (let f = 0; f < flips; f++) {
+            bytes[start + Math.floor(random() * size)] = Math.floor(random() * 256);
+          }
+          try {
+            const elf = new ElfFile(new BufferSource(`mutant-${k}`, bytes));
+            extractUpstream(elf, { base: 0n });
+            results++;
+          } catch (e) {
+            if (!(e instanceof FormatError))
+              throw new Error(`mutation ${k}: ${(e as Error).stack}`);
+            errors++;
+          }
+        }
+        expect(results + errors).toBe(2000);
+        // mutations of the header fields and lengths must be caught
+        expect(errors).toBeGreaterThan(0);
+      },
+    );
+
+    it('a .debug_line cut short is reported as truncated, naming the table', () => {
+      const { start, size } = sectionRange(original, '.debug_line');
+      const bytes = original.slice();
+      // make the first table claim more bytes than the section has
+      const view = new DataView(bytes.buffer);
+      const elf0 = new ElfFile(new BufferSource('x', bytes));
+      view.setUint32(start, size + 100, elf0.littleEndian);
+      const elf = new ElfFile(new BufferSource('cut', bytes));
+      expect(() => extractUpstream(elf, { base: 0n })).toThrow(
+        /\.debug_line table at 0: length \d+ runs past the section end/,
+      );
+    });
+  },
+);

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** shared/ lies beside the project's root. */
+export const GOLDEN_DIR = join(root, '..', 'shared', 'golden');
+
+export interface GoldenKernel {
+  kernel: string;
+  debian_package: string;
+  package_version: string;
+  vmlinux: string;
+  entries: number;
+  files: number;
+  blocks: number;
+  block_addrs_bytes: number;
+  block_offsets_bytes: number;
+  data_bytes: number;
+  file_offsets_bytes: number;
+  filenames_bytes: number;
+  rodata_bytes_with_padding: number;
+  entries_sha256: string;
+  filenames_sha256: string;
+}
+
+export function readGolden(name: string): GoldenKernel {
+  return JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8')) as GoldenKernel;
+}
+
+/**
+ * The golden kernel's vmlinux, fetched with apt-get download and extracted
+ * into the cache outside the repository on first use (283 MB, a few seconds
+ * here).
+ */
+export function goldenVmlinux(g: GoldenKernel): string {
+  return execFileSync(
+    'bash',
+    [join(root, 'scripts', 'fetch-debian-dbg.sh'), g.debian_package, g.package_version],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  ).trim();
+}
+
+/** Golden tests download a 283 MB package: they run in CI and when LINEINFO_GOLDEN=1. */
+export const runGolden = process.env.LINEINFO_GOLDEN === '1' || process.env.CI === 'true';
