@@ -3,7 +3,7 @@ import { allocRows, type LineRows, libdwFilePath, readLineTable } from '../dwarf
 import { DwarfSections } from '../dwarf/sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
 import { FormatError } from '../errors.js';
-import { radixSortIndices } from '../util/radix-sort.js';
+import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
 import { libdwRowOrder } from './libdw-order.js';
 import { normalizeUpstream } from './paths.js';
@@ -62,30 +62,6 @@ export interface ExtractResult {
 }
 
 export const MAX_FILES = 65535;
-
-/** Growable column store for candidate entries. */
-class EntryColumns {
-  count = 0;
-  offsets = new Uint32Array(1 << 16);
-  fileIds = new Uint32Array(1 << 16);
-  lines = new Uint32Array(1 << 16);
-  push(offset: number, fileId: number, line: number): void {
-    if (this.count === this.offsets.length) {
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.offsets = grow(this.offsets);
-      this.fileIds = grow(this.fileIds);
-      this.lines = grow(this.lines);
-    }
-    const i = this.count++;
-    this.offsets[i] = offset;
-    this.fileIds[i] = fileId;
-    this.lines[i] = line;
-  }
-}
 
 function resolveBase(
   elf: ElfFile,
@@ -161,7 +137,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   };
   const files: string[] = [];
   const fileIdByName = new Map<string, number>();
-  const cand = new EntryColumns();
+  // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
+  const cand = new CandidateTable(Math.ceil(dw.size('.debug_line') / 8));
   let scratch: LineRows = allocRows(1 << 16);
 
   for (let u = 0; u < units.length; u++) {
@@ -246,55 +223,11 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         idOfIndex[fileIndex] = fid;
         id = fid;
       }
-      cand.push(offset, id, line);
+      cand.add(offset, id, line);
     }
     options.onProgress?.(u + 1, units.length);
   }
 
-  const table = sortAndDedup(cand, files, drops);
+  const table = cand.finish(files, drops);
   return { table, rules, base, end, drops, stats };
-}
-
-/** Sort by (offset, file_id, line); keep an entry unless it repeats the last kept one's offset or its file and line. */
-function sortAndDedup(c: EntryColumns, files: string[], drops: DropCounters): EntryTable {
-  const n = c.count;
-  const offsets = c.offsets.subarray(0, n);
-  const fileIds = c.fileIds.subarray(0, n);
-  const lines = c.lines.subarray(0, n);
-  const order = radixSortIndices(n, [offsets, fileIds, lines]);
-  const outOff = new Uint32Array(n);
-  const outFile = new Uint16Array(n);
-  const outLine = new Uint32Array(n);
-  let k = 0;
-  let lastOff = -1;
-  let lastFile = -1;
-  let lastLine = -1;
-  for (let j = 0; j < n; j++) {
-    const i = order[j];
-    const off = offsets[i];
-    const f = fileIds[i];
-    const l = lines[i];
-    if (off === lastOff) {
-      drops.sameOffset++;
-      continue;
-    }
-    if (f === lastFile && l === lastLine) {
-      drops.sameFileLine++;
-      continue;
-    }
-    outOff[k] = off;
-    outFile[k] = f;
-    outLine[k] = l;
-    k++;
-    lastOff = off;
-    lastFile = f;
-    lastLine = l;
-  }
-  return {
-    count: k,
-    offsets: outOff.slice(0, k),
-    fileIds: outFile.slice(0, k),
-    lines: outLine.slice(0, k),
-    files,
-  };
 }

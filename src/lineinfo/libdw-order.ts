@@ -6,15 +6,19 @@ import { type LineRows, ROW } from '../dwarf/line.js';
  * otherwise program order. Returns row indices in that order.
  *
  * Most units are sequences that each ascend and do not overlap, so the fast
- * path sorts whole sequences; anything else falls back to a full row sort.
+ * path sorts whole sequences (moving an end row ahead of the rows at its
+ * address); anything else falls back to a full row sort.
  */
 export function libdwRowOrder(rows: LineRows): Uint32Array {
   const n = rows.count;
   const { addrHi, addrLo, flags } = rows;
   const order = new Uint32Array(n);
-  // Sequences as [start, end) row ranges in program order.
+  // Sequences as [start, end) row ranges in program order; `tied` counts the
+  // rows just before a sequence's end row that share its address (the end row
+  // sorts ahead of them).
   const starts: number[] = [];
   const ends: number[] = [];
+  const tied: number[] = [];
   let start = 0;
   let fast = true;
   for (let i = 0; i < n; i++) {
@@ -23,20 +27,27 @@ export function libdwRowOrder(rows: LineRows): Uint32Array {
       const l = addrLo[i];
       const ph = addrHi[i - 1];
       const pl = addrLo[i - 1];
-      // Within a sequence the address must ascend; an end row at the same
-      // address as the row before it would have to move ahead of it.
-      if (h < ph || (h === ph && l < pl) || (h === ph && l === pl && flags[i] & ROW.endSequence))
-        fast = false;
+      // Within a sequence the address must ascend.
+      if (h < ph || (h === ph && l < pl)) fast = false;
     }
     if (flags[i] & ROW.endSequence) {
+      let t = 0;
+      while (
+        i - t - 1 >= start &&
+        addrHi[i - t - 1] === addrHi[i] &&
+        addrLo[i - t - 1] === addrLo[i]
+      )
+        t++;
       starts.push(start);
       ends.push(i + 1);
+      tied.push(t);
       start = i + 1;
     }
   }
   if (start < n) {
     starts.push(start);
     ends.push(n);
+    tied.push(0);
   }
   if (fast) {
     const seq = new Uint32Array(starts.length);
@@ -65,12 +76,24 @@ export function libdwRowOrder(rows: LineRows): Uint32Array {
         else if (
           lh === fh &&
           ll === fl &&
-          !(flags[last] & ROW.endSequence && !(flags[first] & ROW.endSequence))
+          // at a shared address program order decides between two sequences'
+          // normal rows: only a lone end row may touch the next sequence
+          (tied[seq[s - 1]] > 0 ||
+            !(flags[last] & ROW.endSequence) ||
+            flags[first] & ROW.endSequence)
         ) {
           fast = false;
         }
       }
-      for (let i = starts[a]; i < ends[a]; i++) order[k++] = i;
+      const t = tied[a];
+      const e = ends[a];
+      if (t === 0) {
+        for (let i = starts[a]; i < e; i++) order[k++] = i;
+      } else {
+        for (let i = starts[a]; i < e - 1 - t; i++) order[k++] = i;
+        order[k++] = e - 1;
+        for (let i = e - 1 - t; i < e - 1; i++) order[k++] = i;
+      }
     }
     if (fast) return order;
   }

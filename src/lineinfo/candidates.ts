@@ -1,0 +1,201 @@
+import type { EntryTable } from './entries.js';
+
+/** The two de-duplication counters the sort-and-walk step fills. */
+export interface DedupDrops {
+  sameOffset: number;
+  sameFileLine: number;
+}
+
+/**
+ * Candidate entries, gathered unit by unit, then sorted and de-duplicated as
+ * the upstream generator does (spec section 1, "Sort and de-duplicate").
+ *
+ * Why the reduction: the generator's walk keeps, at each offset, the smallest
+ * (file_id, line) unless it repeats the last kept entry, in which case the
+ * next distinct one. So only the two smallest distinct pairs at an offset can
+ * ever be kept. Rows of one unit arrive in address order, so each run of rows
+ * at one offset is reduced to those two before the global sort (any grouping
+ * of rows at one offset may be reduced so); this drops most of a vmlinux's
+ * candidates. Counters stay exact: the other
+ * rows at that offset would all have been dropped as "same offset", and the
+ * copies of the smallest pair share its fate (`weights`).
+ */
+export class CandidateTable {
+  count = 0;
+  offsets: Uint32Array;
+  fileIds: Uint32Array;
+  lines: Uint32Array;
+  /** Extra identical copies behind a candidate. */
+  weights: Uint32Array;
+  /** Rows set aside by the reduction that the walk would drop as "same offset". */
+  reducedSameOffset = 0;
+
+  // the current unit's run at one offset: best pair, its copies, second pair
+  private runOffset = -1;
+  private f1 = 0;
+  private l1 = 0;
+  private w1 = 0;
+  private f2 = -1;
+  private l2 = 0;
+
+  constructor(capacity: number) {
+    const c = Math.max(1024, capacity);
+    this.offsets = new Uint32Array(c);
+    this.fileIds = new Uint32Array(c);
+    this.lines = new Uint32Array(c);
+    this.weights = new Uint32Array(c);
+  }
+
+  /** Adds one row; consecutive rows at one offset are reduced as they come. */
+  add(offset: number, fileId: number, line: number): void {
+    if (offset !== this.runOffset) {
+      this.flush();
+      this.runOffset = offset;
+      this.f1 = fileId;
+      this.l1 = line;
+      this.w1 = 0;
+      this.f2 = -1;
+      return;
+    }
+    if (fileId === this.f1 && line === this.l1) {
+      this.w1++;
+    } else if (fileId < this.f1 || (fileId === this.f1 && line < this.l1)) {
+      // a new smallest pair: the old one becomes second, the old second is out
+      if (this.f2 >= 0) this.reducedSameOffset++;
+      this.f2 = this.f1;
+      this.l2 = this.l1;
+      this.reducedSameOffset += this.w1; // copies of what is now second: always "same offset"
+      this.f1 = fileId;
+      this.l1 = line;
+      this.w1 = 0;
+    } else if (this.f2 < 0 || fileId < this.f2 || (fileId === this.f2 && line < this.l2)) {
+      if (this.f2 >= 0) this.reducedSameOffset++;
+      this.f2 = fileId;
+      this.l2 = line;
+    } else {
+      this.reducedSameOffset++;
+    }
+  }
+
+  /** Ends the current run. */
+  flush(): void {
+    if (this.runOffset < 0) return;
+    this.push(this.runOffset, this.f1, this.l1, this.w1);
+    if (this.f2 >= 0) this.push(this.runOffset, this.f2, this.l2, 0);
+    this.runOffset = -1;
+  }
+
+  private push(offset: number, fileId: number, line: number, weight: number): void {
+    if (this.count === this.offsets.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(Math.ceil(a.length * 1.5));
+        b.set(a);
+        return b;
+      };
+      this.offsets = grow(this.offsets);
+      this.fileIds = grow(this.fileIds);
+      this.lines = grow(this.lines);
+      this.weights = grow(this.weights);
+    }
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.fileIds[i] = fileId;
+    this.lines[i] = line;
+    this.weights[i] = weight;
+  }
+
+  /**
+   * Sorts by (offset, file_id, line) and walks: an entry is dropped if it has
+   * the last kept entry's offset, or its file and line; kept otherwise.
+   */
+  finish(files: string[], drops: DedupDrops): EntryTable {
+    this.flush();
+    drops.sameOffset += this.reducedSameOffset;
+    const n = this.count;
+    const order = sortByOffsetThenPair(n, this.offsets, this.fileIds, this.lines);
+    const outOff = new Uint32Array(n);
+    const outFile = new Uint16Array(n);
+    const outLine = new Uint32Array(n);
+    let k = 0;
+    let lastOff = -1;
+    let lastFile = -1;
+    let lastLine = -1;
+    for (let j = 0; j < n; j++) {
+      const i = order[j];
+      const off = this.offsets[i];
+      const f = this.fileIds[i];
+      const l = this.lines[i];
+      const copies = 1 + this.weights[i];
+      if (off === lastOff) {
+        drops.sameOffset += copies;
+        continue;
+      }
+      if (f === lastFile && l === lastLine) {
+        drops.sameFileLine += copies;
+        continue;
+      }
+      drops.sameOffset += copies - 1; // its copies follow it at the same offset
+      outOff[k] = off;
+      outFile[k] = f;
+      outLine[k] = l;
+      k++;
+      lastOff = off;
+      lastFile = f;
+      lastLine = l;
+    }
+    return {
+      count: k,
+      offsets: outOff.slice(0, k),
+      fileIds: outFile.slice(0, k),
+      lines: outLine.slice(0, k),
+      files,
+    };
+  }
+}
+
+/**
+ * Indices sorted by offset with a stable two-pass radix sort (16-bit digits),
+ * then runs of equal offsets put in (file, line) order; such runs are short.
+ */
+function sortByOffsetThenPair(
+  n: number,
+  offsets: Uint32Array,
+  files: Uint32Array,
+  lines: Uint32Array,
+): Uint32Array {
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let tmp = new Uint32Array(n);
+  const counts = new Uint32Array(65537);
+  for (let shift = 0; shift <= 16; shift += 16) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((offsets[i] >>> shift) & 0xffff) + 1]++;
+    if (counts[((offsets[0] >>> shift) & 0xffff) + 1] === n) continue; // one digit everywhere: no reorder
+    for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      tmp[counts[(offsets[j] >>> shift) & 0xffff]++] = j;
+    }
+    const t = idx;
+    idx = tmp;
+    tmp = t;
+  }
+  const before = (a: number, b: number) =>
+    files[a] < files[b] || (files[a] === files[b] && lines[a] < lines[b]);
+  for (let s = 0; s < n; ) {
+    let e = s + 1;
+    while (e < n && offsets[idx[e]] === offsets[idx[s]]) e++;
+    // insertion sort of the run; stable, so equal pairs keep their order
+    for (let i = s + 1; i < e; i++) {
+      const v = idx[i];
+      let j = i - 1;
+      while (j >= s && before(v, idx[j])) {
+        idx[j + 1] = idx[j];
+        j--;
+      }
+      idx[j + 1] = v;
+    }
+    s = e;
+  }
+  return idx;
+}
