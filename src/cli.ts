@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { dumpFile } from './commands/dump.js';
 import { inspectFile } from './commands/inspect.js';
+import { registerKernelsCommands } from './commands/kernels.js';
 import { describeError, UserError } from './errors.js';
 import type { UpstreamRules } from './lineinfo/extract.js';
 import { renderInspectText } from './report/inspect.js';
@@ -93,6 +94,8 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
         setExit(0);
       },
     );
+
+  registerKernelsCommands(program, proc, setExit);
 
   return program;
 }

@@ -10,18 +10,32 @@ export interface CmdResult {
 }
 
 /** Runs a short command and captures its output; a missing program is a UserError. */
-export function runCapture(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CmdResult {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+export function runCapture(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CmdResult {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.error) {
     const e = r.error as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new UserError(`${cmd} not found on PATH (needed for: ${cmd} ${args.join(' ')})`);
+    if (e.code === 'ENOENT')
+      throw new UserError(`${cmd} not found on PATH (needed for: ${cmd} ${args.join(' ')})`);
     throw e;
   }
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** runCapture that throws a UserError with the command's last stderr line on failure. */
-export function runChecked(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+export function runChecked(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): string {
   const r = runCapture(cmd, args, opts);
   if (r.code !== 0) {
     const last = lastLines(r.stderr || r.stdout, 3).join(' | ');
@@ -54,7 +68,13 @@ export interface LoggedRun {
 export function runLogged(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; log: string; onLine?: (line: string) => void; signal?: AbortSignal },
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    log: string;
+    onLine?: (line: string) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<LoggedRun> {
   return new Promise((resolve, reject) => {
     const fd = openSync(opts.log, 'a');
@@ -64,7 +84,12 @@ export function runLogged(
       resolve({ code: null, signal: 'SIGTERM', aborted: true });
       return;
     }
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let aborted = false;
     const onAbort = () => {
       aborted = true;

@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { CompilerName } from './arches.js';
+import {
+  type BuildDone,
+  type BuildOptions,
+  type BuildResult,
+  type BuildSpec,
+  resolveBuild,
+  runBuild,
+} from './build.js';
+import type { SourceSpec } from './sources.js';
+
+/**
+ * A matrix file (JSON): explicit jobs, or the cross product of arches,
+ * recipes and compilers, all from one source unless a job names its own.
+ *
+ *   { "source": { "kind": "tarball" },
+ *     "arches": ["x86_64", "arm64"], "recipes": ["tinyconfig-dwarf5"], "compilers": ["gcc"],
+ *     "jobs": [ { "arch": "riscv64", "recipe": "defconfig-dwarf5" } ],
+ *     "parallel": 1, "makeJobs": 2 }
+ */
+export interface MatrixFile {
+  source?: SourceSpec;
+  arches?: string[];
+  recipes?: string[];
+  compilers?: CompilerName[];
+  jobs?: Partial<BuildSpec>[];
+  parallel?: number;
+  makeJobs?: number;
+}
+
+export interface Matrix {
+  jobs: BuildSpec[];
+  parallel: number;
+  makeJobs: number;
+}
+
+export function loadMatrix(path: string): Matrix {
+  if (!existsSync(path)) throw new UserError('no such matrix file', path);
+  let m: MatrixFile;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as MatrixFile;
+  } catch (e) {
+    throw new UserError(`not valid JSON (${(e as Error).message})`, path);
+  }
+  return expandMatrix(m, dirname(resolve(path)), path);
+}
+
+export function expandMatrix(m: MatrixFile, baseDir: string, name = 'matrix'): Matrix {
+  const rel = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const fixSource = (s: SourceSpec): SourceSpec =>
+    s.kind === 'git'
+      ? {
+          ...s,
+          repo: /^[a-z]+:\/\//.test(s.repo) || s.repo.includes('@') ? s.repo : rel(s.repo),
+          patches: (s.patches ?? []).map(rel),
+        }
+      : { ...s, tarball: s.tarball ? rel(s.tarball) : undefined };
+  const source = fixSource(m.source ?? { kind: 'tarball' });
+  const recipe = (r: string) => (r.endsWith('.json') ? rel(r) : r);
+  const jobs: BuildSpec[] = [];
+  for (const arch of m.arches ?? []) {
+    for (const r of m.recipes ?? []) {
+      for (const compiler of m.compilers ?? ['gcc'])
+        jobs.push({ source, arch, recipe: recipe(r), compiler });
+    }
+  }
+  for (const j of m.jobs ?? []) {
+    if (!j.arch || !j.recipe) throw new UserError('every job needs "arch" and "recipe"', name);
+    jobs.push({
+      source: j.source ? fixSource(j.source) : source,
+      arch: j.arch,
+      recipe: recipe(j.recipe),
+      compiler: j.compiler ?? 'gcc',
+    });
+  }
+  if (jobs.length === 0)
+    throw new UserError('no jobs: give "arches" and "recipes", or "jobs"', name);
+  const parallel = m.parallel ?? 1;
+  const makeJobs = m.makeJobs ?? Math.max(1, Math.floor(cpus().length / parallel));
+  if (!(parallel >= 1) || !(makeJobs >= 1))
+    throw new UserError('"parallel" and "makeJobs" must be at least 1', name);
+  return { jobs, parallel, makeJobs };
+}
+
+export type MatrixEvent =
+  | { type: 'start'; index: number; total: number; label: string }
+  | {
+      type: 'progress';
+      index: number;
+      total: number;
+      label: string;
+      text: string;
+      elapsedMs: number;
+    }
+  | { type: 'end'; index: number; total: number; result: MatrixJobResult };
+
+export interface MatrixJobResult {
+  spec: BuildSpec;
+  label: string;
+  status: BuildResult['status'];
+  seconds: number;
+  result?: BuildResult;
+  /** A job that could not even be resolved (unknown arch, missing compiler) fails with this. */
+  error?: string;
+}
+
+/**
+ * Runs the jobs, at most `parallel` at a time. A failing job does not stop
+ * the others: its result carries the cause and the last lines of its log.
+ */
+export async function runMatrix(
+  matrix: Matrix,
+  opts: Omit<BuildOptions, 'onProgress' | 'makeJobs'> & { onEvent?: (e: MatrixEvent) => void },
+): Promise<MatrixJobResult[]> {
+  const total = matrix.jobs.length;
+  const results: MatrixJobResult[] = new Array(total);
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      const spec = matrix.jobs[index];
+      const t0 = Date.now();
+      let label = `${spec.arch}-${spec.recipe}-${spec.compiler ?? 'gcc'}`;
+      opts.onEvent?.({ type: 'start', index, total, label });
+      let res: MatrixJobResult;
+      try {
+        const onProgress = (text: string) =>
+          opts.onEvent?.({
+            type: 'progress',
+            index,
+            total,
+            label,
+            text,
+            elapsedMs: Date.now() - t0,
+          });
+        const b = await resolveBuild(spec, { ...opts, onProgress });
+        label = b.label;
+        const r = await runBuild(b, { ...opts, makeJobs: matrix.makeJobs, onProgress });
+        res = {
+          spec,
+          label,
+          status: r.status,
+          seconds: (Date.now() - t0) / 1000,
+          result: r,
+          error: r.error,
+        };
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        res = {
+          spec,
+          label,
+          status: opts.signal?.aborted ? 'killed' : 'failed',
+          seconds: (Date.now() - t0) / 1000,
+          error: e.line(),
+        };
+      }
+      results[index] = res;
+      opts.onEvent?.({ type: 'end', index, total, result: res });
+      if (opts.signal?.aborted) break;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(matrix.parallel, total) }, worker));
+  return results.filter(Boolean);
+}
+
+/** A small JSON record of one build's time, for results/builds/. */
+export function buildRecord(
+  done: BuildDone,
+  extra: { kernelVersion?: string; nproc?: number },
+): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    arch: done.arch,
+    recipe: done.recipe,
+    compiler: done.compiler,
+    compilerText: done.compilerText,
+    kernelVersion: extra.kernelVersion,
+    source: `${done.source.kind}:${done.source.ref}`,
+    makeJobs: done.makeJobs,
+    hostCpus: extra.nproc ?? cpus().length,
+    seconds: done.seconds,
+    configSeconds: done.configSeconds,
+    makeSeconds: done.makeSeconds,
+    resumed: done.resumed,
+    vmlinuxBytes: done.vmlinuxBytes,
+    finishedAt: done.finishedAt,
+    jobKey: done.key,
+  };
+}
+
+export function writeBuildRecord(dir: string, done: BuildDone, kernelVersion?: string): string {
+  const path = join(dir, `${done.label}.json`);
+  writeFileAtomic(path, `${JSON.stringify(buildRecord(done, { kernelVersion }), null, 2)}\n`);
+  return path;
+}
