@@ -206,8 +206,8 @@ export function registerKernelsCommands(
     )
     .argument('<flavour>', 'the kernel flavour: cloud-amd64, amd64, arm64, cloud-arm64, ...')
     .option(
-      '--version <version>',
-      'a package version to pin, e.g. 6.1.192-2 (default: the newest apt knows)',
+      '--package-version <version>',
+      'pin a package version, e.g. 6.1.192-2 (default: the newest apt knows)',
     )
     .option('--series <x.y>', 'only packages of this kernel series, e.g. 6.1 or 6.12')
     .option('--arch <debian-arch>', 'the Debian architecture (default: from the flavour)')
@@ -222,7 +222,7 @@ export function registerKernelsCommands(
       'after',
       '\nExamples:\n' +
         '  lineinfo-bench kernels get debian cloud-amd64 --series 6.1\n' +
-        '  lineinfo-bench kernels get debian cloud-amd64 --version 6.1.192-2 --image --modules\n' +
+        '  lineinfo-bench kernels get debian cloud-amd64 --package-version 6.1.192-2 --image --modules\n' +
         '  lineinfo-bench kernels get debian cloud-arm64 --allow-add-arch\n' +
         '\nNeeds apt (Debian). The cloud-amd64 dbg package is about 280 MB, amd64 about 860 MB;\n' +
         'each package and version is downloaded once, into <cache>/debian/<package>_<version>/.',
@@ -231,7 +231,7 @@ export function registerKernelsCommands(
       async (
         flavour: string,
         opts: {
-          version?: string;
+          packageVersion?: string;
           series?: string;
           arch?: string;
           modules?: boolean;
@@ -241,7 +241,8 @@ export function registerKernelsCommands(
         },
       ) => {
         const progress = new Progress(proc.stderr);
-        const src = new DebianSource({ flavour, ...opts }, cache());
+        const { packageVersion, ...rest } = opts;
+        const src = new DebianSource({ flavour, version: packageVersion, ...rest }, cache());
         const k = await src.get((t) => progress.update(t));
         progress.done();
         out(opts.json ? `${JSON.stringify(k, null, 2)}\n` : renderKernel(k));

@@ -1,8 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { arch as hostArchNode } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { findFiles } from './build.js';
 import { isDone, markDone, readDone } from './cache.js';
@@ -219,22 +227,43 @@ async function download(
   return path;
 }
 
-/** Extracts members of a .deb under dir: `dpkg-deb --fsys-tarfile | tar -x` (members need the leading ./). */
+/**
+ * Extracts members of a .deb into place under dir: `dpkg-deb --fsys-tarfile | tar -x`
+ * (members need the leading ./) into a temporary directory, then each member is
+ * renamed into place, so a reader never sees half a file.
+ */
 function extract(deb: string, dir: string, members: string[], wildcards = false): void {
-  const script =
-    'set -o pipefail; deb=$1 dir=$2 wc=$3; shift 3; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" $wc -- "$@"';
-  const r = spawnSync(
-    'bash',
-    ['-c', script, 'extract', deb, dir, wildcards ? '--wildcards' : '', ...members],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (r.status !== 0)
-    throw new UserError(
-      `extracting ${members.join(' ')} failed: ${r.stderr.trim().split('\n').pop()}`,
-      deb,
+  const tmp = join(dir, `.extract-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const script =
+      'set -o pipefail; deb=$1 dir=$2 wc=$3; shift 3; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" $wc -- "$@"';
+    const r = spawnSync(
+      'bash',
+      ['-c', script, 'extract', deb, tmp, wildcards ? '--wildcards' : '', ...members],
+      {
+        encoding: 'utf8',
+      },
     );
+    if (r.status !== 0) {
+      const why = r.stderr.trim().split('\n').pop();
+      throw new UserError(
+        `extracting ${members.join(' ')} failed: ${/No space/.test(r.stderr) ? 'no space left on device' : why}`,
+        deb,
+      );
+    }
+    for (const m of members) {
+      // a wildcard member (dir/*) moves as its directory
+      const rel = m.replace(/^\.\//, '').replace(/\/\*$/, '');
+      const to = join(dir, rel);
+      mkdirSync(dirname(to), { recursive: true });
+      rmSync(to, { recursive: true, force: true });
+      renameSync(join(tmp, rel), to);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -263,22 +292,22 @@ export class DebianSource implements KernelSource {
     const modDir = join(dir, 'usr/lib/debug/lib/modules', r.release);
     const vmlinuz = join(dir, 'boot', `vmlinuz-${r.release}`);
     const config = join(dir, 'boot', `config-${r.release}`);
+    // A vmlinux present is complete: it is only ever renamed into place (here and in scripts/fetch-debian-dbg.sh).
     const need = {
-      vmlinux: !(state.vmlinux && existsSync(vmlinux)),
+      vmlinux: !(existsSync(vmlinux) && statSync(vmlinux).size > 0),
       modules: Boolean(this.req.modules) && !(state.modules && existsSync(modDir)),
       image: Boolean(this.req.image) && !(state.image && existsSync(vmlinuz)),
     };
     if (need.vmlinux || need.modules) {
       const deb = await download(r.dbg, r.arch, dir, onProgress);
+      state.vmlinux = true;
       if (need.vmlinux) {
         onProgress?.(`extracting vmlinux-${r.release}`);
-        rmSync(vmlinux, { force: true });
         extract(deb, dir, [`./usr/lib/debug/boot/vmlinux-${r.release}`]);
         state.vmlinux = true;
       }
       if (need.modules) {
         onProgress?.(`extracting modules of ${r.release}`);
-        rmSync(modDir, { recursive: true, force: true });
         extract(deb, dir, [`./usr/lib/debug/lib/modules/${r.release}/*`], true);
         state.modules = true;
       }
@@ -291,6 +320,7 @@ export class DebianSource implements KernelSource {
       state.image = true;
       markDone(dir, state);
     }
+    if (!isDone(dir)) markDone(dir, { ...state, vmlinux: true });
     const haveConfig = existsSync(config);
     return {
       vmlinux,

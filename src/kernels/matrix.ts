@@ -183,7 +183,7 @@ export function buildRecord(
     source: `${done.source.kind}:${done.source.ref}`,
     makeJobs: done.makeJobs,
     hostCpus: extra.nproc ?? cpus().length,
-    seconds: done.seconds,
+    seconds: Math.round((done.configSeconds + done.makeSeconds) * 10) / 10,
     configSeconds: done.configSeconds,
     makeSeconds: done.makeSeconds,
     resumed: done.resumed,

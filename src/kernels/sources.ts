@@ -163,10 +163,9 @@ export async function prepareSource(
     const mirror = await gitMirror(spec.repo, cache, onProgress);
     onProgress?.(`git worktree add ${id.ref.slice(0, 12)}`);
     await simpleGit(mirror).raw(['worktree', 'add', '--force', '--detach', tree, id.ref]);
-    const wt = simpleGit(tree).env({
-      ...process.env,
-      GIT_COMMITTER_NAME: 'lineinfo-bench',
-      GIT_COMMITTER_EMAIL: 'lineinfo-bench@localhost',
+    // git am commits: give it an identity without touching the user's git config.
+    const wt = simpleGit(tree, {
+      config: ['user.name=lineinfo-bench', 'user.email=lineinfo-bench@localhost'],
     });
     for (const p of spec.patches ?? []) {
       onProgress?.(`git am ${basename(p)}`);

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
+import { hashKey, isDone, sha256 } from '../../src/kernels/cache.js';
+import { identifySource, prepareSource, type SourceSpec } from '../../src/kernels/sources.js';
+import { tempDir } from './helpers.js';
+
+const dir = tempDir('sources');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const repo = join(dir, 'linux');
+const cache = join(dir, 'cache');
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    },
+  }).trim();
+let v1: string;
+let good: string;
+let bad: string;
+
+beforeAll(() => {
+  // A real git repository with a tag and a patch series made by git format-patch.
+  mkdirSync(repo, { recursive: true });
+  git(repo, 'init', '-q', '-b', 'master');
+  writeFileSync(join(repo, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 12\n');
+  writeFileSync(join(repo, 'lineinfo.c'), 'int lineinfo(void) { return 0; }\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', 'base');
+  git(repo, 'tag', 'v6.12');
+  v1 = git(repo, 'rev-parse', 'HEAD');
+  writeFileSync(join(repo, 'lineinfo.c'), 'int lineinfo(void) { return 1; }\n');
+  git(repo, 'commit', '-q', '-am', 'kallsyms: add lineinfo');
+  good = git(repo, 'format-patch', '-1', '-o', join(dir, 'patches')).split('\n')[0];
+  // a patch that cannot apply on v6.12: it changes a line v6.12 does not have
+  writeFileSync(join(repo, 'lineinfo.c'), 'int lineinfo(void) { return 2; }\n');
+  git(repo, 'commit', '-q', '-am', 'kallsyms: change lineinfo again');
+  bad = git(repo, 'format-patch', '-1', '-o', join(dir, 'bad-patches')).split('\n')[0];
+});
+
+describe('git sources', () => {
+  it('resolves a tag to its commit, and the patches to their hashes', async () => {
+    const spec: SourceSpec = { kind: 'git', repo, ref: 'v6.12', patches: [good] };
+    const id = await identifySource(spec, cache);
+    expect(id).toEqual({
+      kind: 'git',
+      origin: repo,
+      ref: v1,
+      patches: [sha256(readFileSync(good))],
+    });
+  });
+
+  it('makes a worktree at the commit with the series applied by git am, once', async () => {
+    const spec: SourceSpec = { kind: 'git', repo, ref: 'v6.12', patches: [good] };
+    const id = await identifySource(spec, cache);
+    const tree = await prepareSource(spec, id, cache);
+    expect(readFileSync(join(tree, 'lineinfo.c'), 'utf8')).toBe(
+      'int lineinfo(void) { return 1; }\n',
+    );
+    expect(git(tree, 'log', '-1', '--format=%s')).toBe('kallsyms: add lineinfo');
+    expect(git(tree, 'rev-parse', 'HEAD~1')).toBe(v1);
+    expect(isDone(join(tree, '..'))).toBe(true);
+    // the unpatched tree is a different directory
+    const plain = await prepareSource(
+      { kind: 'git', repo, ref: 'v6.12' },
+      await identifySource({ kind: 'git', repo, ref: 'v6.12' }, cache),
+      cache,
+    );
+    expect(plain).not.toBe(tree);
+    expect(readFileSync(join(plain, 'lineinfo.c'), 'utf8')).toBe(
+      'int lineinfo(void) { return 0; }\n',
+    );
+    // prepared again: the same tree, untouched
+    expect(await prepareSource(spec, id, cache)).toBe(tree);
+  });
+
+  it('fails naming the patch that does not apply, and leaves nothing marked done', async () => {
+    const spec: SourceSpec = { kind: 'git', repo, ref: 'v6.12', patches: [bad] };
+    const id = await identifySource(spec, cache);
+    await expect(prepareSource(spec, id, cache)).rejects.toThrow(UserError);
+    await expect(prepareSource(spec, id, cache)).rejects.toThrow(/git am failed/);
+    const name = `git-${id.ref.slice(0, 12)}-p${hashKey(id.patches, 8)}`;
+    expect(existsSync(join(cache, 'src', name))).toBe(false);
+  });
+
+  it('names an unknown ref and a missing patch', async () => {
+    await expect(identifySource({ kind: 'git', repo, ref: 'v9.99' }, cache)).rejects.toThrow(
+      /git ref 'v9.99' not found/,
+    );
+    await expect(
+      identifySource(
+        { kind: 'git', repo, ref: 'v6.12', patches: [join(dir, 'nope.patch')] },
+        cache,
+      ),
+    ).rejects.toThrow(/patch file not found/);
+  });
+});
+
+describe('tarball sources', () => {
+  it('identifies the Debian tarball by its package version', async () => {
+    const id = await identifySource({ kind: 'tarball' }, cache);
+    const v = execFileSync('dpkg-query', ['-W', '-f', '$' + '{Version}', 'linux-source-6.12'], {
+      encoding: 'utf8',
+    });
+    expect(id.ref).toBe(`linux-source-6.12=${v}`);
+  });
+
+  it('says how to install a missing tarball', async () => {
+    await expect(
+      identifySource({ kind: 'tarball', tarball: '/usr/src/linux-source-9.9.tar.xz' }, cache),
+    ).rejects.toThrow('apt-get install linux-source-9.9');
+  });
+});
