@@ -22,6 +22,8 @@ export interface GoldenKernel {
   filenames_bytes: number;
   rodata_bytes_with_padding: number;
   entries_sha256: string;
+  blocks_bytes_per_entry_index_and_data: number;
+  flat_bytes_arrays: number;
   filenames_sha256: string;
 }
 

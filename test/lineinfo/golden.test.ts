@@ -4,8 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
+import { blocksFormat } from '../../src/encodings/blocks.js';
+import { flatFormat } from '../../src/encodings/flat.js';
 import { entriesToTriples, filesToText } from '../../src/lineinfo/entries.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { account } from '../../src/measure/accounting.js';
+import { verifyEncoding } from '../../src/measure/verify.js';
 import { GOLDEN_DIR, goldenVmlinux, readGolden, runGolden } from '../helpers/golden.js';
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -34,9 +38,40 @@ describe.runIf(runGolden)('golden: Debian amd64 cloud 6.1 (upstream generator fi
     // every row read is an entry or counted under exactly one reason
     const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
     expect(dropped + r.table.count).toBe(r.stats.rowsRead);
+    // the upstream format's bytes: blocks of 64, SLEB128 deltas, little-endian
+    const enc = blocksFormat(64, 'sleb').encode(r.table, true);
+    const acc = account(enc);
+    expect(enc.parts.find((p) => p.symbol === 'lineinfo_num_blocks')?.size).toBe(4);
+    expect(acc.buckets.index).toBe(g.block_addrs_bytes + g.block_offsets_bytes);
+    expect(acc.buckets.data).toBe(g.data_bytes);
+    expect(acc.buckets.file_offsets).toBe(g.file_offsets_bytes);
+    expect(acc.buckets.filenames).toBe(g.filenames_bytes);
+    expect(acc.total).toBe(g.rodata_bytes_with_padding);
+    expect(acc.bytesPerEntry.toFixed(4)).toBe(String(g.blocks_bytes_per_entry_index_and_data));
+    expect(account(flatFormat.encode(r.table, true)).buckets.data).toBe(g.flat_bytes_arrays);
+    // and the lookup agrees with the flat search everywhere it was asked
+    const v = verifyEncoding(blocksFormat(64, 'sleb'), enc, r.table, 20_000, 7);
+    expect(v.entryLookups).toBe(g.entries);
+
     const dwarfdumpRows = execSync(`llvm-dwarfdump --debug-line '${path}' | grep -c '^0x'`, {
       encoding: 'utf8',
     });
     expect(r.stats.rowsRead).toBe(Number(dwarfdumpRows.trim()));
+  });
+
+  it('v5 rules drop every row at or above _etext', { timeout: 300_000 }, () => {
+    const elf = ElfFile.open(goldenVmlinux(g));
+    const etext = elf.symbolValue('_etext')!;
+    const text = elf.symbolValue('_text')!;
+    const v4 = extractUpstream(elf, { rules: 'v1-v4' });
+    const v5 = extractUpstream(elf, { rules: 'v5' });
+    elf.close();
+    const cap = Number(etext - text);
+    expect(v5.drops.aboveEnd).toBeGreaterThan(0);
+    expect(v5.table.offsets[v5.table.count - 1]).toBeLessThan(cap);
+    expect(v4.table.offsets[v4.table.count - 1]).toBeGreaterThanOrEqual(cap); // init text is in v1-v4 tables
+    const below = v4.table.offsets.filter((o) => o < cap).length;
+    // the entries below the cap are the same, up to de-duplication at the boundary
+    expect(Math.abs(v5.table.count - below)).toBeLessThanOrEqual(1);
   });
 });

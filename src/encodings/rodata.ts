@@ -1,0 +1,98 @@
+import type { Bucket, TablePart } from './types.js';
+
+/**
+ * Lays out a table the way the generator's assembly does: symbols back to
+ * back, `.balign 4` before each u32 array, values in the target's byte order.
+ * Records every symbol and every alignment gap as a part.
+ */
+export class RodataWriter {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  readonly parts: TablePart[] = [];
+
+  constructor(readonly littleEndian: boolean) {}
+
+  get offset(): number {
+    return this.size;
+  }
+
+  private add(symbol: string, bucket: Bucket, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.parts.push({ symbol, bucket, offset: this.size, size: bytes.length });
+    this.chunks.push(bytes);
+    this.size += bytes.length;
+  }
+
+  /** `.balign n`: pads with zeros, counted in the padding bucket. */
+  align(n: number): void {
+    const pad = (n - (this.size % n)) % n;
+    this.add('(align)', 'padding', new Uint8Array(pad));
+  }
+
+  u32(symbol: string, bucket: Bucket, value: number): void {
+    this.u32Array(symbol, bucket, [value]);
+  }
+
+  u32Array(symbol: string, bucket: Bucket, values: ArrayLike<number>): void {
+    this.align(4);
+    const b = new Uint8Array(values.length * 4);
+    const v = new DataView(b.buffer);
+    for (let i = 0; i < values.length; i++) v.setUint32(i * 4, values[i], this.littleEndian);
+    this.add(symbol, bucket, b);
+  }
+
+  u16Array(symbol: string, bucket: Bucket, values: ArrayLike<number>): void {
+    this.align(2);
+    const b = new Uint8Array(values.length * 2);
+    const v = new DataView(b.buffer);
+    for (let i = 0; i < values.length; i++) v.setUint16(i * 2, values[i], this.littleEndian);
+    this.add(symbol, bucket, b);
+  }
+
+  raw(symbol: string, bucket: Bucket, bytes: Uint8Array): void {
+    this.add(symbol, bucket, bytes);
+  }
+
+  result(): { bytes: Uint8Array; parts: TablePart[] } {
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return { bytes: out, parts: this.parts };
+  }
+}
+
+/** The file tables both formats end with: offsets of each name, then the NUL-terminated names. */
+export function fileTables(files: string[]): { offsets: Uint32Array; names: Uint8Array } {
+  const enc = new TextEncoder();
+  const encoded = files.map((f) => enc.encode(f));
+  const offsets = new Uint32Array(files.length);
+  let size = 0;
+  for (let i = 0; i < encoded.length; i++) {
+    offsets[i] = size;
+    size += encoded[i].length + 1;
+  }
+  const names = new Uint8Array(size);
+  for (let i = 0; i < encoded.length; i++) names.set(encoded[i], offsets[i]);
+  return { offsets, names };
+}
+
+/** Reads the file names back from their tables, with the kernel's bounds checks. */
+export function readFileNames(
+  offsets: (i: number) => number,
+  count: number,
+  names: Uint8Array,
+): string[] | undefined {
+  const dec = new TextDecoder();
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = offsets(i);
+    if (o >= names.length) return undefined;
+    const nul = names.indexOf(0, o);
+    if (nul < 0) return undefined;
+    out.push(dec.decode(names.subarray(o, nul)));
+  }
+  return out;
+}
