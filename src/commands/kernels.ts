@@ -164,7 +164,7 @@ export function registerKernelsCommands(
         '  lineinfo-bench kernels get local ~/linux/build-arm64\n' +
         '  lineinfo-bench kernels get debian cloud-amd64 --series 6.1\n' +
         '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch riscv64 --allow-install\n' +
-        '  lineinfo-bench kernels matrix configs/matrix-tiny.json --record results/builds\n' +
+        '  lineinfo-bench kernels matrix configs/matrices/tiny-all-arches.json --record results/builds\n' +
         '\nEverything is cached outside the repository, in $LINEINFO_BENCH_CACHE or\n' +
         '$XDG_CACHE_HOME/lineinfo-bench (default ~/.cache); a finished build or download is never redone.',
     );
@@ -372,7 +372,7 @@ export function registerKernelsCommands(
         '    "compilers": ["gcc"], "jobs": [{ "arch": "ppc64", "recipe": "defconfig-dwarf5" }],\n' +
         '    "parallel": 1, "makeJobs": 2 }\n' +
         'A git source: { "kind": "git", "repo": "../linux", "ref": "v6.12", "patches": ["p/0001.patch"] }\n' +
-        '\nExample:\n  lineinfo-bench kernels matrix configs/matrix-tiny.json --allow-install --record results/builds\n' +
+        '\nExamples:\n  lineinfo-bench kernels matrix configs/matrices/tiny-all-arches.json --allow-install --record results/builds\n' +
         '\nExit code 1 when any job failed; each failure prints the last lines of its log.',
     )
     .action(

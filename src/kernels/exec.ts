@@ -50,7 +50,7 @@ export function lastLines(text: string, n: number): string[] {
 }
 
 export function which(prog: string): boolean {
-  return spawnSync('sh', ['-c', `command -v "$0"`, prog], { encoding: 'utf8' }).status === 0;
+  return spawnSync('/bin/sh', ['-c', 'command -v "$0"', prog], { encoding: 'utf8' }).status === 0;
 }
 
 export interface LoggedRun {
