@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type ArchBuild, archBuild, type CompilerName, makeVars } from './arches.js';
-import { hashKey, markDone, readDone, sha256 } from './cache.js';
+import { hashKey, markDone, readDone, sha256, withLock } from './cache.js';
 import { lastLines, runCapture, runLogged, which } from './exec.js';
 import { describeKernel } from './metadata.js';
 import { type LoadedRecipe, loadRecipe, verifyConfig } from './recipes.js';
@@ -191,7 +191,15 @@ export function makeActivity(line: string): string | undefined {
  * after make succeeds and nowhere else, so a killed build is never taken for
  * a finished one; running it again resumes, since make is incremental in O=.
  */
-export async function runBuild(b: ResolvedBuild, opts: BuildOptions): Promise<BuildResult> {
+export function runBuild(b: ResolvedBuild, opts: BuildOptions): Promise<BuildResult> {
+  return withLock(
+    b.dir,
+    () => runBuildLocked(b, opts),
+    (pid) => opts.onProgress?.(`${b.label}: waiting for pid ${pid}, which is running this build`),
+  );
+}
+
+async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<BuildResult> {
   const log = join(b.dir, 'build.log');
   const prior = readDone<BuildDone>(b.dir);
   if (prior && existsSync(join(b.dir, 'out', 'vmlinux'))) {

@@ -13,7 +13,7 @@ import { arch as hostArchNode } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { findFiles } from './build.js';
-import { isDone, markDone, readDone } from './cache.js';
+import { isDone, markDone, readDone, withLock } from './cache.js';
 import { compareDebianVersions } from './debver.js';
 import { runCapture, runChecked } from './exec.js';
 import { describeKernel } from './metadata.js';
@@ -287,58 +287,65 @@ export class DebianSource implements KernelSource {
   async get(onProgress?: ProgressFn): Promise<Kernel> {
     const r = resolveDebian(this.req, onProgress);
     const dir = this.dirFor(r);
-    const state = readDone<{ vmlinux?: boolean; modules?: boolean; image?: boolean }>(dir) ?? {};
-    const vmlinux = join(dir, 'usr/lib/debug/boot', `vmlinux-${r.release}`);
-    const modDir = join(dir, 'usr/lib/debug/lib/modules', r.release);
-    const vmlinuz = join(dir, 'boot', `vmlinuz-${r.release}`);
-    const config = join(dir, 'boot', `config-${r.release}`);
-    // A vmlinux present is complete: it is only ever renamed into place (here and in scripts/fetch-debian-dbg.sh).
-    const need = {
-      vmlinux: !(existsSync(vmlinux) && statSync(vmlinux).size > 0),
-      modules: Boolean(this.req.modules) && !(state.modules && existsSync(modDir)),
-      image: Boolean(this.req.image) && !(state.image && existsSync(vmlinuz)),
-    };
-    if (need.vmlinux || need.modules) {
-      const deb = await download(r.dbg, r.arch, dir, onProgress);
-      state.vmlinux = true;
-      if (need.vmlinux) {
-        onProgress?.(`extracting vmlinux-${r.release}`);
-        extract(deb, dir, [`./usr/lib/debug/boot/vmlinux-${r.release}`]);
-        state.vmlinux = true;
-      }
-      if (need.modules) {
-        onProgress?.(`extracting modules of ${r.release}`);
-        extract(deb, dir, [`./usr/lib/debug/lib/modules/${r.release}/*`], true);
-        state.modules = true;
-      }
-      markDone(dir, state);
-    }
-    if (need.image && r.image) {
-      const deb = await download(r.image, r.arch, dir, onProgress);
-      onProgress?.(`extracting vmlinuz-${r.release} and config-${r.release}`);
-      extract(deb, dir, [`./boot/vmlinuz-${r.release}`, `./boot/config-${r.release}`]);
-      state.image = true;
-      markDone(dir, state);
-    }
-    if (!isDone(dir)) markDone(dir, { ...state, vmlinux: true });
-    const haveConfig = existsSync(config);
-    return {
-      vmlinux,
-      modules: this.req.modules ? findFiles(modDir, '.ko') : [],
-      bootImage: existsSync(vmlinuz) && this.req.image ? vmlinuz : undefined,
-      config: haveConfig ? config : undefined,
-      metadata: describeKernel(vmlinux, {
-        config: haveConfig ? config : undefined,
-        configName: `debian-${this.req.flavour}`,
-      }),
-      provenance: {
-        kind: 'debian',
-        package: r.dbg.package,
-        version: r.dbg.version,
-        arch: r.arch,
-        imagePackage: r.image ? `${r.image.package}=${r.image.version}` : undefined,
+    return withLock(
+      dir,
+      async () => {
+        const state =
+          readDone<{ vmlinux?: boolean; modules?: boolean; image?: boolean }>(dir) ?? {};
+        const vmlinux = join(dir, 'usr/lib/debug/boot', `vmlinux-${r.release}`);
+        const modDir = join(dir, 'usr/lib/debug/lib/modules', r.release);
+        const vmlinuz = join(dir, 'boot', `vmlinuz-${r.release}`);
+        const config = join(dir, 'boot', `config-${r.release}`);
+        // A vmlinux present is complete: it is only ever renamed into place (here and in scripts/fetch-debian-dbg.sh).
+        const need = {
+          vmlinux: !(existsSync(vmlinux) && statSync(vmlinux).size > 0),
+          modules: Boolean(this.req.modules) && !(state.modules && existsSync(modDir)),
+          image: Boolean(this.req.image) && !(state.image && existsSync(vmlinuz)),
+        };
+        if (need.vmlinux || need.modules) {
+          const deb = await download(r.dbg, r.arch, dir, onProgress);
+          state.vmlinux = true;
+          if (need.vmlinux) {
+            onProgress?.(`extracting vmlinux-${r.release}`);
+            extract(deb, dir, [`./usr/lib/debug/boot/vmlinux-${r.release}`]);
+            state.vmlinux = true;
+          }
+          if (need.modules) {
+            onProgress?.(`extracting modules of ${r.release}`);
+            extract(deb, dir, [`./usr/lib/debug/lib/modules/${r.release}/*`], true);
+            state.modules = true;
+          }
+          markDone(dir, state);
+        }
+        if (need.image && r.image) {
+          const deb = await download(r.image, r.arch, dir, onProgress);
+          onProgress?.(`extracting vmlinuz-${r.release} and config-${r.release}`);
+          extract(deb, dir, [`./boot/vmlinuz-${r.release}`, `./boot/config-${r.release}`]);
+          state.image = true;
+          markDone(dir, state);
+        }
+        if (!isDone(dir)) markDone(dir, { ...state, vmlinux: true });
+        const haveConfig = existsSync(config);
+        return {
+          vmlinux,
+          modules: this.req.modules ? findFiles(modDir, '.ko') : [],
+          bootImage: existsSync(vmlinuz) && this.req.image ? vmlinuz : undefined,
+          config: haveConfig ? config : undefined,
+          metadata: describeKernel(vmlinux, {
+            config: haveConfig ? config : undefined,
+            configName: `debian-${this.req.flavour}`,
+          }),
+          provenance: {
+            kind: 'debian',
+            package: r.dbg.package,
+            version: r.dbg.version,
+            arch: r.arch,
+            imagePackage: r.image ? `${r.image.package}=${r.image.version}` : undefined,
+          },
+        };
       },
-    };
+      (pid) => onProgress?.(`waiting for pid ${pid}, which is fetching ${r.dbg.package}`),
+    );
   }
 }
 

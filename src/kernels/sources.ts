@@ -10,7 +10,7 @@ import {
 import { basename, join, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { UserError } from '../errors.js';
-import { hashKey, isDone, markDone, sha256 } from './cache.js';
+import { hashKey, isDone, markDone, sha256, withLock } from './cache.js';
 import { runCapture, runChecked } from './exec.js';
 import type { ProgressFn } from './types.js';
 
@@ -112,17 +112,21 @@ async function gitMirror(repo: string, cache: string, onProgress?: ProgressFn): 
       .replace(/[^A-Za-z0-9._-]/g, '_')}-${hashKey(origin, 10)}`,
   );
   if (isDone(dir)) return dir;
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(cache, 'git'), { recursive: true });
-  onProgress?.(`git clone --bare ${origin}`);
-  try {
-    await simpleGit().clone(origin, dir, ['--bare']);
-  } catch (e) {
+  return withLock(dir, async () => {
+    if (isDone(dir)) return dir;
     rmSync(dir, { recursive: true, force: true });
-    throw new UserError(`git clone failed (${firstLine(e)})`, repo);
-  }
-  markDone(dir, { origin, clonedAt: new Date().toISOString() });
-  return dir;
+    mkdirSync(join(cache, 'git'), { recursive: true });
+    onProgress?.(`git clone --bare ${origin}`);
+    try {
+      await simpleGit().clone(origin, dir, ['--bare']);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new UserError(`git clone failed (${firstLine(e)})`, repo);
+    }
+    markDone(dir, { origin, clonedAt: new Date().toISOString() });
+    return dir;
+  });
 }
 
 /**
@@ -143,44 +147,47 @@ export async function prepareSource(
   const dir = join(cache, 'src', name);
   const tree = join(dir, 'linux');
   if (isDone(dir)) return tree;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  if (id.kind === 'tarball') {
-    const tmp = join(dir, 'extract.tmp');
-    mkdirSync(tmp);
-    onProgress?.(`extracting ${id.origin}`);
-    runChecked('tar', ['-xf', id.origin, '-C', tmp]);
-    const top = readdirSync(tmp);
-    if (top.length !== 1)
-      throw new UserError(
-        `expected one top directory in the tarball, found ${top.length}`,
-        id.origin,
-      );
-    renameSync(join(tmp, top[0]), tree);
-    rmSync(tmp, { recursive: true, force: true });
-  } else {
-    if (spec.kind !== 'git') throw new Error('source spec and identity disagree');
-    const mirror = await gitMirror(spec.repo, cache, onProgress);
-    onProgress?.(`git worktree add ${id.ref.slice(0, 12)}`);
-    await simpleGit(mirror).raw(['worktree', 'add', '--force', '--detach', tree, id.ref]);
-    // git am commits: give it an identity without touching the user's git config.
-    const wt = simpleGit(tree, {
-      config: ['user.name=lineinfo-bench', 'user.email=lineinfo-bench@localhost'],
-    });
-    for (const p of spec.patches ?? []) {
-      onProgress?.(`git am ${basename(p)}`);
-      try {
-        await wt.raw(['am', '--keep-cr', resolve(p)]);
-      } catch (e) {
-        await wt.raw(['am', '--abort']).catch(() => undefined);
-        await simpleGit(mirror)
-          .raw(['worktree', 'remove', '--force', tree])
-          .catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
-        throw new UserError(`git am failed on ${id.ref.slice(0, 12)} (${firstLine(e)})`, p);
+  return withLock(dir, async () => {
+    if (isDone(dir)) return tree;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    if (id.kind === 'tarball') {
+      const tmp = join(dir, 'extract.tmp');
+      mkdirSync(tmp);
+      onProgress?.(`extracting ${id.origin}`);
+      runChecked('tar', ['-xf', id.origin, '-C', tmp]);
+      const top = readdirSync(tmp);
+      if (top.length !== 1)
+        throw new UserError(
+          `expected one top directory in the tarball, found ${top.length}`,
+          id.origin,
+        );
+      renameSync(join(tmp, top[0]), tree);
+      rmSync(tmp, { recursive: true, force: true });
+    } else {
+      if (spec.kind !== 'git') throw new Error('source spec and identity disagree');
+      const mirror = await gitMirror(spec.repo, cache, onProgress);
+      onProgress?.(`git worktree add ${id.ref.slice(0, 12)}`);
+      await simpleGit(mirror).raw(['worktree', 'add', '--force', '--detach', tree, id.ref]);
+      // git am commits: give it an identity without touching the user's git config.
+      const wt = simpleGit(tree, {
+        config: ['user.name=lineinfo-bench', 'user.email=lineinfo-bench@localhost'],
+      });
+      for (const p of spec.patches ?? []) {
+        onProgress?.(`git am ${basename(p)}`);
+        try {
+          await wt.raw(['am', '--keep-cr', resolve(p)]);
+        } catch (e) {
+          await wt.raw(['am', '--abort']).catch(() => undefined);
+          await simpleGit(mirror)
+            .raw(['worktree', 'remove', '--force', tree])
+            .catch(() => undefined);
+          rmSync(dir, { recursive: true, force: true });
+          throw new UserError(`git am failed on ${id.ref.slice(0, 12)} (${firstLine(e)})`, p);
+        }
       }
     }
-  }
-  markDone(dir, { ...id, preparedAt: new Date().toISOString() });
-  return tree;
+    markDone(dir, { ...id, preparedAt: new Date().toISOString() });
+    return tree;
+  });
 }
