@@ -106,7 +106,7 @@ function renderListing(l: KernelsListing): string {
   out.push('', `finished builds (${l.builds.length}):`);
   for (const b of l.builds)
     out.push(
-      `  ${b.label.padEnd(40)} ${String(b.seconds).padStart(7)} s  ${join(b.dir, 'out', 'vmlinux')}`,
+      `  ${b.label.padEnd(40)} ${(b.configSeconds + b.makeSeconds).toFixed(1).padStart(7)} s  ${join(b.dir, 'out', 'vmlinux')}`,
     );
   out.push('', `Debian packages (${l.debian.length}):`);
   for (const d of l.debian) out.push(`  ${d.package}=${d.version}  ${d.dir}`);
@@ -388,8 +388,7 @@ export function registerKernelsCommands(
             signal: stop.signal,
             onEvent: (e) => {
               const n = `[${e.index + 1}/${e.total}]`;
-              if (e.type === 'progress')
-                progress.update(`${n} ${Math.round(e.elapsedMs / 1000)}s ${e.text}`);
+              if (e.type === 'progress') progress.update(`${n} ${e.text}`);
               else if (e.type === 'start') {
                 progress.done();
                 err(`${n} ${e.label}: start\n`);
