@@ -4,6 +4,7 @@ import { inspectFile } from './commands/inspect.js';
 import { registerKernelsCommands } from './commands/kernels.js';
 import { describeError, UserError } from './errors.js';
 import type { UpstreamRules } from './lineinfo/extract.js';
+import { RULE_SETS } from './lineinfo/rules.js';
 import { renderInspectText } from './report/inspect.js';
 import { type ProcessLike, Progress } from './util/process.js';
 
@@ -16,9 +17,11 @@ function parseBase(v: string): string | bigint {
 const rulesOption = () =>
   new Option(
     '--rules <rules>',
-    'which upstream generator rules: v1-v4 (no upper bound) or v5 (drop rows at or above _etext)',
+    `extraction rules: ${Object.values(RULE_SETS)
+      .map((r) => `\n  ${r.id.padEnd(20)}${r.description}`)
+      .join('')}\n`,
   )
-    .choices(['v1-v4', 'v5'])
+    .choices(Object.keys(RULE_SETS))
     .default('v1-v4');
 const baseOption = () =>
   new Option(

@@ -1,4 +1,5 @@
 import type { EntryTable } from './entries.js';
+import { stableSortByOffset } from './last-row.js';
 
 /** The two de-duplication counters the sort-and-walk step fills. */
 export interface DedupDrops {
@@ -153,33 +154,14 @@ export class CandidateTable {
   }
 }
 
-/**
- * Indices sorted by offset with a stable two-pass radix sort (16-bit digits),
- * then runs of equal offsets put in (file, line) order; such runs are short.
- */
+/** Indices sorted by offset (stable radix), then runs of equal offsets put in (file, line) order; such runs are short. */
 function sortByOffsetThenPair(
   n: number,
   offsets: Uint32Array,
   files: Uint32Array,
   lines: Uint32Array,
 ): Uint32Array {
-  let idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  let tmp = new Uint32Array(n);
-  const counts = new Uint32Array(65537);
-  for (let shift = 0; shift <= 16; shift += 16) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[((offsets[i] >>> shift) & 0xffff) + 1]++;
-    if (counts[((offsets[0] >>> shift) & 0xffff) + 1] === n) continue; // one digit everywhere: no reorder
-    for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
-    for (let i = 0; i < n; i++) {
-      const j = idx[i];
-      tmp[counts[(offsets[j] >>> shift) & 0xffff]++] = j;
-    }
-    const t = idx;
-    idx = tmp;
-    tmp = t;
-  }
+  const idx = stableSortByOffset(n, offsets);
   const before = (a: number, b: number) =>
     files[a] < files[b] || (files[a] === files[b] && lines[a] < lines[b]);
   for (let s = 0; s < n; ) {

@@ -1,19 +1,17 @@
 import { type CompileUnit, readUnits } from '../dwarf/info.js';
-import { allocRows, type LineRows, libdwFilePath, readLineTable } from '../dwarf/line.js';
+import { allocRows, type LineRows, libdwFilePath, ROW, readLineTable } from '../dwarf/line.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
-import { FormatError } from '../errors.js';
+import { FormatError, UserError } from '../errors.js';
 import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
+import { LastRowTable } from './last-row.js';
 import { libdwRowOrder } from './libdw-order.js';
 import { normalizeUpstream } from './paths.js';
+import { RULE_SETS, ruleSet } from './rules.js';
 
-/**
- * Which upstream generator's rules to follow. v1 to v4 keep every row at or
- * above the base (init text included); v5 and later also drop rows at or above
- * `_etext`.
- */
-export type UpstreamRules = 'v1-v4' | 'v5';
+/** A rule set id (see RULE_SETS): 'v1-v4' and 'v5' are the upstream generator's. */
+export type UpstreamRules = string;
 
 export interface ExtractOptions {
   rules?: UpstreamRules;
@@ -34,9 +32,13 @@ export interface DropCounters {
   /** v5 rules: at or above `_etext`; modules: outside `.text`. */
   aboveEnd: number;
   offsetOver4G: number;
-  /** Same offset as the last kept entry (the smallest file_id, then line, wins). */
+  /** Rule sets of ours: not a statement row. */
+  notStatement: number;
+  /** Rule sets of ours: an end-of-sequence row dropped (or merged into a gap). */
+  endSequence: number;
+  /** Another row at the same offset won (upstream: the smallest file_id, then line). */
   sameOffset: number;
-  /** Same file and line as the last kept entry. */
+  /** Same file and line as the entry before it. */
   sameFileLine: number;
 }
 
@@ -93,6 +95,9 @@ function resolveBase(
  */
 export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): ExtractResult {
   const rules = options.rules ?? 'v1-v4';
+  const rs = ruleSet(rules);
+  if (!rs)
+    throw new UserError(`unknown rule set ${rules} (known: ${Object.keys(RULE_SETS).join(', ')})`);
   const dw = new DwarfSections(elf);
   if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
     throw new FormatError(
@@ -102,7 +107,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   }
   const { base, end: moduleEnd, module } = resolveBase(elf, options.base);
   let end = moduleEnd;
-  if (!module && rules === 'v5') {
+  if (!module && rs.etextCap) {
     end = elf.symbolValue('_etext');
     if (end === undefined)
       throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
@@ -124,6 +129,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     belowBase: 0,
     aboveEnd: 0,
     offsetOver4G: 0,
+    notStatement: 0,
+    endSequence: 0,
     sameOffset: 0,
     sameFileLine: 0,
   };
@@ -138,7 +145,10 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const files: string[] = [];
   const fileIdByName = new Map<string, number>();
   // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
-  const cand = new CandidateTable(Math.ceil(dw.size('.debug_line') / 8));
+  const capacity = Math.ceil(dw.size('.debug_line') / 8);
+  const upstream = rs.winner === 'smallest' ? new CandidateTable(capacity) : undefined;
+  const last = rs.winner === 'last' ? new LastRowTable(capacity) : undefined;
+  let gaps = 0;
   let scratch: LineRows = allocRows(1 << 16);
 
   for (let u = 0; u < units.length; u++) {
@@ -177,6 +187,11 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         drops.lineZero++;
         continue;
       }
+      const flags = rows.flags[i];
+      if (rs.stmtOnly && !(flags & ROW.isStmt) && !(flags & ROW.endSequence)) {
+        drops.notStatement++;
+        continue;
+      }
       const fileIndex = rows.file[i];
       let id = fileIndex < idOfIndex.length ? idOfIndex[fileIndex] : -2;
       if (id === -1) {
@@ -206,6 +221,14 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         drops.offsetOver4G++;
         continue;
       }
+      if (flags & ROW.endSequence && rs.endSequence !== 'keep') {
+        drops.endSequence++;
+        if (rs.endSequence === 'gap') {
+          last!.add(offset, 0, 0);
+          gaps++;
+        }
+        continue;
+      }
       if (id === -1) {
         const name = normalizeUpstream(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
         let fid = fileIdByName.get(name);
@@ -223,11 +246,23 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         idOfIndex[fileIndex] = fid;
         id = fid;
       }
-      cand.add(offset, id, line);
+      if (upstream) upstream.add(offset, id, line);
+      else last!.add(offset, id, line);
     }
     options.onProgress?.(u + 1, units.length);
   }
 
-  const table = cand.finish(files, drops);
+  let table: EntryTable;
+  if (upstream) {
+    table = upstream.finish(files, drops);
+  } else {
+    const r = last!.finish(files);
+    drops.sameOffset += last!.replaced + r.notLast;
+    drops.sameFileLine += r.sameFileLine;
+    // an end row that became a gap candidate is counted by that candidate's
+    // fate (an entry, or replaced, or merged), not as a dropped end row
+    drops.endSequence -= gaps;
+    table = r.table;
+  }
   return { table, rules, base, end, drops, stats };
 }

@@ -1,4 +1,5 @@
 import type { InspectResult } from '../commands/inspect.js';
+import { RULE_SETS } from '../lineinfo/rules.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
 
@@ -8,8 +9,10 @@ const DROP_LABELS: Record<string, string> = {
   belowBase: 'below the base',
   aboveEnd: 'at or above the end',
   offsetOver4G: 'offset > 4 GiB',
-  sameOffset: 'same offset as last kept',
-  sameFileLine: 'same file:line as last kept',
+  notStatement: 'not a statement row',
+  endSequence: 'end of sequence',
+  sameOffset: 'another row at its offset won',
+  sameFileLine: 'same file:line as the one before',
 };
 
 function versions(v: Record<string, number>): string {
@@ -41,9 +44,7 @@ export function renderInspectText(r: InspectResult): string {
   row('base', `${r.baseFrom} = ${r.base}`);
   row(
     'rules',
-    r.rules === 'v5'
-      ? `upstream v5+ (rows at or above _etext = ${r.end} dropped)`
-      : 'upstream v1-v4 (no upper bound)',
+    `${r.rules}: ${RULE_SETS[r.rules]?.description ?? '?'}${r.end ? ` (end ${r.end})` : ''}`,
   );
   row('rows read', n(r.rowsRead));
   row('rows dropped', n(r.rowsDropped));

@@ -60,6 +60,59 @@ describe.each([
   });
 });
 
+/** Our "last row" rule sets, plainly: the last row at an address wins (end rows dropped or made gaps), runs of equal file:line merge. */
+function lastRowOracle(units: LibdwUnit[], base: bigint, gaps: boolean, stmtOnly: boolean) {
+  const files: string[] = [];
+  const at = new Map<number, { file: number; line: number }>();
+  for (const u of units) {
+    for (const r of u.rows) {
+      if (r.line === 0 || !r.src || r.addr < base) continue;
+      if (stmtOnly && !r.isStmt && !r.endSequence) continue;
+      const off = Number(r.addr - base);
+      if (r.endSequence) {
+        if (gaps) at.set(off, { file: 0, line: 0 });
+        continue;
+      }
+      const name = normalizeUpstream(r.src, u.compDir);
+      let id = files.indexOf(name);
+      if (id < 0) id = files.push(name) - 1;
+      at.set(off, { file: id, line: r.line });
+    }
+  }
+  const kept: { off: number; file: number; line: number }[] = [];
+  for (const off of [...at.keys()].sort((a, b) => a - b)) {
+    const e = at.get(off)!;
+    const last = kept[kept.length - 1];
+    if (last && last.file === e.file && last.line === e.line) continue;
+    kept.push({ off, ...e });
+  }
+  return { files, kept };
+}
+
+describe.each([
+  ['last-row', false, false],
+  ['last-row-gaps', true, false],
+  ['stmt-last-row-gaps', true, true],
+] as const)('rule set %s', (rules, gaps, stmtOnly) => {
+  it.each(['gcc-dwarf5', 'clang-dwarf4', 's390x-dwarf5'])(
+    'equals its plain definition on libdw rows of %s',
+    (name) => {
+      const path = buildFixture(name);
+      const elf = ElfFile.open(path);
+      const r = extractUpstream(elf, { base: 0n, rules });
+      elf.close();
+      const want = lastRowOracle(libdwLines(path), 0n, gaps, stmtOnly);
+      expect(r.table.files).toEqual(want.files);
+      expect(Array.from(r.table.offsets)).toEqual(want.kept.map((e) => e.off));
+      expect(Array.from(r.table.fileIds)).toEqual(want.kept.map((e) => e.file));
+      expect(Array.from(r.table.lines)).toEqual(want.kept.map((e) => e.line));
+      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+      expect(dropped + r.table.count).toBe(r.stats.rowsRead);
+      if (gaps) expect(r.table.lines.includes(0)).toBe(true);
+    },
+  );
+});
+
 describe('drop reasons', () => {
   it('counts rows below the base', () => {
     const path = buildFixture('gcc-dwarf5');

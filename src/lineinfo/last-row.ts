@@ -1,0 +1,113 @@
+import type { EntryTable } from './entries.js';
+
+/**
+ * Candidates for the "last row wins" rule sets: at each offset the row seen
+ * last in walk order is the entry (llvm-symbolizer and addr2line pick the
+ * last row at an address); then consecutive entries with the same file and
+ * line merge, which leaves every floor lookup unchanged. Gap entries (line 0)
+ * mark code after the end of a sequence.
+ */
+export class LastRowTable {
+  count = 0;
+  /** Candidates replaced by a later one at the same offset while adding. */
+  replaced = 0;
+  private offsets: Uint32Array;
+  private fileIds: Uint32Array;
+  private lines: Uint32Array;
+
+  constructor(capacity: number) {
+    const c = Math.max(1024, capacity);
+    this.offsets = new Uint32Array(c);
+    this.fileIds = new Uint32Array(c);
+    this.lines = new Uint32Array(c);
+  }
+
+  add(offset: number, fileId: number, line: number): void {
+    // rows at the same offset one after another: the later one replaces
+    const k = this.count - 1;
+    if (k >= 0 && this.offsets[k] === offset) {
+      this.replaced++;
+      this.fileIds[k] = fileId;
+      this.lines[k] = line;
+      return;
+    }
+    if (this.count === this.offsets.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(Math.ceil(a.length * 1.5));
+        b.set(a);
+        return b;
+      };
+      this.offsets = grow(this.offsets);
+      this.fileIds = grow(this.fileIds);
+      this.lines = grow(this.lines);
+    }
+    const i = this.count++;
+    this.offsets[i] = offset;
+    this.fileIds[i] = fileId;
+    this.lines[i] = line;
+  }
+
+  /** Returns the table and how many candidates each step dropped. */
+  finish(files: string[]): { table: EntryTable; notLast: number; sameFileLine: number } {
+    const n = this.count;
+    const idx = stableSortByOffset(n, this.offsets);
+    const outOff = new Uint32Array(n);
+    const outFile = new Uint16Array(n);
+    const outLine = new Uint32Array(n);
+    let k = 0;
+    let notLast = 0;
+    let sameFileLine = 0;
+    for (let j = 0; j < n; j++) {
+      const i = idx[j];
+      const off = this.offsets[i];
+      // a later candidate at the same offset (from a later unit) wins
+      if (j + 1 < n && this.offsets[idx[j + 1]] === off) {
+        notLast++;
+        continue;
+      }
+      const f = this.fileIds[i];
+      const l = this.lines[i];
+      if (k > 0 && outFile[k - 1] === f && outLine[k - 1] === l) {
+        sameFileLine++;
+        continue;
+      }
+      outOff[k] = off;
+      outFile[k] = f;
+      outLine[k] = l;
+      k++;
+    }
+    return {
+      table: {
+        count: k,
+        offsets: outOff.slice(0, k),
+        fileIds: outFile.slice(0, k),
+        lines: outLine.slice(0, k),
+        files,
+      },
+      notLast,
+      sameFileLine,
+    };
+  }
+}
+
+/** Indices ordered by offset, stable (two 16-bit radix passes). */
+export function stableSortByOffset(n: number, offsets: Uint32Array): Uint32Array {
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let tmp = new Uint32Array(n);
+  const counts = new Uint32Array(65537);
+  for (let shift = 0; shift <= 16; shift += 16) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((offsets[i] >>> shift) & 0xffff) + 1]++;
+    if (n === 0 || counts[((offsets[0] >>> shift) & 0xffff) + 1] === n) continue;
+    for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      tmp[counts[(offsets[j] >>> shift) & 0xffff]++] = j;
+    }
+    const t = idx;
+    idx = tmp;
+    tmp = t;
+  }
+  return idx;
+}

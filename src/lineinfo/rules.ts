@@ -1,0 +1,76 @@
+/**
+ * Extraction rule sets: which rows become entries. The upstream generator's
+ * rules are the default and the reference for every comparison; ours try to
+ * answer as llvm-symbolizer and addr2line do.
+ */
+export interface RuleSet {
+  id: string;
+  description: string;
+  /** Only rows with is_stmt set become entries. */
+  stmtOnly: boolean;
+  /**
+   * End-of-sequence rows: 'keep' as ordinary entries (upstream), 'drop', or
+   * 'gap': an entry with line 0 that makes the lookup answer "no line" for
+   * the code after a sequence (code without DWARF), as the tools do.
+   */
+  endSequence: 'keep' | 'drop' | 'gap';
+  /**
+   * Which row wins when several share an address: 'smallest' (file_id, then
+   * line: the upstream sort and walk) or 'last' (the last row at the address,
+   * as llvm-symbolizer and addr2line pick).
+   */
+  winner: 'smallest' | 'last';
+  /** Drop rows at or above `_etext` (upstream v5 and later). */
+  etextCap: boolean;
+}
+
+export const RULE_SETS: Record<string, RuleSet> = {
+  'v1-v4': {
+    id: 'v1-v4',
+    description:
+      'upstream v1-v4: every row, smallest (file, line) wins at an address, no upper bound',
+    stmtOnly: false,
+    endSequence: 'keep',
+    winner: 'smallest',
+    etextCap: false,
+  },
+  v5: {
+    id: 'v5',
+    description: 'upstream v5+: as v1-v4, and rows at or above _etext dropped',
+    stmtOnly: false,
+    endSequence: 'keep',
+    winner: 'smallest',
+    etextCap: true,
+  },
+  'last-row': {
+    id: 'last-row',
+    description: 'ours: the last row at an address wins, end-of-sequence rows dropped',
+    stmtOnly: false,
+    endSequence: 'drop',
+    winner: 'last',
+    etextCap: false,
+  },
+  'last-row-gaps': {
+    id: 'last-row-gaps',
+    description:
+      'ours: the last row at an address wins, end of sequence becomes a "no line" gap entry',
+    stmtOnly: false,
+    endSequence: 'gap',
+    winner: 'last',
+    etextCap: false,
+  },
+  'stmt-last-row-gaps': {
+    id: 'stmt-last-row-gaps',
+    description: 'ours: as last-row-gaps, statement rows only',
+    stmtOnly: true,
+    endSequence: 'gap',
+    winner: 'last',
+    etextCap: false,
+  },
+};
+
+export const UPSTREAM_RULES = RULE_SETS['v1-v4'];
+
+export function ruleSet(id: string): RuleSet | undefined {
+  return RULE_SETS[id];
+}
