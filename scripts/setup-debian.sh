@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(build-essential clang llvm elfutils libdw-dev binutils zstd xz-utils time
       ca-certificates)
 # kernel builds (src/kernels, test/kernels): the 6.12 source tarball and its build deps
-pkgs+=(linux-source-6.12 flex bison bc libssl-dev libelf-dev cpio kmod rsync git
+pkgs+=(linux-source-6.12 linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio kmod rsync git
        python3 dpkg-dev lld)
 if [[ "${1:-}" == "--cross" ]]; then
   # one 32-bit (i686), one big-endian (s390x), one 32-bit big-endian (powerpc)

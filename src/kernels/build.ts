@@ -6,7 +6,13 @@ import { type ArchBuild, archBuild, type CompilerName, makeVars } from './arches
 import { hashKey, markDone, readDone, sha256, withLock } from './cache.js';
 import { lastLines, runCapture, runLogged, which } from './exec.js';
 import { describeKernel } from './metadata.js';
-import { type LoadedRecipe, loadRecipe, verifyConfig } from './recipes.js';
+import {
+  debugInfoLines,
+  detectDialect,
+  type LoadedRecipe,
+  loadRecipe,
+  verifyConfig,
+} from './recipes.js';
 import { identifySource, prepareSource, type SourceIdentity, type SourceSpec } from './sources.js';
 import type { Kernel, ProgressFn } from './types.js';
 
@@ -263,15 +269,23 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
     if (!(await make([base], 'config'))) return fail(`make ${base} failed`);
     if (b.recipe.recipe.mod2noconfig && !(await make(['mod2noconfig'], 'config')))
       return fail('make mod2noconfig failed');
-    const lines = [...b.arch.fragment, ...b.recipe.lines];
+    const di = b.recipe.recipe.debugInfo;
+    const dialect = detectDialect(src);
+    let debugLines: string[];
+    try {
+      debugLines = debugInfoLines(di.dwarf, di.compression, dialect);
+    } catch (e) {
+      if (e instanceof UserError) return fail(`${src}: ${e.message}`);
+      throw e;
+    }
+    const lines = [...b.arch.fragment, ...debugLines, ...b.recipe.userLines];
     writeFileAtomic(join(b.dir, 'fragment.config'), `${lines.join('\n')}\n`);
     // merge_config.sh semantics: the fragment's lines override the base's, then olddefconfig fills in.
     const merged = `${readFileSync(configFile, 'utf8')}\n${lines.join('\n')}\n`;
     writeFileAtomic(configFile, merged);
     if (!(await make(['olddefconfig'], 'config'))) return fail('make olddefconfig failed');
     const text = readFileSync(configFile, 'utf8');
-    const di = b.recipe.recipe.debugInfo;
-    const problems = verifyConfig(text, lines, di.dwarf, di.compression);
+    const problems = verifyConfig(text, lines, di.dwarf, di.compression, dialect);
     if (problems.length) {
       return fail(
         `${configFile}: after olddefconfig, ${b.arch.name} dropped what the recipe asked: ${problems.join('; ')}`,

@@ -27,8 +27,10 @@ export interface Recipe {
 export interface LoadedRecipe {
   recipe: Recipe;
   file: string;
-  /** Every Kconfig line the recipe asks for, in order: debug info, fragments, options. */
+  /** Every Kconfig line the recipe asks for, in order: debug info (for Linux 6.2+), fragments, options. Goes into the job key. */
   lines: string[];
+  /** The fragments' and options' lines only. */
+  userLines: string[];
 }
 
 export function recipesDir(): string {
@@ -44,19 +46,51 @@ export function listRecipes(dir = recipesDir()): LoadedRecipe[] {
     .map((f) => loadRecipe(join(dir, f)));
 }
 
+/**
+ * How a kernel tree spells debug-info compression: Linux 6.2+ has the choice
+ * DEBUG_INFO_COMPRESSED_{NONE,ZLIB,ZSTD}; 6.1 has one bool, DEBUG_INFO_COMPRESSED (zlib).
+ */
+export interface KconfigDialect {
+  compressionChoice: boolean;
+}
+
+export const MODERN: KconfigDialect = { compressionChoice: true };
+
+export function detectDialect(srcTree: string): KconfigDialect {
+  const p = join(srcTree, 'lib', 'Kconfig.debug');
+  if (!existsSync(p)) return MODERN;
+  return {
+    compressionChoice: /^config DEBUG_INFO_COMPRESSED_NONE$/m.test(readFileSync(p, 'utf8')),
+  };
+}
+
 /** The Kconfig lines for a debug-info choice. Every choice member is set explicitly: disabling
  *  DEBUG_INFO_COMPRESSED_NONE alone silently selects zlib. */
-export function debugInfoLines(dwarf: 4 | 5, compression: Compression): string[] {
+export function debugInfoLines(
+  dwarf: 4 | 5,
+  compression: Compression,
+  dialect: KconfigDialect = MODERN,
+): string[] {
   const set = (sym: string, on: boolean) => (on ? `CONFIG_${sym}=y` : `# CONFIG_${sym} is not set`);
+  if (!dialect.compressionChoice && compression === 'zstd') {
+    throw new UserError(
+      'zstd-compressed debug info needs Linux 6.2 or later; this tree has only DEBUG_INFO_COMPRESSED (zlib)',
+    );
+  }
+  const comp = dialect.compressionChoice
+    ? [
+        set('DEBUG_INFO_COMPRESSED_NONE', compression === 'none'),
+        set('DEBUG_INFO_COMPRESSED_ZLIB', compression === 'zlib'),
+        set('DEBUG_INFO_COMPRESSED_ZSTD', compression === 'zstd'),
+      ]
+    : [set('DEBUG_INFO_COMPRESSED', compression === 'zlib')];
   return [
     'CONFIG_DEBUG_KERNEL=y',
     set('DEBUG_INFO_NONE', false),
     set('DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT', false),
     set('DEBUG_INFO_DWARF4', dwarf === 4),
     set('DEBUG_INFO_DWARF5', dwarf === 5),
-    set('DEBUG_INFO_COMPRESSED_NONE', compression === 'none'),
-    set('DEBUG_INFO_COMPRESSED_ZLIB', compression === 'zlib'),
-    set('DEBUG_INFO_COMPRESSED_ZSTD', compression === 'zstd'),
+    ...comp,
     set('DEBUG_INFO_REDUCED', false),
     set('DEBUG_INFO_SPLIT', false),
     set('DEBUG_INFO_BTF', false),
@@ -92,11 +126,11 @@ export function loadRecipe(nameOrPath: string, dir = recipesDir()): LoadedRecipe
   if (!di || (di.dwarf !== 4 && di.dwarf !== 5)) throw bad('"debugInfo.dwarf" must be 4 or 5');
   if (!['none', 'zlib', 'zstd'].includes(di.compression))
     throw bad('"debugInfo.compression" must be none, zlib or zstd');
-  const lines = debugInfoLines(di.dwarf, di.compression);
+  const userLines: string[] = [];
   for (const frag of recipe.fragments ?? []) {
     const p = isAbsolute(frag) ? frag : resolve(dirname(file), frag);
     if (!existsSync(p)) throw new UserError(`fragment not found (named by recipe ${file})`, p);
-    lines.push(
+    userLines.push(
       ...readFileSync(p, 'utf8')
         .split('\n')
         .filter((l) => isKconfigLine(l)),
@@ -105,9 +139,14 @@ export function loadRecipe(nameOrPath: string, dir = recipesDir()): LoadedRecipe
   for (const o of recipe.options ?? []) {
     if (!isKconfigLine(o))
       throw bad(`option "${o}" is not CONFIG_X=value or "# CONFIG_X is not set"`);
-    lines.push(o);
+    userLines.push(o);
   }
-  return { recipe, file, lines };
+  return {
+    recipe,
+    file,
+    lines: [...debugInfoLines(di.dwarf, di.compression), ...userLines],
+    userLines,
+  };
 }
 
 function isKconfigLine(l: string): boolean {
@@ -129,6 +168,7 @@ export function verifyConfig(
   lines: string[],
   dwarf: 4 | 5,
   compression: Compression,
+  dialect: KconfigDialect = MODERN,
 ): string[] {
   const got = parseKconfig(configText);
   const problems: string[] = [];
@@ -137,8 +177,14 @@ export function verifyConfig(
   if (on('CONFIG_DEBUG_INFO_NONE')) problems.push('CONFIG_DEBUG_INFO_NONE=y (no debug info)');
   if (!on(`CONFIG_DEBUG_INFO_DWARF${dwarf}`))
     problems.push(`CONFIG_DEBUG_INFO_DWARF${dwarf} is not y (DWARF ${dwarf} not available here)`);
-  const comp = `CONFIG_DEBUG_INFO_COMPRESSED_${compression.toUpperCase()}`;
-  if (!on(comp)) problems.push(`${comp} is not y (compression ${compression} not selected)`);
+  if (dialect.compressionChoice) {
+    const comp = `CONFIG_DEBUG_INFO_COMPRESSED_${compression.toUpperCase()}`;
+    if (!on(comp)) problems.push(`${comp} is not y (compression ${compression} not selected)`);
+  } else if (on('CONFIG_DEBUG_INFO_COMPRESSED') !== (compression === 'zlib')) {
+    problems.push(
+      `CONFIG_DEBUG_INFO_COMPRESSED is ${on('CONFIG_DEBUG_INFO_COMPRESSED') ? 'y' : 'not set'} (compression ${compression} asked)`,
+    );
+  }
   for (const [sym, want] of requested(lines)) {
     const have = got.get(sym);
     if (want === null || want === 'n') {
