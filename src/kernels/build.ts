@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -67,6 +68,8 @@ export interface BuildDone {
   resumed: boolean;
   finishedAt: string;
   vmlinuxBytes: number;
+  /** 1-minute load average when make started and when it ended: above the make -j, other work shared the CPUs. */
+  loadAvg?: [number, number];
 }
 
 export interface BuildResult {
@@ -300,6 +303,7 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
 
   // 2. make vmlinux (and modules when the recipe asks).
   const tm = Date.now();
+  const loadAtStart = loadavg()[0];
   const targets = b.recipe.recipe.modules ? ['vmlinux', 'modules'] : ['vmlinux'];
   if (!(await make(targets, 'build')))
     return fail(opts.signal?.aborted ? 'killed' : `make ${targets.join(' ')} failed`);
@@ -321,6 +325,7 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
     resumed,
     finishedAt: new Date().toISOString(),
     vmlinuxBytes: statSync(vmlinux).size,
+    loadAvg: [Math.round(loadAtStart * 100) / 100, Math.round(loadavg()[0] * 100) / 100],
   };
   markDone(b.dir, done);
   return { status: 'built', build: b, log, kernel: kernelOf(b), done };

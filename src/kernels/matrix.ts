@@ -188,6 +188,7 @@ export function buildRecord(
     makeSeconds: done.makeSeconds,
     resumed: done.resumed,
     vmlinuxBytes: done.vmlinuxBytes,
+    loadAvg: done.loadAvg,
     finishedAt: done.finishedAt,
     jobKey: done.key,
   };
