@@ -304,7 +304,6 @@ export class DebianSource implements KernelSource {
         };
         if (need.vmlinux || need.modules) {
           const deb = await download(r.dbg, r.arch, dir, onProgress);
-          state.vmlinux = true;
           if (need.vmlinux) {
             onProgress?.(`extracting vmlinux-${r.release}`);
             extract(deb, dir, [`./usr/lib/debug/boot/vmlinux-${r.release}`]);
@@ -324,7 +323,7 @@ export class DebianSource implements KernelSource {
           state.image = true;
           markDone(dir, state);
         }
-        if (!isDone(dir)) markDone(dir, { ...state, vmlinux: true });
+        if (!state.vmlinux) markDone(dir, { ...state, vmlinux: true }); // found already extracted
         const haveConfig = existsSync(config);
         return {
           vmlinux,
