@@ -1,33 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { dumpFile } from './commands/dump.js';
 import { inspectFile } from './commands/inspect.js';
 import { registerKernelsCommands } from './commands/kernels.js';
+import { registerLatencyCommand } from './commands/latency.js';
+import { registerMeasureCommand } from './commands/measure.js';
+import { baseOption, rulesOption } from './commands/options.js';
 import { describeError, UserError } from './errors.js';
 import type { UpstreamRules } from './lineinfo/extract.js';
-import { RULE_SETS } from './lineinfo/rules.js';
 import { renderInspectText } from './report/inspect.js';
 import { type ProcessLike, Progress } from './util/process.js';
-
-/** `--base`: a number (0x... or decimal) is an address, anything else a symbol name. */
-function parseBase(v: string): string | bigint {
-  if (/^(0x[0-9a-f]+|\d+)$/i.test(v)) return BigInt(v);
-  return v;
-}
-
-const rulesOption = () =>
-  new Option(
-    '--rules <rules>',
-    `extraction rules: ${Object.values(RULE_SETS)
-      .map((r) => `\n  ${r.id.padEnd(20)}${r.description}`)
-      .join('')}\n`,
-  )
-    .choices(Object.keys(RULE_SETS))
-    .default('v1-v4');
-const baseOption = () =>
-  new Option(
-    '--base <symbol|address>',
-    'base address: a symbol name or a number (default: _text; .text for a .ko)',
-  ).argParser(parseBase);
 
 /** Wires the commands; each action returns its exit code through `setExit`. */
 function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Command {
@@ -99,6 +80,8 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
     );
 
   registerKernelsCommands(program, proc, setExit);
+  registerLatencyCommand(program, proc, setExit);
+  registerMeasureCommand(program, proc, setExit);
 
   return program;
 }

@@ -7,7 +7,7 @@ import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
 import { LastRowTable } from './last-row.js';
 import { libdwRowOrder } from './libdw-order.js';
-import { normalizeUpstream } from './paths.js';
+import { cleanPath, normalizeUpstream } from './paths.js';
 import { RULE_SETS, ruleSet } from './rules.js';
 
 /** A rule set id (see RULE_SETS): 'v1-v4' and 'v5' are the upstream generator's. */
@@ -22,6 +22,12 @@ export interface ExtractOptions {
   base?: string | bigint;
   /** Called after each unit with (units done, units in all). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Sees every row with a line and an offset that fits 32 bits, before the
+   * rule set filters it (for measurements that need the rows behind an
+   * entry). `name` gives the row's normalised file name on demand.
+   */
+  onRow?: (offset: number, line: number, flags: number, name: () => string | undefined) => void;
 }
 
 /** Why rows did not become entries, one counter per reason (they add up to rows read minus entries). */
@@ -188,6 +194,15 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         continue;
       }
       const flags = rows.flags[i];
+      if (options.onRow) {
+        const off = (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
+        if (off >= 0 && off <= 0xffffffff) {
+          options.onRow(off, line, flags, () => {
+            const p = libdwFilePath(h, rows.file[i], unit.compDir);
+            return p === undefined ? undefined : normalizeUpstream(p, unit.compDir);
+          });
+        }
+      }
       if (rs.stmtOnly && !(flags & ROW.isStmt) && !(flags & ROW.endSequence)) {
         drops.notStatement++;
         continue;
@@ -230,7 +245,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         continue;
       }
       if (id === -1) {
-        const name = normalizeUpstream(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
+        const upstreamName = normalizeUpstream(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
+        const name = rs.cleanPaths ? cleanPath(upstreamName) : upstreamName;
         let fid = fileIdByName.get(name);
         if (fid === undefined) {
           fid = files.length;

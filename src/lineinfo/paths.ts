@@ -84,3 +84,11 @@ export function normalizeUpstream(path: string, compDir: string | undefined): st
   }
   return path;
 }
+
+/**
+ * Collapses runs of "/" into one, as llvm-symbolizer prints paths ("/./" and
+ * "../" stay as they are: the tools keep them too).
+ */
+export function cleanPath(path: string): string {
+  return path.replace(/\/{2,}/g, '/');
+}

@@ -22,6 +22,8 @@ export interface RuleSet {
   winner: 'smallest' | 'last';
   /** Drop rows at or above `_etext` (upstream v5 and later). */
   etextCap: boolean;
+  /** Collapse "//" in file names, as llvm-symbolizer prints them ("/./" and "../" stay). */
+  cleanPaths: boolean;
 }
 
 export const RULE_SETS: Record<string, RuleSet> = {
@@ -33,6 +35,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     endSequence: 'keep',
     winner: 'smallest',
     etextCap: false,
+    cleanPaths: false,
   },
   v5: {
     id: 'v5',
@@ -41,6 +44,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     endSequence: 'keep',
     winner: 'smallest',
     etextCap: true,
+    cleanPaths: false,
   },
   'last-row': {
     id: 'last-row',
@@ -49,6 +53,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     endSequence: 'drop',
     winner: 'last',
     etextCap: false,
+    cleanPaths: false,
   },
   'last-row-gaps': {
     id: 'last-row-gaps',
@@ -58,6 +63,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     endSequence: 'gap',
     winner: 'last',
     etextCap: false,
+    cleanPaths: false,
   },
   'stmt-last-row-gaps': {
     id: 'stmt-last-row-gaps',
@@ -66,6 +72,16 @@ export const RULE_SETS: Record<string, RuleSet> = {
     endSequence: 'gap',
     winner: 'last',
     etextCap: false,
+    cleanPaths: false,
+  },
+  symbolizer: {
+    id: 'symbolizer',
+    description: 'ours: as last-row-gaps, and "//" in file names collapsed (answers as llvm-symbolizer)',
+    stmtOnly: false,
+    endSequence: 'gap',
+    winner: 'last',
+    etextCap: false,
+    cleanPaths: true,
   },
 };
 

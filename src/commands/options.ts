@@ -1,0 +1,24 @@
+/** Options several commands share. */
+import { Option } from 'commander';
+import { RULE_SETS } from '../lineinfo/rules.js';
+
+/** `--base`: a number (0x... or decimal) is an address, anything else a symbol name. */
+function parseBase(v: string): string | bigint {
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(v)) return BigInt(v);
+  return v;
+}
+
+export const rulesOption = () =>
+  new Option(
+    '--rules <rules>',
+    `extraction rules: ${Object.values(RULE_SETS)
+      .map((r) => `\n  ${r.id.padEnd(20)}${r.description}`)
+      .join('')}\n`,
+  )
+    .choices(Object.keys(RULE_SETS))
+    .default('v1-v4');
+export const baseOption = () =>
+  new Option(
+    '--base <symbol|address>',
+    'base address: a symbol name or a number (default: _text; .text for a .ko)',
+  ).argParser(parseBase);

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli.js';
+import { fakeProcess } from '../helpers/fake-process.js';
+import { buildFixture } from '../helpers/fixtures.js';
+
+describe('measure', () => {
+  const elf = buildFixture('gcc-dwarf5');
+
+  it('gives sizes whose buckets add up, and growth against the loaded size', async () => {
+    const p = fakeProcess([
+      'measure',
+      '--base',
+      '0',
+      '--format',
+      'flat,blocks:8',
+      '--rules',
+      'v1-v4,symbolizer',
+      '--json',
+      elf,
+    ]);
+    expect(await run(p.proc)).toBe(0);
+    const r = JSON.parse(p.stdout());
+    expect(r.schemaVersion).toBe(1);
+    expect(r.tables).toHaveLength(4);
+    const loaded = r.bases.find((b: { id: string }) => b.id === 'loaded').bytes;
+    for (const t of r.tables) {
+      const sum = Object.values(t.buckets as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(sum).toBe(t.total);
+      expect(t.growth.loaded).toBe(Math.round((10000 * t.total) / loaded) / 100);
+      expect(t.verify.roundTripEntries).toBe(t.entries);
+    }
+    const flat = r.tables[0];
+    expect(flat.buckets.data).toBe(10 * flat.entries);
+  });
+
+  it('prints a table for the terminal', async () => {
+    const p = fakeProcess(['measure', '--base', '0', elf]);
+    expect(await run(p.proc)).toBe(0);
+    expect(p.stdout()).toMatch(/blocks:64:sleb/);
+    expect(p.stdout()).toContain('Growth bases:');
+  });
+
+  it('exits 1 when a table exceeds --max-bytes-per-entry, naming it', async () => {
+    const p = fakeProcess([
+      'measure',
+      '--base',
+      '0',
+      '--format',
+      'flat',
+      '--max-bytes-per-entry',
+      '4',
+      elf,
+    ]);
+    expect(await run(p.proc)).toBe(1);
+    expect(p.stderr()).toMatch(/^threshold: flat \(v1-v4\) spends 10\.000 B\/entry, limit 4$/m);
+  });
+
+  it('rejects an unknown format or rule set with exit 2', async () => {
+    const a = fakeProcess(['measure', '--base', '0', '--format', 'gsym', elf]);
+    expect(await run(a.proc)).toBe(2);
+    expect(a.stderr()).toContain('unknown format');
+    const b = fakeProcess(['measure', '--base', '0', '--rules', 'nope', elf]);
+    expect(await run(b.proc)).toBe(2);
+    expect(b.stderr()).toContain('unknown rule set nope');
+  });
+});
