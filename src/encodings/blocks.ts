@@ -19,8 +19,6 @@ export function blocksFormat(blockSize = 64, coding: DeltaCoding = 'sleb'): Form
   if (!Number.isInteger(blockSize) || blockSize < 1)
     throw new FormatError(`block size must be a positive integer, not ${blockSize}`);
   const id = `blocks:${blockSize}:${coding}`;
-  const signed = (s: ByteSink, v: number) => (coding === 'sleb' ? s.sleb(v) : s.uleb(zigzag(v)));
-  const readSigned = (c: LebCursor) => (coding === 'sleb' ? c.sleb() : unzigzag(c.uleb()));
 
   return {
     id,
@@ -28,23 +26,7 @@ export function blocksFormat(blockSize = 64, coding: DeltaCoding = 'sleb'): Form
 
     encode(t: EntryTable, littleEndian: boolean): EncodedTable {
       const n = t.count;
-      const nb = Math.ceil(n / blockSize);
-      const blockAddrs = new Uint32Array(nb);
-      const blockOffsets = new Uint32Array(nb);
-      const data = new ByteSink(Math.max(1024, n * 4));
-      for (let b = 0; b < nb; b++) {
-        const first = b * blockSize;
-        blockAddrs[b] = t.offsets[first];
-        blockOffsets[b] = data.length;
-        data.uleb(t.fileIds[first]);
-        data.uleb(t.lines[first]);
-        const end = Math.min(n, first + blockSize);
-        for (let i = first + 1; i < end; i++) {
-          data.uleb(t.offsets[i] - t.offsets[i - 1]);
-          signed(data, t.fileIds[i] - t.fileIds[i - 1]);
-          signed(data, t.lines[i] - t.lines[i - 1]);
-        }
-      }
+      const { nb, blockAddrs, blockOffsets, data } = encodeBlockStream(t, blockSize, coding);
       const w = new RodataWriter(littleEndian);
       w.u32('lineinfo_num_entries', 'counts', n);
       w.u32('lineinfo_num_files', 'counts', t.files.length);
@@ -52,7 +34,7 @@ export function blocksFormat(blockSize = 64, coding: DeltaCoding = 'sleb'): Form
       w.u32Array('lineinfo_block_addrs', 'index', blockAddrs);
       w.u32Array('lineinfo_block_offsets', 'index', blockOffsets);
       w.u32('lineinfo_data_size', 'counts', data.length);
-      w.raw('lineinfo_data', 'data', data.result());
+      w.raw('lineinfo_data', 'data', data);
       const ft = fileTables(t.files);
       w.u32Array('lineinfo_file_offsets', 'file_offsets', ft.offsets);
       w.u32('lineinfo_filenames_size', 'counts', ft.names.length);
@@ -87,124 +69,188 @@ export function blocksFormat(blockSize = 64, coding: DeltaCoding = 'sleb'): Form
       const namesAt = namesSizeAt + 4;
       if (namesAt + namesSize > bytes.length)
         throw new FormatError(`${id} table: file names run past the end`);
-      const blockAddr = (b: number) => v.getUint32(addrsAt + 4 * b, le);
-      const cursor = new LebCursor(bytes, 0, 0);
+      return blockReader(bytes, le, id, blockSize, coding, {
+        n,
+        f,
+        nb,
+        addrsAt,
+        offsAt,
+        dataAt,
+        dataSize,
+        fileOffsAt,
+        namesAt,
+        namesSize,
+      });
+    },
+  };
+}
 
-      /**
-       * Decodes block `b` up to `limit` (an offset; Infinity for all),
-       * calling `each` per entry; false if the block is malformed.
-       */
-      const walk = (
-        b: number,
-        limit: number,
-        each: (i: number, off: number, file: number, line: number) => void,
-      ): boolean => {
-        const start = v.getUint32(offsAt + 4 * b, le);
-        const end = b + 1 < nb ? v.getUint32(offsAt + 4 * (b + 1), le) : dataSize;
-        if (start > end || end > dataSize) return false;
-        cursor.ok = true;
-        cursor.pos = dataAt + start;
-        cursor.end = dataAt + end;
-        let off = blockAddr(b);
-        let file = cursor.uleb();
-        let line = cursor.uleb();
-        if (!cursor.ok) return false;
-        let i = b * blockSize;
-        const last = Math.min(n, i + blockSize) - 1;
-        each(i, off, file, line);
-        while (i < last) {
-          const d = cursor.uleb();
-          const nextOff = off + d;
-          const nextFile = file + readSigned(cursor);
-          const nextLine = line + readSigned(cursor);
-          if (
-            !cursor.ok ||
-            nextOff > 0xffffffff ||
-            nextFile < 0 ||
-            nextLine < 0 ||
-            nextLine > 0xffffffff
-          )
-            return false;
-          if (nextOff > limit) break;
-          off = nextOff;
-          file = nextFile;
-          line = nextLine;
-          i++;
-          each(i, off, file, line);
-        }
-        return true;
-      };
+/** The block stream of a table: index arrays and the data bytes. */
+export function encodeBlockStream(t: EntryTable, blockSize: number, coding: DeltaCoding) {
+  const n = t.count;
+  const nb = Math.ceil(n / blockSize);
+  const blockAddrs = new Uint32Array(nb);
+  const blockOffsets = new Uint32Array(nb);
+  const sink = new ByteSink(Math.max(1024, n * 4));
+  const signed = (v: number) => (coding === 'sleb' ? sink.sleb(v) : sink.uleb(zigzag(v)));
+  for (let b = 0; b < nb; b++) {
+    const first = b * blockSize;
+    blockAddrs[b] = t.offsets[first];
+    blockOffsets[b] = sink.length;
+    sink.uleb(t.fileIds[first]);
+    sink.uleb(t.lines[first]);
+    const end = Math.min(n, first + blockSize);
+    for (let i = first + 1; i < end; i++) {
+      sink.uleb(t.offsets[i] - t.offsets[i - 1]);
+      signed(t.fileIds[i] - t.fileIds[i - 1]);
+      signed(t.lines[i] - t.lines[i - 1]);
+    }
+  }
+  return { nb, blockAddrs, blockOffsets, data: sink.result() };
+}
 
-      return {
-        entries: n,
-        files: f,
-        lookup(offset: number, out: LookupHit): boolean {
-          let lo = 0;
-          let hi = nb;
-          while (lo < hi) {
-            const mid = lo + ((hi - lo) >>> 1);
-            if (blockAddr(mid) <= offset) lo = mid + 1;
-            else hi = mid;
-          }
-          if (lo === 0) return false;
-          // The hot path, written out (no callback): decode block lo-1 until
-          // the next entry would pass `offset`.
-          const b = lo - 1;
-          const start = v.getUint32(offsAt + 4 * b, le);
-          const end = b + 1 < nb ? v.getUint32(offsAt + 4 * (b + 1), le) : dataSize;
-          if (start > end || end > dataSize) return false;
-          const c = cursor;
-          c.ok = true;
-          c.pos = dataAt + start;
-          c.end = dataAt + end;
-          let off = blockAddr(b);
-          let file = c.uleb();
-          let line = c.uleb();
-          let i = b * blockSize;
-          const last = Math.min(n, i + blockSize) - 1;
-          const data = bytes;
-          while (i < last && c.ok) {
-            // offset deltas are one byte almost always
-            let d: number;
-            const p = c.pos;
-            if (p < c.end && data[p] < 0x80) {
-              d = data[p];
-              c.pos = p + 1;
-            } else d = c.uleb();
-            if (off + d > offset) break;
-            off += d;
-            file += readSigned(c);
-            line += readSigned(c);
-            i++;
-          }
-          if (!c.ok || file < 0 || file >= f || line < 0 || line > 0xffffffff) return false;
-          out.index = i;
-          out.offset = off;
-          out.fileId = file;
-          out.line = line;
-          return true;
-        },
-        decodeAll(): EntryTable {
-          const offsets = new Uint32Array(n);
-          const fileIds = new Uint16Array(n);
-          const lines = new Uint32Array(n);
-          for (let b = 0; b < nb; b++) {
-            const ok = walk(b, Number.POSITIVE_INFINITY, (i, off, file, line) => {
-              offsets[i] = off;
-              fileIds[i] = file;
-              lines[i] = line;
-            });
-            if (!ok) throw new FormatError(`${id} table: block ${b} is malformed`);
-          }
-          const files = readFileNames(
-            (i) => v.getUint32(fileOffsAt + 4 * i, le),
-            f,
-            bytes.subarray(namesAt, namesAt + namesSize),
-          );
-          if (!files) throw new FormatError(`${id} table: a file name offset is out of bounds`);
-          return { count: n, offsets, fileIds, lines, files };
-        },
-      };
+/** Where a block table's parts lie in its bytes (already checked to fit). */
+export interface BlockLayout {
+  n: number;
+  f: number;
+  nb: number;
+  addrsAt: number;
+  offsAt: number;
+  dataAt: number;
+  dataSize: number;
+  fileOffsAt: number;
+  namesAt: number;
+  namesSize: number;
+}
+
+/** The kernel's block lookup and a full decoder over a laid-out block table (vmlinux or module section). */
+export function blockReader(
+  bytes: Uint8Array,
+  le: boolean,
+  id: string,
+  blockSize: number,
+  coding: DeltaCoding,
+  L: BlockLayout,
+): TableReader {
+  const { n, f, nb, addrsAt, offsAt, dataAt, dataSize, fileOffsAt, namesAt, namesSize } = L;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const readSigned = (c: LebCursor) => (coding === 'sleb' ? c.sleb() : unzigzag(c.uleb()));
+  const blockAddr = (b: number) => v.getUint32(addrsAt + 4 * b, le);
+  const cursor = new LebCursor(bytes, 0, 0);
+
+  /**
+   * Decodes block `b` up to `limit` (an offset; Infinity for all),
+   * calling `each` per entry; false if the block is malformed.
+   */
+  const walk = (
+    b: number,
+    limit: number,
+    each: (i: number, off: number, file: number, line: number) => void,
+  ): boolean => {
+    const start = v.getUint32(offsAt + 4 * b, le);
+    const end = b + 1 < nb ? v.getUint32(offsAt + 4 * (b + 1), le) : dataSize;
+    if (start > end || end > dataSize) return false;
+    cursor.ok = true;
+    cursor.pos = dataAt + start;
+    cursor.end = dataAt + end;
+    let off = blockAddr(b);
+    let file = cursor.uleb();
+    let line = cursor.uleb();
+    if (!cursor.ok) return false;
+    let i = b * blockSize;
+    const last = Math.min(n, i + blockSize) - 1;
+    each(i, off, file, line);
+    while (i < last) {
+      const d = cursor.uleb();
+      const nextOff = off + d;
+      const nextFile = file + readSigned(cursor);
+      const nextLine = line + readSigned(cursor);
+      if (
+        !cursor.ok ||
+        nextOff > 0xffffffff ||
+        nextFile < 0 ||
+        nextLine < 0 ||
+        nextLine > 0xffffffff
+      )
+        return false;
+      if (nextOff > limit) break;
+      off = nextOff;
+      file = nextFile;
+      line = nextLine;
+      i++;
+      each(i, off, file, line);
+    }
+    return true;
+  };
+
+  return {
+    entries: n,
+    files: f,
+    lookup(offset: number, out: LookupHit): boolean {
+      let lo = 0;
+      let hi = nb;
+      while (lo < hi) {
+        const mid = lo + ((hi - lo) >>> 1);
+        if (blockAddr(mid) <= offset) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) return false;
+      // The hot path, written out (no callback): decode block lo-1 until
+      // the next entry would pass `offset`.
+      const b = lo - 1;
+      const start = v.getUint32(offsAt + 4 * b, le);
+      const end = b + 1 < nb ? v.getUint32(offsAt + 4 * (b + 1), le) : dataSize;
+      if (start > end || end > dataSize) return false;
+      const c = cursor;
+      c.ok = true;
+      c.pos = dataAt + start;
+      c.end = dataAt + end;
+      let off = blockAddr(b);
+      let file = c.uleb();
+      let line = c.uleb();
+      let i = b * blockSize;
+      const last = Math.min(n, i + blockSize) - 1;
+      const data = bytes;
+      while (i < last && c.ok) {
+        // offset deltas are one byte almost always
+        let d: number;
+        const p = c.pos;
+        if (p < c.end && data[p] < 0x80) {
+          d = data[p];
+          c.pos = p + 1;
+        } else d = c.uleb();
+        if (off + d > offset) break;
+        off += d;
+        file += readSigned(c);
+        line += readSigned(c);
+        i++;
+      }
+      if (!c.ok || file < 0 || file >= f || line < 0 || line > 0xffffffff) return false;
+      out.index = i;
+      out.offset = off;
+      out.fileId = file;
+      out.line = line;
+      return true;
+    },
+    decodeAll(): EntryTable {
+      const offsets = new Uint32Array(n);
+      const fileIds = new Uint16Array(n);
+      const lines = new Uint32Array(n);
+      for (let b = 0; b < nb; b++) {
+        const ok = walk(b, Number.POSITIVE_INFINITY, (i, off, file, line) => {
+          offsets[i] = off;
+          fileIds[i] = file;
+          lines[i] = line;
+        });
+        if (!ok) throw new FormatError(`${id} table: block ${b} is malformed`);
+      }
+      const files = readFileNames(
+        (i) => v.getUint32(fileOffsAt + 4 * i, le),
+        f,
+        bytes.subarray(namesAt, namesAt + namesSize),
+      );
+      if (!files) throw new FormatError(`${id} table: a file name offset is out of bounds`);
+      return { count: n, offsets, fileIds, lines, files };
     },
   };
 }

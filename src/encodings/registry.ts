@@ -1,19 +1,21 @@
 import { UserError } from '../errors.js';
 import { blocksFormat, type DeltaCoding } from './blocks.js';
 import { flatFormat } from './flat.js';
+import { moduleV3Format } from './module.js';
 import type { Format } from './types.js';
 
 /** The formats `--format` accepts, with their syntax, for --help. */
 export const FORMAT_SYNTAX = [
   'flat                     the flat arrays (RFC, v1 patch 1)',
   'blocks[:B[:sleb|zigzag]] blocks of B entries (default 64), SLEB128 (v3+, default) or zigzag (v1/v2) deltas',
+  "module-v3[:B[:sleb|zigzag]] a module's .mod_lineinfo section, v3/v4 layout (48-byte header)",
 ];
 
 /** Parses one format id: "flat", "blocks", "blocks:64", "blocks:64:zigzag". */
 export function parseFormat(spec: string): Format {
   const [name, ...args] = spec.trim().split(':');
   if (name === 'flat' && args.length === 0) return flatFormat;
-  if (name === 'blocks' && args.length <= 2) {
+  if ((name === 'blocks' || name === 'module-v3') && args.length <= 2) {
     const size = args[0] === undefined || args[0] === '' ? 64 : Number(args[0]);
     if (!Number.isInteger(size) || size < 1 || size > 65536) {
       throw new UserError(`--format ${spec}: block size must be a whole number from 1 to 65536`);
@@ -21,9 +23,11 @@ export function parseFormat(spec: string): Format {
     const coding = (args[1] ?? 'sleb') as DeltaCoding;
     if (coding !== 'sleb' && coding !== 'zigzag')
       throw new UserError(`--format ${spec}: deltas are sleb or zigzag, not ${coding}`);
-    return blocksFormat(size, coding);
+    return name === 'blocks' ? blocksFormat(size, coding) : moduleV3Format(size, coding);
   }
-  throw new UserError(`--format ${spec}: unknown format (known: flat, blocks[:B[:sleb|zigzag]])`);
+  throw new UserError(
+    `--format ${spec}: unknown format (known: flat, blocks[:B[:sleb|zigzag]], module-v3[:B[:sleb|zigzag]])`,
+  );
 }
 
 /** Parses a comma-separated list of formats. */

@@ -8,7 +8,15 @@ import { account } from '../../src/measure/accounting.js';
 import { seededRandom, verifyEncoding } from '../../src/measure/verify.js';
 import { buildFixture } from '../helpers/fixtures.js';
 
-const FORMATS = ['flat', 'blocks:64:sleb', 'blocks:64:zigzag', 'blocks:4', 'blocks:1'];
+const FORMATS = [
+  'flat',
+  'blocks:64:sleb',
+  'blocks:64:zigzag',
+  'blocks:4',
+  'blocks:1',
+  'module-v3:64:sleb',
+  'module-v3:8',
+];
 
 function fixtureTable(name: string) {
   const elf = ElfFile.open(buildFixture(name));
@@ -74,6 +82,30 @@ describe.each(FORMATS)('format %s', (id) => {
       }
     }
     expect(rejected).toBeGreaterThan(0);
+  });
+});
+
+describe('module section (v3/v4)', () => {
+  it('is the block table behind a 48-byte header whose offsets point at its parts', () => {
+    const { table, littleEndian } = fixtureTable('s390x-dwarf5');
+    const mod = parseFormat('module-v3:64').encode(table, littleEndian);
+    const vm = parseFormat('blocks:64').encode(table, littleEndian);
+    const part = (t: typeof mod, s: string) => t.parts.find((p) => p.symbol === s)!;
+    const v = new DataView(mod.bytes.buffer);
+    const word = (i: number) => v.getUint32(4 * i, littleEndian);
+    expect(word(0)).toBe(table.count);
+    expect(word(3)).toBe(48);
+    expect(part(mod, 'block_addrs').offset).toBe(word(3));
+    expect(part(mod, 'data').offset).toBe(word(5));
+    expect(part(mod, 'file_offsets').offset).toBe(word(7));
+    expect(part(mod, 'filenames').offset).toBe(word(9));
+    // the same data bytes as the vmlinux table
+    const d = part(vm, 'lineinfo_data');
+    expect(
+      Buffer.from(mod.bytes.subarray(word(5), word(5) + word(6))).equals(
+        Buffer.from(vm.bytes.subarray(d.offset, d.offset + d.size)),
+      ),
+    ).toBe(true);
   });
 });
 
