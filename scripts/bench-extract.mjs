@@ -20,19 +20,16 @@ if (r >= 0) {
   rounds = Number(args[r + 1]);
   args.splice(r, 2);
 }
+// Default: Debian's cloud-amd64 6.1 debug kernel, through the kernels part (cached).
 const vmlinux =
   args[0] ??
-  execFileSync(
-    'bash',
-    [
-      join(root, 'scripts/fetch-debian-dbg.sh'),
-      'linux-image-6.1.0-56-cloud-amd64-dbg',
-      '6.1.192-2',
-    ],
-    {
-      encoding: 'utf8',
-    },
-  ).trim();
+  JSON.parse(
+    execFileSync(
+      process.execPath,
+      [join(root, 'bin/lineinfo-bench.js'), 'kernels', 'get', 'debian', 'cloud-amd64', '--package-version', '6.1.192-2', '--json'],
+      { encoding: 'utf8' },
+    ),
+  ).vmlinux;
 
 const tools = [
   {

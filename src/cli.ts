@@ -19,6 +19,8 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
         'Reads a vmlinux or .ko with DWARF exactly as the upstream generator (scripts/gen_lineinfo) does.',
     )
     .version('0.1.0')
+    // root options only before the command name: subcommands have a --version of their own
+    .enablePositionalOptions()
     .configureOutput({ writeOut: out, writeErr: (s) => proc.stderr.write(s) })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');

@@ -296,7 +296,7 @@ export class DebianSource implements KernelSource {
         const modDir = join(dir, 'usr/lib/debug/lib/modules', r.release);
         const vmlinuz = join(dir, 'boot', `vmlinuz-${r.release}`);
         const config = join(dir, 'boot', `config-${r.release}`);
-        // A vmlinux present is complete: it is only ever renamed into place (here and in scripts/fetch-debian-dbg.sh).
+        // A vmlinux present is complete: it is only ever renamed into place.
         const need = {
           vmlinux: !(existsSync(vmlinux) && statSync(vmlinux).size > 0),
           modules: Boolean(this.req.modules) && !(state.modules && existsSync(modDir)),

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from '../../src/kernels/cache.js';
+import { DebianSource } from '../../src/kernels/debian.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** shared/ lies beside the project's root. */
@@ -34,17 +35,12 @@ export function readGolden(name: string): GoldenKernel {
 /**
  * The golden kernel's vmlinux, fetched with apt-get download and extracted
  * into the cache outside the repository on first use (283 MB, a few seconds
- * here).
+ * here), through the kernels part's Debian source.
  */
-export function goldenVmlinux(g: GoldenKernel): string {
-  return execFileSync(
-    'bash',
-    [join(root, 'scripts', 'fetch-debian-dbg.sh'), g.debian_package, g.package_version],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  ).trim();
+export async function goldenVmlinux(g: GoldenKernel): Promise<string> {
+  const flavour = g.debian_package.replace(/^linux-image-[0-9.]+-\d+-/, '').replace(/-dbg$/, '');
+  const k = await new DebianSource({ flavour, version: g.package_version }, cacheRoot()).get();
+  return k.vmlinux;
 }
 
 /** Golden tests download a 283 MB package: they run in CI and when LINEINFO_GOLDEN=1. */

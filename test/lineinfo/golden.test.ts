@@ -17,8 +17,8 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 describe.runIf(runGolden)('golden: Debian amd64 cloud 6.1 (upstream generator figures)', () => {
   const g = readGolden('amd64-cloud-6.1');
 
-  it('reproduces the entries and file names exactly', { timeout: 300_000 }, () => {
-    const path = goldenVmlinux(g);
+  it('reproduces the entries and file names exactly', { timeout: 300_000 }, async () => {
+    const path = await goldenVmlinux(g);
     const elf = ElfFile.open(path);
     const r = extractUpstream(elf, { rules: 'v1-v4' });
     elf.close();
@@ -59,8 +59,8 @@ describe.runIf(runGolden)('golden: Debian amd64 cloud 6.1 (upstream generator fi
     expect(r.stats.rowsRead).toBe(Number(dwarfdumpRows.trim()));
   });
 
-  it('v5 rules drop every row at or above _etext', { timeout: 300_000 }, () => {
-    const elf = ElfFile.open(goldenVmlinux(g));
+  it('v5 rules drop every row at or above _etext', { timeout: 300_000 }, async () => {
+    const elf = ElfFile.open(await goldenVmlinux(g));
     const etext = elf.symbolValue('_etext')!;
     const text = elf.symbolValue('_text')!;
     const v4 = extractUpstream(elf, { rules: 'v1-v4' });
