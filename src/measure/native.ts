@@ -1,0 +1,261 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EncodedTable } from '../encodings/types.js';
+import { UserError } from '../errors.js';
+import { cacheRoot } from '../kernels/cache.js';
+import type { RawSamples, SamplingPolicy, TimerInfo } from './stats.js';
+
+/**
+ * The native lookup harness (native/lookup-bench.c): compiled at run time
+ * with the system C compiler into the cache, keyed by a hash of the source,
+ * the compiler and its flags, then driven through files.
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const HARNESS_FLAGS = ['-O2', '-std=gnu11', '-Wall'];
+
+/** Where the C source is: beside this module (src/) or, from dist/, back in src/. */
+export function harnessSource(): string {
+  const candidates = [
+    join(here, 'native', 'lookup-bench.c'),
+    join(here, '..', '..', 'src', 'measure', 'native', 'lookup-bench.c'),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found)
+    throw new UserError(
+      `the native harness source is missing (looked in ${candidates.join(', ')})`,
+    );
+  return found;
+}
+
+export interface Harness {
+  path: string;
+  cc: string;
+  /** First line of `cc --version`. */
+  ccVersion: string;
+  flags: string[];
+  /** Format names (before the first ':') the harness knows. */
+  formats: string[];
+}
+
+export type HarnessResult = { ok: true; harness: Harness } | { ok: false; reason: string };
+
+/**
+ * Compiles the harness (or reuses the cached binary). No compiler is not an
+ * error: the caller falls back to the TypeScript model and says so. A
+ * compiler that fails on our source is a bug, and throws.
+ */
+export function buildHarness(
+  cc = 'cc',
+  env: Record<string, string | undefined> = process.env,
+): HarnessResult {
+  let version: string;
+  try {
+    version = execFileSync(cc, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\n')[0];
+  } catch {
+    return { ok: false, reason: `no C compiler: ${cc} --version failed` };
+  }
+  const src = harnessSource();
+  const text = readFileSync(src);
+  const key = createHash('sha256')
+    .update(text)
+    .update(`\0${cc}\0${version}\0${HARNESS_FLAGS.join(' ')}`)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(cacheRoot(env), 'native');
+  const out = join(dir, `lookup-bench-${key}`);
+  if (!existsSync(out)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${out}.tmp-${process.pid}`;
+    const r = spawnSync(cc, [...HARNESS_FLAGS, '-o', tmp, src], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      rmSync(tmp, { force: true });
+      throw new Error(`${cc} failed on ${src}:\n${r.stderr ?? r.error?.message}`);
+    }
+    renameSync(tmp, out);
+  }
+  const formats = execFileSync(out, ['formats'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return {
+    ok: true,
+    harness: { path: out, cc, ccVersion: version, flags: HARNESS_FLAGS, formats },
+  };
+}
+
+/** Whether the harness implements a format id ("blocks:64:sleb" -> "blocks"). */
+export function harnessKnows(h: Harness, format: string): boolean {
+  return h.formats.includes(format.split(':')[0]);
+}
+
+/** One lookup answer, as the harness writes it. */
+export interface Answer {
+  found: boolean;
+  index: number;
+  offset: number;
+  fileId: number;
+  line: number;
+}
+
+function scratch(): string {
+  const d = join(
+    tmpdir(),
+    `lineinfo-bench-native-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+function writeInputs(dir: string, table: EncodedTable, addresses: BigUint64Array) {
+  const tablePath = join(dir, 'table.bin');
+  const addrPath = join(dir, 'addrs.bin');
+  writeFileSync(tablePath, table.bytes);
+  // host byte order, as the harness reads it
+  writeFileSync(
+    addrPath,
+    new Uint8Array(addresses.buffer, addresses.byteOffset, addresses.byteLength),
+  );
+  return { tablePath, addrPath };
+}
+
+function runHarness(h: Harness, args: string[]): string {
+  const r = spawnSync(h.path, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    throw new Error(
+      `native harness failed (${args[0]} ${args[1]}): ${(r.stderr || r.error?.message || '').trim()}`,
+    );
+  }
+  return r.stdout;
+}
+
+/**
+ * The harness's answers at every address, five u32 per address: found,
+ * entry index, entry offset, file id, line (zeros when not found).
+ */
+export function nativeAnswersRaw(
+  h: Harness,
+  table: EncodedTable,
+  base: bigint,
+  addresses: BigUint64Array,
+): Uint32Array {
+  const dir = scratch();
+  try {
+    const { tablePath, addrPath } = writeInputs(dir, table, addresses);
+    const out = join(dir, 'answers.bin');
+    runHarness(h, [
+      'check',
+      table.format,
+      table.littleEndian ? '1' : '0',
+      base.toString(),
+      tablePath,
+      addrPath,
+      out,
+    ]);
+    const b = readFileSync(out);
+    const u = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    if (u.length !== addresses.length * 5)
+      throw new Error(
+        `native harness wrote ${u.length / 5} answers for ${addresses.length} addresses`,
+      );
+    return u;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Answer `i` of nativeAnswersRaw's output. */
+export function answerAt(u: Uint32Array, i: number): Answer {
+  return {
+    found: u[5 * i] === 1,
+    index: u[5 * i + 1],
+    offset: u[5 * i + 2],
+    fileId: u[5 * i + 3],
+    line: u[5 * i + 4],
+  };
+}
+
+/** The harness's answer at every address. */
+export function nativeAnswers(
+  h: Harness,
+  table: EncodedTable,
+  base: bigint,
+  addresses: BigUint64Array,
+): Answer[] {
+  const u = nativeAnswersRaw(h, table, base, addresses);
+  return Array.from({ length: addresses.length }, (_, i) => answerAt(u, i));
+}
+
+export interface NativeTiming extends RawSamples {
+  timer: TimerInfo;
+  evictBytes: number;
+}
+
+/**
+ * Times lookups in the harness: one address per sample, in the order given
+ * (warm: the address repeated `batch` times; cold: one lookup after walking
+ * the eviction buffer, the walk timed apart).
+ */
+export function nativeTiming(
+  h: Harness,
+  table: EncodedTable,
+  base: bigint,
+  addresses: BigUint64Array,
+  mode: 'warm' | 'cold',
+  policy: SamplingPolicy,
+  evictBytes: number,
+): NativeTiming {
+  const dir = scratch();
+  try {
+    const { tablePath, addrPath } = writeInputs(dir, table, addresses);
+    const out = join(dir, 'samples.bin');
+    const stdout = runHarness(h, [
+      'time',
+      table.format,
+      table.littleEndian ? '1' : '0',
+      base.toString(),
+      tablePath,
+      addrPath,
+      out,
+      mode,
+      String(mode === 'cold' ? evictBytes : 0),
+      String(policy.warmupNs),
+      String(policy.minSamples),
+      String(policy.minTimeNs),
+      String(policy.maxSamples),
+      String(policy.batchResolutions),
+      String(policy.maxBatch),
+    ]);
+    const meta = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      samples: number;
+      prepare: number;
+      batch: number;
+      warmupCalls: number;
+      elapsedNs: number;
+      resolutionNs: number;
+      overheadNs: number;
+      evictBytes: number;
+    };
+    const b = readFileSync(out);
+    const f = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    if (f.length !== meta.samples + meta.prepare)
+      throw new Error(
+        `native harness wrote ${f.length} figures, announced ${meta.samples} + ${meta.prepare}`,
+      );
+    return {
+      samples: Array.from(f.subarray(0, meta.samples)),
+      prepare: Array.from(f.subarray(meta.samples)),
+      batch: meta.batch,
+      warmupCalls: meta.warmupCalls,
+      elapsedNs: meta.elapsedNs,
+      timer: { resolutionNs: meta.resolutionNs, overheadNs: meta.overheadNs },
+      evictBytes: meta.evictBytes,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,641 @@
+/*
+ * lookup-bench: the kernel's lineinfo lookups (CONFIG_KALLSYMS_LINEINFO), in
+ * C, on the exact table bytes lineinfo-bench's encoders wrote (target byte
+ * order), timed warm and cold. Part of lineinfo-bench; compiled at run time
+ * with the system `cc -O2` (src/measure/native.ts) and driven by files:
+ *
+ *   lookup-bench formats
+ *   lookup-bench check FORMAT LE BASE TABLE ADDRS OUT
+ *   lookup-bench time  FORMAT LE BASE TABLE ADDRS OUT MODE EVICT_BYTES
+ *                      WARMUP_NS MIN_SAMPLES MIN_TIME_NS MAX_SAMPLES
+ *                      BATCH_RESOLUTIONS MAX_BATCH
+ *
+ * FORMAT is a format id as lineinfo-bench writes it ("flat",
+ * "blocks:64:sleb"); LE is 1 for a little-endian table; BASE the address the
+ * table's offsets count from; ADDRS a file of host-order u64 addresses.
+ * `check` writes five host-order u32 per address to OUT: found, entry index,
+ * entry offset, file id, line. `time` writes the per-call samples (f64 ns)
+ * then the eviction times (f64 ns) to OUT and one JSON line to stdout.
+ *
+ * The lookups follow the series' rules (spec section 3): offset = address -
+ * base, nothing below the base or past 32 bits; no allocation; every read of
+ * variable data bounds-checked; a LEB128 value wider than 32 bits is
+ * malformed; malformed data means "no annotation", never a fault.
+ *
+ * Adding a format: write its open and lookup functions and add a line to
+ * FORMATS below. The lookup gets the table opened once and one address.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct hit {
+	uint32_t index;
+	uint32_t offset;
+	uint32_t file_id;
+	uint32_t line;
+	/* offset of the file name in lineinfo_filenames (the kernel prints it) */
+	uint32_t name_offset;
+};
+
+struct table;
+typedef int (*lookup_fn)(const struct table *t, uint64_t addr, struct hit *out);
+
+/* A table opened once: its bytes, counts and where each array starts. */
+struct table {
+	const uint8_t *b;
+	size_t size;
+	uint64_t base;
+	uint32_t n, f;
+	/* flat */
+	size_t addrs, file_ids, lines;
+	/* blocks */
+	uint32_t nb, block_size, data_size;
+	int zigzag;
+	size_t block_addrs, block_offsets, data;
+	/* both */
+	size_t file_offsets, names;
+	uint32_t names_size;
+	lookup_fn lookup;
+};
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* Aligned arrays in the target's byte order: a plain load, swapped when the
+ * target's order is not the host's (swap is a constant in each instance). */
+INLINE uint32_t ld32(const uint8_t *p, int swap)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+INLINE uint32_t ld16(const uint8_t *p, int swap)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return swap ? __builtin_bswap16(v) : v;
+}
+
+static size_t align4(size_t n) { return (n + 3) & ~(size_t)3; }
+
+INLINE int to_offset(const struct table *t, uint64_t addr, uint32_t *off)
+{
+	if (addr < t->base || addr - t->base > 0xffffffffu)
+		return 0;
+	*off = (uint32_t)(addr - t->base);
+	return 1;
+}
+
+/* The last element of a sorted u32 array at or below `off` (upper-bound
+ * binary search, as the series writes it); -1 if none. */
+INLINE int64_t upper_bound(const uint8_t *a, uint32_t n, uint32_t off, int swap)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ld32(a + 4 * (size_t)mid, swap) <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int64_t)lo - 1;
+}
+
+/* The file name behind a file id, bounds-checked. */
+INLINE int name_of(const struct table *t, uint32_t file_id, uint32_t *name_offset, int swap)
+{
+	if (file_id >= t->f)
+		return 0;
+	uint32_t o = ld32(t->b + t->file_offsets + 4 * (size_t)file_id, swap);
+	if (o >= t->names_size)
+		return 0;
+	*name_offset = o;
+	return 1;
+}
+
+/* ---- flat (RFC, v1 patch 1) ---- */
+
+INLINE int flat_lookup_(const struct table *t, uint64_t addr, struct hit *out, int swap)
+{
+	uint32_t off;
+	if (!to_offset(t, addr, &off))
+		return 0;
+	int64_t i = upper_bound(t->b + t->addrs, t->n, off, swap);
+	if (i < 0)
+		return 0;
+	uint32_t file = ld16(t->b + t->file_ids + 2 * (size_t)i, swap);
+	uint32_t name;
+	if (!name_of(t, file, &name, swap))
+		return 0;
+	out->index = (uint32_t)i;
+	out->offset = ld32(t->b + t->addrs + 4 * (size_t)i, swap);
+	out->file_id = file;
+	out->line = ld32(t->b + t->lines + 4 * (size_t)i, swap);
+	out->name_offset = name;
+	return 1;
+}
+
+static int flat_lookup(const struct table *t, uint64_t a, struct hit *o) { return flat_lookup_(t, a, o, 0); }
+static int flat_lookup_swapped(const struct table *t, uint64_t a, struct hit *o) { return flat_lookup_(t, a, o, 1); }
+
+static int flat_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
+{
+	if (*params) {
+		snprintf(err, errlen, "flat takes no parameters, got \"%s\"", params);
+		return 0;
+	}
+	if (t->size < 8) {
+		snprintf(err, errlen, "flat table: shorter than its counts");
+		return 0;
+	}
+	t->n = ld32(t->b, swap);
+	t->f = ld32(t->b + 4, swap);
+	t->addrs = 8;
+	t->file_ids = t->addrs + 4 * (size_t)t->n;
+	t->lines = align4(t->file_ids + 2 * (size_t)t->n);
+	t->file_offsets = t->lines + 4 * (size_t)t->n;
+	size_t names_size_at = t->file_offsets + 4 * (size_t)t->f;
+	if (names_size_at + 4 > t->size) {
+		snprintf(err, errlen, "flat table: counts do not fit the bytes");
+		return 0;
+	}
+	t->names_size = ld32(t->b + names_size_at, swap);
+	t->names = names_size_at + 4;
+	if (t->names + t->names_size > t->size) {
+		snprintf(err, errlen, "flat table: file names run past the end");
+		return 0;
+	}
+	t->lookup = swap ? flat_lookup_swapped : flat_lookup;
+	return 1;
+}
+
+/* ---- blocks (patch 3): block index, then LEB128 deltas ---- */
+
+/* ULEB128 within [*p, end); wider than 32 bits is malformed. */
+INLINE int uleb(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+	const uint8_t *q = *p;
+	uint32_t r = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		if (q >= end)
+			return 0;
+		uint8_t b = *q++;
+		if (shift == 28) {
+			if (b > 0x0f) /* bits above 31, or a sixth byte */
+				return 0;
+			r |= (uint32_t)b << 28;
+			break;
+		}
+		r |= (uint32_t)(b & 0x7f) << shift;
+		if (b < 0x80)
+			break;
+	}
+	*p = q;
+	*v = r;
+	return 1;
+}
+
+/* SLEB128 within [*p, end); a value outside 32 bits is malformed. */
+INLINE int sleb(const uint8_t **p, const uint8_t *end, int64_t *v)
+{
+	const uint8_t *q = *p;
+	uint32_t r = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		if (q >= end)
+			return 0;
+		uint8_t b = *q++;
+		if (shift == 28) {
+			uint8_t hi = b & 0x7f;
+			/* bits 31 to 34 must all be the sign, and no more bytes */
+			if ((b & 0x80) || (hi > 0x07 && hi < 0x78))
+				return 0;
+			r |= (uint32_t)hi << 28;
+			break;
+		}
+		r |= (uint32_t)(b & 0x7f) << shift;
+		if (b < 0x80) {
+			if ((b & 0x40) && shift + 7 < 32)
+				r |= ~(uint32_t)0 << (shift + 7);
+			break;
+		}
+	}
+	*p = q;
+	*v = (int32_t)r;
+	return 1;
+}
+
+/* A signed delta: SLEB128 (v3 on) or zigzag + ULEB128 (v1, v2). */
+INLINE int sdelta(const uint8_t **p, const uint8_t *end, int64_t *v, int zz)
+{
+	if (!zz)
+		return sleb(p, end, v);
+	uint32_t u;
+	if (!uleb(p, end, &u))
+		return 0;
+	*v = (u & 1) ? -(int64_t)(u >> 1) - 1 : (int64_t)(u >> 1);
+	return 1;
+}
+
+INLINE int blocks_lookup_(const struct table *t, uint64_t addr, struct hit *out, int swap, int zz)
+{
+	uint32_t off;
+	if (!to_offset(t, addr, &off))
+		return 0;
+	int64_t bi = upper_bound(t->b + t->block_addrs, t->nb, off, swap);
+	if (bi < 0)
+		return 0;
+	uint32_t b = (uint32_t)bi;
+	uint32_t start = ld32(t->b + t->block_offsets + 4 * (size_t)b, swap);
+	uint32_t end = b + 1 < t->nb ? ld32(t->b + t->block_offsets + 4 * (size_t)(b + 1), swap)
+				     : t->data_size;
+	if (start > end || end > t->data_size)
+		return 0;
+	const uint8_t *p = t->b + t->data + start;
+	const uint8_t *e = t->b + t->data + end;
+	uint64_t o = ld32(t->b + t->block_addrs + 4 * (size_t)b, swap);
+	uint32_t f0, l0;
+	if (!uleb(&p, e, &f0) || !uleb(&p, e, &l0))
+		return 0;
+	int64_t file = f0, line = l0;
+	uint32_t i = b * t->block_size;
+	uint64_t last_plus_1 = (uint64_t)i + t->block_size;
+	uint32_t last = (uint32_t)((last_plus_1 < t->n ? last_plus_1 : t->n) - 1);
+	while (i < last) {
+		uint32_t d;
+		int64_t df, dl;
+		if (!uleb(&p, e, &d))
+			return 0;
+		if (o + d > off)
+			break;
+		if (!sdelta(&p, e, &df, zz) || !sdelta(&p, e, &dl, zz))
+			return 0;
+		o += d;
+		file += df;
+		line += dl;
+		i++;
+	}
+	if (file < 0 || file >= (int64_t)t->f || line < 0 || line > 0xffffffffLL)
+		return 0;
+	uint32_t name;
+	if (!name_of(t, (uint32_t)file, &name, swap))
+		return 0;
+	out->index = i;
+	out->offset = (uint32_t)o;
+	out->file_id = (uint32_t)file;
+	out->line = (uint32_t)line;
+	out->name_offset = name;
+	return 1;
+}
+
+static int blocks_sleb(const struct table *t, uint64_t a, struct hit *o) { return blocks_lookup_(t, a, o, 0, 0); }
+static int blocks_sleb_swapped(const struct table *t, uint64_t a, struct hit *o) { return blocks_lookup_(t, a, o, 1, 0); }
+static int blocks_zigzag(const struct table *t, uint64_t a, struct hit *o) { return blocks_lookup_(t, a, o, 0, 1); }
+static int blocks_zigzag_swapped(const struct table *t, uint64_t a, struct hit *o) { return blocks_lookup_(t, a, o, 1, 1); }
+
+/* params: "B" or "B:sleb" or "B:zigzag" (the part after "blocks:"); empty = 64:sleb */
+static int blocks_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
+{
+	char coding[16] = "sleb";
+	unsigned long bs = 64;
+	if (*params) {
+		char *endp;
+		errno = 0;
+		bs = strtoul(params, &endp, 10);
+		if (errno || endp == params || bs < 1 || bs > 65536) {
+			snprintf(err, errlen, "blocks: bad block size in \"%s\"", params);
+			return 0;
+		}
+		if (*endp == ':') {
+			snprintf(coding, sizeof coding, "%s", endp + 1);
+		} else if (*endp) {
+			snprintf(err, errlen, "blocks: bad parameters \"%s\"", params);
+			return 0;
+		}
+	}
+	if (strcmp(coding, "sleb") && strcmp(coding, "zigzag")) {
+		snprintf(err, errlen, "blocks: deltas are sleb or zigzag, not \"%s\"", coding);
+		return 0;
+	}
+	t->block_size = (uint32_t)bs;
+	t->zigzag = !strcmp(coding, "zigzag");
+	if (t->size < 16) {
+		snprintf(err, errlen, "blocks table: shorter than its counts");
+		return 0;
+	}
+	t->n = ld32(t->b, swap);
+	t->f = ld32(t->b + 4, swap);
+	t->nb = ld32(t->b + 8, swap);
+	if ((uint64_t)t->nb != ((uint64_t)t->n + bs - 1) / bs) {
+		snprintf(err, errlen, "blocks table: %u blocks cannot hold %u entries in blocks of %lu", t->nb, t->n, bs);
+		return 0;
+	}
+	t->block_addrs = 12;
+	t->block_offsets = t->block_addrs + 4 * (size_t)t->nb;
+	size_t data_size_at = t->block_offsets + 4 * (size_t)t->nb;
+	if (data_size_at + 4 > t->size) {
+		snprintf(err, errlen, "blocks table: blocks do not fit the bytes");
+		return 0;
+	}
+	t->data_size = ld32(t->b + data_size_at, swap);
+	t->data = data_size_at + 4;
+	t->file_offsets = align4(t->data + t->data_size);
+	size_t names_size_at = t->file_offsets + 4 * (size_t)t->f;
+	if (names_size_at + 4 > t->size) {
+		snprintf(err, errlen, "blocks table: data and file tables run past the end");
+		return 0;
+	}
+	t->names_size = ld32(t->b + names_size_at, swap);
+	t->names = names_size_at + 4;
+	if (t->names + t->names_size > t->size) {
+		snprintf(err, errlen, "blocks table: file names run past the end");
+		return 0;
+	}
+	if (t->zigzag)
+		t->lookup = swap ? blocks_zigzag_swapped : blocks_zigzag;
+	else
+		t->lookup = swap ? blocks_sleb_swapped : blocks_sleb;
+	return 1;
+}
+
+/* ---- the format table: id (before the first ':') -> open ---- */
+
+struct format_ops {
+	const char *name;
+	/* Reads the counts, checks the layout fits, sets t->lookup. */
+	int (*open)(struct table *t, const char *params, int swap, char *err, size_t errlen);
+};
+
+static const struct format_ops FORMATS[] = {
+	{ "flat", flat_open },
+	{ "blocks", blocks_open },
+};
+
+static int open_table(struct table *t, const char *format, int le, char *err, size_t errlen)
+{
+	const uint16_t probe = 1;
+	int host_le = *(const uint8_t *)&probe == 1;
+	int swap = le != host_le;
+	size_t len = strcspn(format, ":");
+	const char *params = format[len] == ':' ? format + len + 1 : "";
+	for (size_t k = 0; k < sizeof FORMATS / sizeof FORMATS[0]; k++) {
+		if (strlen(FORMATS[k].name) == len && !strncmp(FORMATS[k].name, format, len))
+			return FORMATS[k].open(t, params, swap, err, errlen);
+	}
+	snprintf(err, errlen, "unknown format \"%s\"", format);
+	return 0;
+}
+
+/* ---- files ---- */
+
+static void die(const char *fmt, const char *a)
+{
+	fprintf(stderr, "lookup-bench: ");
+	fprintf(stderr, fmt, a);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die("cannot open %s", path);
+	if (fseek(f, 0, SEEK_END))
+		die("cannot seek %s", path);
+	long s = ftell(f);
+	rewind(f);
+	uint8_t *b = malloc(s > 0 ? (size_t)s : 1);
+	if (!b)
+		die("out of memory reading %s", path);
+	if (s > 0 && fread(b, 1, (size_t)s, f) != (size_t)s)
+		die("cannot read %s", path);
+	fclose(f);
+	*size = (size_t)s;
+	return b;
+}
+
+static void write_all(FILE *f, const void *p, size_t n, const char *path)
+{
+	if (n && fwrite(p, 1, n, f) != n)
+		die("cannot write %s", path);
+}
+
+/* ---- timing ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* As stats.ts measureTimer: smallest non-zero step and median step of back-to-back readings. */
+static void measure_timer(double *resolution, double *overhead)
+{
+	enum { READS = 10000 };
+	static uint64_t steps[READS];
+	uint64_t prev = now_ns(), min = UINT64_MAX;
+	for (int i = 0; i < READS; i++) {
+		uint64_t t = now_ns();
+		steps[i] = t - prev;
+		if (steps[i] > 0 && steps[i] < min)
+			min = steps[i];
+		prev = t;
+	}
+	qsort(steps, READS, sizeof steps[0], cmp_u64);
+	*resolution = min == UINT64_MAX ? 0 : (double)min;
+	*overhead = (double)steps[(READS + 1) / 2 - 1];
+}
+
+static volatile uint64_t sink;
+
+struct bench {
+	const struct table *t;
+	const uint64_t *addrs;
+	size_t naddrs;
+	uint8_t *evict;
+	size_t evict_bytes;
+	uint64_t acc;
+};
+
+/*
+ * `calls` lookups of the address `a`, through the format's function. The
+ * caller loads the address before starting the clock (the address list is
+ * not part of the kernel's lookup, and after an eviction it would miss).
+ */
+static __attribute__((noinline)) uint64_t body(const struct table *t, uint64_t a, uint64_t calls)
+{
+	lookup_fn fn = t->lookup;
+	struct hit h = { 0 };
+	uint64_t acc = 0;
+	for (uint64_t k = 0; k < calls; k++) {
+		__asm__ volatile("" : "+r"(a)); /* a fresh lookup every time */
+		acc += (uint64_t)fn(t, a, &h) + h.line;
+	}
+	return acc;
+}
+
+/* Walks a buffer of at least twice the last-level cache, one read per 64-byte line. */
+static void prepare(struct bench *b)
+{
+	if (!b->evict)
+		return;
+	uint64_t acc = 0;
+	const volatile uint8_t *p = b->evict;
+	for (size_t i = 0; i < b->evict_bytes; i += 64)
+		acc += p[i];
+	b->acc += acc;
+	__sync_synchronize();
+}
+
+/* The policy of stats.ts runSamples, in C. */
+static int run_time(int argc, char **argv, const struct table *t, const uint64_t *addrs, size_t naddrs)
+{
+	if (argc != 15)
+		die("%s", "time: wrong number of arguments");
+	const char *out = argv[6];
+	const char *mode = argv[7];
+	struct bench b = { t, addrs, naddrs, NULL, 0, 0 };
+	int cold = !strcmp(mode, "cold");
+	if (!cold && strcmp(mode, "warm"))
+		die("mode is warm or cold, not %s", mode);
+	b.evict_bytes = strtoull(argv[8], NULL, 0);
+	double warmup_ns = strtod(argv[9], NULL);
+	uint64_t min_samples = strtoull(argv[10], NULL, 0);
+	double min_time_ns = strtod(argv[11], NULL);
+	uint64_t max_samples = strtoull(argv[12], NULL, 0);
+	double batch_res = strtod(argv[13], NULL);
+	uint64_t max_batch = strtoull(argv[14], NULL, 0);
+	if (naddrs == 0)
+		die("%s", "time: no addresses");
+	if (cold) {
+		b.evict = malloc(b.evict_bytes);
+		if (!b.evict)
+			die("%s", "out of memory for the eviction buffer");
+		memset(b.evict, 1, b.evict_bytes); /* real pages, not the zero page */
+	}
+	double resolution, overhead;
+	measure_timer(&resolution, &overhead);
+	double target = batch_res * (resolution > 1 ? resolution : 1);
+
+	uint64_t batch = 1, warmup_calls = 0, i = 0;
+	uint64_t w0 = now_ns();
+	for (;;) {
+		uint64_t a = addrs[i % naddrs];
+		if (cold)
+			prepare(&b);
+		else
+			b.acc += body(t, a, 1); /* warm: this address's path in cache first */
+		__asm__ volatile("" : "+r"(a));
+		uint64_t t0 = now_ns();
+		uint64_t acc = body(t, a, batch);
+		uint64_t t1 = now_ns();
+		b.acc += acc;
+		warmup_calls += batch;
+		i++;
+		if (batch_res > 0 && (double)(t1 - t0) < target && batch < max_batch) {
+			batch = batch * 2 < max_batch ? batch * 2 : max_batch;
+			continue;
+		}
+		if ((double)(t1 - w0) >= warmup_ns)
+			break;
+	}
+	double *samples = malloc(sizeof(double) * (max_samples ? max_samples : 1));
+	double *prep = malloc(sizeof(double) * (max_samples ? max_samples : 1));
+	if (!samples || !prep)
+		die("%s", "out of memory for samples");
+	uint64_t n = 0, np = 0;
+	uint64_t m0 = now_ns(), now = m0;
+	while (n < max_samples && (n < min_samples || (double)(now - m0) < min_time_ns)) {
+		uint64_t a = addrs[n % naddrs];
+		if (cold) {
+			uint64_t p0 = now_ns();
+			prepare(&b);
+			prep[np++] = (double)(now_ns() - p0);
+		} else {
+			b.acc += body(t, a, 1); /* warm: this address's path in cache first, untimed */
+		}
+		__asm__ volatile("" : "+r"(a));
+		uint64_t t0 = now_ns();
+		uint64_t acc = body(t, a, batch);
+		uint64_t t1 = now_ns();
+		b.acc += acc;
+		samples[n++] = (double)(t1 - t0) / (double)batch;
+		now = t1;
+	}
+	sink = b.acc;
+	FILE *f = fopen(out, "wb");
+	if (!f)
+		die("cannot write %s", out);
+	write_all(f, samples, n * sizeof(double), out);
+	write_all(f, prep, np * sizeof(double), out);
+	if (fclose(f))
+		die("cannot write %s", out);
+	printf("{\"samples\":%" PRIu64 ",\"prepare\":%" PRIu64 ",\"batch\":%" PRIu64
+	       ",\"warmupCalls\":%" PRIu64 ",\"elapsedNs\":%" PRIu64
+	       ",\"resolutionNs\":%.1f,\"overheadNs\":%.1f,\"evictBytes\":%zu}\n",
+	       n, np, batch, warmup_calls, now - m0, resolution, overhead, cold ? b.evict_bytes : (size_t)0);
+	free(samples);
+	free(prep);
+	free(b.evict);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "formats")) {
+		for (size_t k = 0; k < sizeof FORMATS / sizeof FORMATS[0]; k++)
+			printf("%s\n", FORMATS[k].name);
+		return 0;
+	}
+	if (argc < 7 || (strcmp(argv[1], "check") && strcmp(argv[1], "time")))
+		die("%s", "usage: lookup-bench formats | check FORMAT LE BASE TABLE ADDRS OUT | time FORMAT LE BASE TABLE ADDRS OUT MODE ...");
+	struct table t;
+	memset(&t, 0, sizeof t);
+	char err[256];
+	t.b = read_file(argv[5], &t.size);
+	t.base = strtoull(argv[4], NULL, 0);
+	if (!open_table(&t, argv[2], atoi(argv[3]), err, sizeof err))
+		die("%s", err);
+	size_t abytes;
+	uint64_t *addrs = (uint64_t *)read_file(argv[6], &abytes);
+	size_t naddrs = abytes / 8;
+	if (!strcmp(argv[1], "time")) {
+		/* argv: time FORMAT LE BASE TABLE ADDRS OUT MODE ... ; shift so argv[6] is OUT */
+		return run_time(argc - 1, argv + 1, &t, addrs, naddrs);
+	}
+	if (argc != 8)
+		die("%s", "check: FORMAT LE BASE TABLE ADDRS OUT");
+	uint32_t *res = malloc(naddrs * 5 * sizeof(uint32_t) + 1);
+	if (!res)
+		die("%s", "out of memory");
+	for (size_t k = 0; k < naddrs; k++) {
+		struct hit h = { 0 };
+		int found = t.lookup(&t, addrs[k], &h);
+		res[5 * k] = (uint32_t)found;
+		res[5 * k + 1] = found ? h.index : 0;
+		res[5 * k + 2] = found ? h.offset : 0;
+		res[5 * k + 3] = found ? h.file_id : 0;
+		res[5 * k + 4] = found ? h.line : 0;
+	}
+	FILE *f = fopen(argv[7], "wb");
+	if (!f)
+		die("cannot write %s", argv[7]);
+	write_all(f, res, naddrs * 5 * sizeof(uint32_t), argv[7]);
+	if (fclose(f))
+		die("cannot write %s", argv[7]);
+	free(res);
+	return 0;
+}
