@@ -323,6 +323,8 @@ export function registerKernelsCommands(
             { source: sourceFrom(opts), arch: opts.arch, recipe, compiler: opts.compiler },
             common,
           );
+          if (!readDone(b.dir))
+            err(`${b.label}: building in ${b.dir} (log: ${join(b.dir, 'build.log')})\n`);
           const r = await runBuild(b, common);
           progress.done();
           if (!r.kernel || !r.done) {
