@@ -4,6 +4,9 @@ import { inspectFile } from './commands/inspect.js';
 import { registerKernelsCommands } from './commands/kernels.js';
 import { registerLatencyCommand } from './commands/latency.js';
 import { registerMeasureCommand } from './commands/measure.js';
+import { registerModulesCommand } from './commands/modules.js';
+import { registerReportCommands } from './commands/report.js';
+import { registerRunCommand } from './commands/run.js';
 import { baseOption, rulesOption } from './commands/options.js';
 import { describeError, UserError } from './errors.js';
 import type { UpstreamRules } from './lineinfo/extract.js';
@@ -84,6 +87,9 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
   registerKernelsCommands(program, proc, setExit);
   registerLatencyCommand(program, proc, setExit);
   registerMeasureCommand(program, proc, setExit);
+  registerModulesCommand(program, proc, setExit);
+  registerRunCommand(program, proc, setExit);
+  registerReportCommands(program, proc, setExit);
 
   return program;
 }

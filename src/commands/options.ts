@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { RULE_SETS } from '../lineinfo/rules.js';
 
 /** `--base`: a number (0x... or decimal) is an address, anything else a symbol name. */
-function parseBase(v: string): string | bigint {
+export function parseBase(v: string): string | bigint {
   if (/^(0x[0-9a-f]+|\d+)$/i.test(v)) return BigInt(v);
   return v;
 }

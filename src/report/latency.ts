@@ -106,6 +106,13 @@ export function renderLatencyText(r: LatencyResult, opts: { color?: boolean } = 
   lines.push(
     `  warm: per sample, one untimed lookup of the address, then the same lookup repeated in a batch (caches and branch predictors hot); seed ${r.seed}`,
   );
+  const huge = r.runs.filter((x) => x.tableHugeBytes !== undefined);
+  if (huge.length > 0) {
+    const got = huge.filter((x) => (x.tableHugeBytes ?? 0) > 0).length;
+    lines.push(
+      `  table pages: transparent huge pages asked for (the kernel maps .rodata with large pages); granted in ${got} of ${huge.length} runs`,
+    );
+  }
   lines.push('');
   lines.push('address sets');
   for (const s of r.sets) {

@@ -1,0 +1,139 @@
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { resolveBuild, runBuild } from '../kernels/build.js';
+import { cacheRoot } from '../kernels/cache.js';
+import { DebianSource } from '../kernels/debian.js';
+import { describeLocal } from '../kernels/local.js';
+import type { Kernel } from '../kernels/types.js';
+import { renderTerminal } from '../report/terminal.js';
+import { type KernelSpec, loadRunConfig, type RunConfig } from '../results/config.js';
+import { RESULTS_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
+import { newRunId, saveRun } from '../results/store.js';
+import { type ProcessLike, Progress } from '../util/process.js';
+import { measureKernel } from './measure.js';
+import { parseBase } from './options.js';
+
+export const VERSION = '0.1.0';
+
+/** Gets one kernel of a config: downloaded, found or built (cached in every case). */
+async function obtain(
+  spec: KernelSpec,
+  config: RunConfig,
+  cache: string,
+  onProgress: (t: string) => void,
+): Promise<Kernel> {
+  if ('debian' in spec) {
+    return new DebianSource({ ...spec.debian, image: true }, cache).get(onProgress);
+  }
+  if ('local' in spec) return describeLocal({ path: spec.local });
+  const b = await resolveBuild(
+    {
+      source: { kind: 'tarball', tarball: spec.build.tarball },
+      arch: spec.build.arch,
+      recipe: spec.build.recipe,
+      compiler: spec.build.compiler,
+    },
+    { cache, allowInstall: config.allowInstall, onProgress },
+  );
+  const r = await runBuild(b, { cache, allowInstall: config.allowInstall, onProgress });
+  if (!r.kernel) {
+    throw new UserError(
+      `build ${b.label} ${r.status}: ${r.error ?? ''}${r.logTail?.length ? `\n  ${r.logTail.join('\n  ')}` : ''}`,
+    );
+  }
+  return r.kernel;
+}
+
+/**
+ * Runs a config end to end: each kernel is obtained and measured; a kernel
+ * that fails is recorded with its cause and the run goes on.
+ */
+export async function executeRun(
+  config: RunConfig,
+  options: { cache: string; onProgress?: (t: string) => void; now?: () => Date },
+): Promise<RunResult> {
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const run: RunResult = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId: newRunId(config.name, started),
+    config,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    tool: { name: 'lineinfo-bench', version: VERSION, node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      memoryBytes: totalmem(),
+      loadAverage: loadavg(),
+    },
+    kernels: [],
+    failures: [],
+  };
+  const say = options.onProgress ?? (() => {});
+  for (const [i, spec] of config.kernels.entries()) {
+    const tag = `[${i + 1}/${config.kernels.length}] ${spec.id}`;
+    try {
+      const kernel = await obtain(spec, config, options.cache, (t) => say(`${tag}: ${t}`));
+      const measure = measureKernel(kernel, {
+        formats: config.formats,
+        rules: config.rules,
+        agreeSamples: config.measure.agreement,
+        seed: config.seed,
+        verifySamples: config.measure.verifySamples,
+        base: 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined,
+        onProgress: (t) => say(`${tag}: ${t}`),
+      });
+      run.kernels.push({ id: spec.id, provenance: kernel.provenance, measure });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      run.failures.push({ id: spec.id, error: e.line() });
+    }
+  }
+  run.finishedAt = now().toISOString();
+  return run;
+}
+
+/** `lineinfo-bench run`: wiring only. */
+export function registerRunCommand(
+  program: Command,
+  proc: ProcessLike,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('run')
+    .description(
+      'run an experiment matrix end to end: get the kernels, measure them, save the results',
+    )
+    .argument('<config>', 'a matrix file, e.g. configs/default.json')
+    .option('--results <dir>', 'where runs are saved (one directory per run)', 'results/runs')
+    .option('--json', 'print the run as JSON instead of tables')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  lineinfo-bench run configs/default.json\n' +
+        '  lineinfo-bench run configs/blocksize.json && lineinfo-bench report latest --format text\n' +
+        '\nA config lists kernels (debian, local or build), formats, rule sets and measurements;\n' +
+        'a bad key is named with its path. Kernels and builds are cached, so a rerun only\n' +
+        'measures. Results go to <results>/<run-id>/run.json (raw integers) and tables.csv,\n' +
+        'written atomically; `report` renders them in every format without measuring again.\n' +
+        'A kernel that fails is reported and the run goes on (exit 2 at the end).',
+    )
+    .action(async (configPath: string, opts: { results: string; json?: boolean }) => {
+      const config = loadRunConfig(configPath);
+      const progress = new Progress(proc.stderr);
+      const run = await executeRun(config, {
+        cache: cacheRoot(proc.env),
+        onProgress: (t) => progress.update(t),
+      });
+      progress.done();
+      const dir = saveRun(resolve(proc.cwd(), opts.results), run);
+      proc.stdout.write(opts.json ? `${JSON.stringify(run, null, 1)}\n` : renderTerminal(run));
+      proc.stdout.write(`\nsaved ${join(opts.results, run.runId)} (run.json, tables.csv)\n`);
+      void dir;
+      for (const f of run.failures) proc.stderr.write(`error: ${f.id}: ${f.error}\n`);
+      setExit(run.failures.length ? 2 : 0);
+    });
+}

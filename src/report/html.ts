@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { RunResult } from '../results/schema.js';
+import { n, pct, summaryRows, sweepSeries } from './model.js';
+
+const require = createRequire(import.meta.url);
+
+/** Chart.js's UMD bundle, inlined so the page needs no network to view. */
+function chartJs(): string {
+  // the package exports only its module entry points; the UMD bundle lies beside them
+  return readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
+}
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** JSON safe inside a <script> element. */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+
+/**
+ * A self-contained dashboard: summary table, size per format by bucket,
+ * growth per kernel, the block-size trade-off, and agreement; every chart
+ * drawn by Chart.js from the run's own numbers.
+ */
+export function renderHtml(run: RunResult): string {
+  const rows = summaryRows(run);
+  const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
+  const data = {
+    sizes: run.kernels.flatMap((k) =>
+      k.measure.tables.map((t) => ({
+        label: `${k.id} ${t.rules} ${t.format}`,
+        buckets: t.buckets,
+      })),
+    ),
+    growth: rows
+      .filter((r) => r.rules === run.config.rules[0])
+      .map((r) => ({ label: `${r.arch} ${r.kernel}`, growth: r.growth })),
+    bases,
+    sweep: sweepSeries(run),
+    agreement: run.kernels.flatMap((k) =>
+      (k.measure.agreement?.results ?? []).flatMap((r) =>
+        r.tools.map((t) => ({ label: `${k.id} ${r.rules}`, tool: t.tool, percent: t.percent })),
+      ),
+    ),
+  };
+  const tableRows = rows
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.kernel)}</td><td>${esc(r.arch)}</td><td>${esc(r.rules)}</td><td>${n(r.entries)}</td><td>${n(r.files)}</td>` +
+        `<td>${n(r.flatBytes)}</td><td>${esc(r.format ?? '-')}</td><td>${n(r.formatBytes)}</td><td>${r.bytesPerEntry?.toFixed(3) ?? '-'}</td>` +
+        `<td>${r.ratio ? `${r.ratio.toFixed(2)}x` : '-'}</td>${bases.map((b) => `<td>${pct(r.growth[b])}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  const failures = run.failures
+    .map((f) => `<p class="fail">${esc(f.id)} failed: ${esc(f.error)}</p>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>lineinfo-bench: ${esc(run.config.name)} (${esc(run.runId)})</title>
+<style>
+ body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+ table { border-collapse: collapse; margin: 12px 0; }
+ th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+ th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
+ .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 24px; }
+ .chart { height: 340px; } .fail { color: #b00; } .note { color: #666; }
+</style>
+</head>
+<body>
+<h1>lineinfo-bench: ${esc(run.config.name)}</h1>
+<p>${esc(run.config.description ?? '')}</p>
+<p class="note">Run ${esc(run.runId)}, lineinfo-bench ${esc(run.tool.version)}, ${run.machine.cpus} CPUs (${esc(run.machine.cpuModel)}).
+Every table was verified (round trip; lookups against the flat search). B/entry = (index + data) / entries.</p>
+<table id="summary">
+<thead><tr><th>kernel</th><th>arch</th><th>rules</th><th>entries</th><th>files</th><th>flat bytes</th><th>format</th><th>bytes</th><th>B/entry</th><th>ratio</th>${bases.map((b) => `<th>growth ${esc(b)}</th>`).join('')}</tr></thead>
+<tbody>
+${tableRows}
+</tbody>
+</table>
+${failures}
+<div class="charts">
+ <div><h2>Size per format, by bucket</h2><div class="chart"><canvas id="sizes"></canvas></div></div>
+ <div><h2>Growth per kernel</h2><div class="chart"><canvas id="growth"></canvas></div></div>
+ <div><h2>Block size trade-off</h2><div class="chart"><canvas id="sweep"></canvas></div><p class="note" id="sweep-note"></p></div>
+ <div><h2>Agreement with addr2line and llvm-symbolizer</h2><div class="chart"><canvas id="agreement"></canvas></div><p class="note" id="agreement-note"></p></div>
+</div>
+<p class="note">Lookup latency is measured by <code>lineinfo-bench latency</code> and not part of this run.</p>
+<script>${chartJs()}</script>
+<script id="run-data" type="application/json">${scriptJson(data)}</script>
+<script>
+const data = JSON.parse(document.getElementById('run-data').textContent);
+const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7'];
+const buckets = ['counts', 'index', 'data', 'file_offsets', 'filenames', 'padding'];
+window.chartsDrawn = 0;
+function draw(id, config) {
+  new Chart(document.getElementById(id), { ...config, options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options } });
+  window.chartsDrawn++;
+}
+draw('sizes', { type: 'bar', data: { labels: data.sizes.map((s) => s.label), datasets: buckets.map((b, i) => ({ label: b, data: data.sizes.map((s) => s.buckets[b]), backgroundColor: palette[i] })) },
+  options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'bytes' } }, y: { stacked: true } } } });
+draw('growth', { type: 'bar', data: { labels: data.growth.map((g) => g.label), datasets: data.bases.map((b, i) => ({ label: '% of ' + b, data: data.growth.map((g) => g.growth[b] ?? null), backgroundColor: palette[i] })) },
+  options: { scales: { y: { title: { display: true, text: 'growth, percent' } } } } });
+draw('sweep', { type: 'line', data: { datasets: data.sweep.map((s, i) => ({ label: s.label, data: s.points.map(([x, y]) => ({ x, y })), borderColor: palette[i], backgroundColor: palette[i] })) },
+  options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'block size (entries)' } }, y: { title: { display: true, text: 'bytes per entry (index + data)' } } } } });
+if (!data.sweep.length) document.getElementById('sweep-note').textContent = 'This run measured fewer than two block sizes.';
+draw('agreement', { type: 'bar', data: { labels: data.agreement.map((a) => a.label + ' / ' + a.tool), datasets: [{ label: 'agree, percent', data: data.agreement.map((a) => a.percent), backgroundColor: palette[0] }] },
+  options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 } } } });
+if (!data.agreement.length) document.getElementById('agreement-note').textContent = 'This run did not measure agreement (measure.agreement = 0).';
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,5 @@
+import type { RunResult } from '../results/schema.js';
+
+export function renderJson(run: RunResult): string {
+  return `${JSON.stringify(run, null, 1)}\n`;
+}

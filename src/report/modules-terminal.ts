@@ -1,0 +1,103 @@
+import Table from 'cli-table3';
+import type { ModuleMeasure } from '../lineinfo/modules.js';
+import type { ModuleSetResult } from '../measure/modules.js';
+
+const n = (v: number) => v.toLocaleString('en-US');
+const p = (v: number) => `${v.toFixed(2)}%`;
+const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+const style = { head: [], border: [] };
+
+function moduleLine(m: ModuleMeasure, main: string): string[] {
+  const out: string[] = [];
+  const t = new Table({
+    head: ['relocation', 'entries', 'files', 'rows read', ...m.full.tables.map((x) => x.format)],
+    chars,
+    style,
+  });
+  for (const mode of ['upstream', 'full'] as const) {
+    const r = m[mode];
+    t.push([mode, n(r.entries), n(r.files), n(r.rowsRead), ...r.tables.map((x) => n(x.total))]);
+  }
+  out.push(t.toString());
+  out.push(
+    `${main} (full) grows .text (${n(m.sizes.text)} B) by ${p(m.growth.text)}, loaded sections (${n(m.sizes.alloc)} B) by ${p(m.growth.alloc)}, ` +
+      `the .ko without DWARF (${n(m.sizes.stripped)} B) by ${p(m.growth.stripped)}`,
+  );
+  return out;
+}
+
+/** `modules` for the terminal: totals of both relocation modes, the distribution, the largest, and where the modes differ. */
+export function renderModulesTerminal(r: ModuleSetResult): string {
+  const s = r.summary;
+  const out: string[] = [];
+  out.push(
+    `${r.source}: ${n(s.modules)} modules${s.arch ? ` (${s.arch})` : ''}, ${n(s.skipped)} skipped, rules ${r.rules}, ` +
+      `read in ${(r.timeMs / 1000).toFixed(1)} s on ${r.jobs} thread${r.jobs === 1 ? '' : 's'}`,
+  );
+  if (r.modules.length === 1) {
+    out.push('', ...moduleLine(r.modules[0], r.mainFormat));
+  } else {
+    const t = new Table({
+      head: ['relocation', 'entries', 'files (sum)', 'rows read', ...r.formats],
+      chars,
+      style,
+    });
+    for (const mode of ['upstream', 'full'] as const) {
+      const x = s.totals[mode];
+      t.push([
+        mode,
+        n(x.entries),
+        n(x.files),
+        n(x.rowsRead),
+        ...r.formats.map((f) => n(x.bytes[f])),
+      ]);
+    }
+    out.push(
+      '',
+      'Totals (bytes of each .mod_lineinfo layout, summed over the modules):',
+      t.toString(),
+    );
+    const d = s.distribution;
+    const u = s.distributionUpstream;
+    out.push(
+      '',
+      `Per module, ${r.mainFormat}: median ${n(d.median)} B, p90 ${n(d.p90)} B, max ${n(d.max)} B, mean ${n(Math.round(d.mean))} B` +
+        ` (upstream relocation: median ${n(u.median)}, p90 ${n(u.p90)})`,
+      `Sum ${n(d.sum)} B grows the modules' .text (${n(s.sizes.text)} B) by ${p(s.growth.text)}, loaded sections (${n(s.sizes.alloc)} B) by ${p(s.growth.alloc)}, ` +
+        `.ko files without DWARF (${n(s.sizes.stripped)} B) by ${p(s.growth.stripped)}`,
+    );
+    if (r.vmlinux) {
+      out.push(
+        `vmlinux's table (${r.vmlinux.format}): ${n(r.vmlinux.bytes)} B for ${n(r.vmlinux.entries)} entries; the modules add ${p(r.vmlinux.modulesPercent)} of that`,
+      );
+    }
+    const l = new Table({
+      head: ['largest twenty', 'bytes', 'entries', '.text', '% .text'],
+      chars,
+      style,
+    });
+    for (const x of s.largest)
+      l.push([x.name, n(x.bytes), n(x.entries), n(x.text), p(x.growthText)]);
+    out.push('', l.toString());
+  }
+  const unknown = { ...s.totals.full.unknownRelocations };
+  if (Object.keys(unknown).length) {
+    out.push(
+      '',
+      `Unknown relocation types, not applied: ${Object.entries(unknown)
+        .map(([k, v]) => `${k} x${n(v)}`)
+        .join(', ')}`,
+    );
+  }
+  out.push('', `The two relocations differ in ${n(s.differ.count)} of ${n(s.modules)} modules:`);
+  for (const [c, count] of Object.entries(s.differ.byCause).sort((a, b) => b[1] - a[1]))
+    out.push(`  ${c.padEnd(15)}${n(count).padStart(6)}  ${r.causes[c] ?? ''}`);
+  const shown = s.differ.modules.slice(0, 20);
+  for (const m of shown)
+    out.push(
+      `  ${m.name}: ${n(m.upstreamEntries)} vs ${n(m.fullEntries)} entries (${m.causes.join(', ')})`,
+    );
+  if (s.differ.modules.length > shown.length)
+    out.push(`  ... and ${n(s.differ.modules.length - shown.length)} more (--json lists them all)`);
+  return `${out.join('\n')}\n`;
+}

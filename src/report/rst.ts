@@ -1,0 +1,48 @@
+import type { RunResult } from '../results/schema.js';
+import { pct, summaryRows } from './model.js';
+
+/** An RST simple table: columns separated by spaces, '=' rules above and below the header. */
+function simpleTable(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const rule = w.map((x) => '='.repeat(x)).join('  ');
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(w[i]))
+      .join('  ')
+      .trimEnd();
+  return [rule, fmt(head), rule, ...rows.map(fmt), rule].join('\n');
+}
+
+/**
+ * The "Memory Overhead" table for Documentation/admin-guide/kallsyms-lineinfo.rst:
+ * growth in percent per architecture and config, as reviewers asked.
+ */
+export function renderRst(run: RunResult): string {
+  const rows = summaryRows(run).filter((r) => r.rules === run.config.rules[0]);
+  const format = rows.find((r) => r.format)?.format ?? 'flat';
+  const out = [
+    'Memory Overhead',
+    '===============',
+    '',
+    `The tables grow the kernel as below (${format} format, ${run.config.rules[0]}`,
+    `rules; lineinfo-bench ${run.tool.version}, run ${run.runId}).`,
+    '"Loaded" is every SHF_ALLOC section of vmlinux; "boot image" counts the',
+    'table compressed as the image is, with the compressor the .config selects.',
+    '',
+  ];
+  out.push(
+    simpleTable(
+      ['Architecture', 'Config', 'Entries', 'Bytes/entry', 'Table', 'Loaded', 'Boot image'],
+      rows.map((r) => [
+        r.arch,
+        r.config ?? r.kernel,
+        r.entries.toLocaleString('en-US'),
+        (r.bytesPerEntry ?? 10).toFixed(2),
+        `${((r.formatBytes ?? r.flatBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`,
+        pct(r.growth.loaded),
+        pct(r.growth.image),
+      ]),
+    ),
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseFormat } from '../encodings/registry.js';
+import { UserError } from '../errors.js';
+import { RULE_SETS } from '../lineinfo/rules.js';
+
+/**
+ * An experiment matrix (configs/<name>.json): kernels x formats x rule sets x
+ * measurements. Validated with zod so a bad key is named with its path.
+ */
+const kernelSpec = z.union([
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only'),
+    debian: z.strictObject({
+      flavour: z.string(),
+      version: z.string().optional(),
+      series: z.string().optional(),
+    }),
+  }),
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    local: z.string(),
+    /** A base symbol or address for ELF files that are not a vmlinux (no _text). */
+    base: z.string().optional(),
+  }),
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    build: z.strictObject({
+      arch: z.string(),
+      recipe: z.string(),
+      compiler: z.enum(['gcc', 'clang']).optional(),
+      tarball: z.string().optional(),
+    }),
+  }),
+]);
+
+export const runConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string(),
+  description: z.string().optional(),
+  kernels: z.array(kernelSpec).min(1),
+  formats: z.array(z.string()).min(1),
+  rules: z.array(z.string()).min(1).default(['v1-v4']),
+  seed: z.number().int().nonnegative().default(1),
+  measure: z
+    .strictObject({
+      /** Seeded lookups between entries for verification. */
+      verifySamples: z.number().int().nonnegative().default(100_000),
+      /** Addresses asked of addr2line and llvm-symbolizer (0: skip). */
+      agreement: z.number().int().nonnegative().default(0),
+    })
+    .default({ verifySamples: 100_000, agreement: 0 }),
+  /** Let builds install missing cross compilers with apt-get. */
+  allowInstall: z.boolean().default(false),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type KernelSpec = z.infer<typeof kernelSpec>;
+
+/** Reads and validates a config; every problem is one user error naming the file and the key. */
+export function loadRunConfig(path: string): RunConfig {
+  if (!existsSync(path)) throw new UserError('no such config file', path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(`not valid JSON (${(e as Error).message})`, path);
+  }
+  return validateRunConfig(raw, path);
+}
+
+export function validateRunConfig(raw: unknown, path: string): RunConfig {
+  const r = runConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new UserError(`${key}: ${issue.message}`, path);
+  }
+  const c = r.data;
+  c.formats.forEach((f, i) => {
+    try {
+      parseFormat(f);
+    } catch (e) {
+      throw new UserError(`formats.${i}: ${(e as Error).message}`, path);
+    }
+  });
+  c.rules.forEach((x, i) => {
+    if (!RULE_SETS[x])
+      throw new UserError(
+        `rules.${i}: unknown rule set ${x} (known: ${Object.keys(RULE_SETS).join(', ')})`,
+        path,
+      );
+  });
+  const ids = new Set<string>();
+  c.kernels.forEach((k, i) => {
+    if (ids.has(k.id)) throw new UserError(`kernels.${i}.id: ${k.id} is used twice`, path);
+    ids.add(k.id);
+  });
+  return c;
+}

@@ -1,0 +1,72 @@
+import type { RunResult } from './schema.js';
+
+/** One row per kernel x rule set x format: raw integers and the figures derived from them. */
+export const TABLE_COLUMNS = [
+  'kernel',
+  'arch',
+  'bits',
+  'endianness',
+  'rules',
+  'format',
+  'entries',
+  'files',
+  'counts',
+  'index',
+  'data',
+  'file_offsets',
+  'filenames',
+  'padding',
+  'total',
+  'bytes_per_entry',
+  'bytes_per_entry_all',
+  'growth_loaded_pct',
+  'growth_image_pct',
+  'base_loaded_bytes',
+  'base_image_bytes',
+] as const;
+
+function cell(v: string | number | undefined): string {
+  if (v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function tableRows(run: RunResult): (string | number | undefined)[][] {
+  const rows: (string | number | undefined)[][] = [];
+  for (const k of run.kernels) {
+    const m = k.measure;
+    const base = (id: string) => m.bases.find((b) => b.id === id)?.bytes;
+    for (const t of m.tables) {
+      rows.push([
+        k.id,
+        m.kernel.metadata.arch,
+        m.kernel.metadata.bits,
+        m.kernel.metadata.endianness,
+        t.rules,
+        t.format,
+        t.entries,
+        t.files,
+        t.buckets.counts,
+        t.buckets.index,
+        t.buckets.data,
+        t.buckets.file_offsets,
+        t.buckets.filenames,
+        t.buckets.padding,
+        t.total,
+        t.bytesPerEntry.toFixed(4),
+        t.bytesPerEntryAll.toFixed(4),
+        t.growth.loaded,
+        t.growth.image,
+        base('loaded'),
+        base('image'),
+      ]);
+    }
+  }
+  return rows;
+}
+
+export function tablesCsv(run: RunResult): string {
+  return (
+    [TABLE_COLUMNS.join(','), ...tableRows(run).map((r) => r.map(cell).join(','))].join('\n') + '\n'
+  );
+}

@@ -1,0 +1,32 @@
+import type { MeasureResult } from '../commands/measure.js';
+import type { Provenance } from '../kernels/types.js';
+import type { RunConfig } from './config.js';
+
+/** Bump when a field changes meaning; readers refuse versions they do not know. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** One kernel's results in a run. */
+export interface KernelResult {
+  id: string;
+  provenance: Provenance;
+  measure: MeasureResult;
+}
+
+/** A kernel that could not be measured: the run goes on and says why. */
+export interface KernelFailure {
+  id: string;
+  error: string;
+}
+
+/** What `run` writes to results/<run-id>/run.json: raw integers, never "10.8 MiB". */
+export interface RunResult {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  runId: string;
+  config: RunConfig;
+  startedAt: string;
+  finishedAt: string;
+  tool: { name: 'lineinfo-bench'; version: string; node: string };
+  machine: { cpus: number; cpuModel: string; memoryBytes: number; loadAverage: number[] };
+  kernels: KernelResult[];
+  failures: KernelFailure[];
+}

@@ -1,0 +1,164 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli.js';
+import { checkHtmlPage } from '../../src/report/screenshot.js';
+import { fakeProcess } from '../helpers/fake-process.js';
+import { buildFixture, scratchDir } from '../helpers/fixtures.js';
+
+const dir = scratchDir('run');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const results = join(dir, 'results');
+
+function config(name: string, formats: string[], extra: object[] = []) {
+  const path = join(dir, `${name}.json`);
+  const c = {
+    name,
+    description: `test run ${name}`,
+    kernels: [
+      { id: 'x86-fixture', local: buildFixture('gcc-dwarf5'), base: '0' },
+      { id: 's390x-fixture', local: buildFixture('s390x-dwarf5'), base: 'main' },
+      ...extra,
+    ],
+    formats,
+    rules: ['v1-v4', 'symbolizer'],
+    measure: { verifySamples: 2000, agreement: 0 },
+  };
+  writeFileSync(path, JSON.stringify(c));
+  return path;
+}
+
+async function cli(...args: string[]) {
+  const p = fakeProcess(args);
+  const code = await run(p.proc);
+  return { code, out: p.stdout(), err: p.stderr() };
+}
+
+function runIds(): string[] {
+  return readdirSync(results).sort();
+}
+
+describe('run, report, diff', () => {
+  it('runs a config, saves run.json and tables.csv, and reports every format from them', {
+    timeout: 120_000,
+  }, async () => {
+    const r = await cli(
+      'run',
+      '--results',
+      results,
+      config('small', ['flat', 'blocks:4', 'blocks:16']),
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('x86-fixture');
+    const [id] = runIds();
+    const saved = JSON.parse(readFileSync(join(results, id, 'run.json'), 'utf8'));
+    expect(saved.schemaVersion).toBe(1);
+    expect(saved.kernels).toHaveLength(2);
+    expect(saved.failures).toHaveLength(0);
+    const csv = readFileSync(join(results, id, 'tables.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv).toHaveLength(1 + 2 * 2 * 3); // header + kernels x rules x formats
+    expect(csv[1].split(',').slice(0, 6)).toEqual([
+      'x86-fixture',
+      'x86_64',
+      '64',
+      'little',
+      'v1-v4',
+      'flat',
+    ]);
+
+    const text = await cli('report', '--results', results, id, '--format', 'text');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('Before (flat arrays):');
+    expect(text.out).toContain('After (blocks:4:sleb):');
+    for (const line of text.out.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+    expect(/^[\x20-\x7e\n]*$/.test(text.out)).toBe(true);
+
+    const rst = await cli('report', '--results', results, id, '--format', 'rst');
+    expect(rst.out).toMatch(/^Memory Overhead\n===============\n/);
+    expect(rst.out).toMatch(/\ns390x\s+\S+\s+[\d,]+\s+[\d.]+\s+[\d.]+ MiB\s+[\d.]+%/);
+
+    const md = await cli('report', '--results', results, 'latest', '--format', 'markdown');
+    expect(md.out).toMatch(/^# lineinfo-bench run /);
+    expect(md.out).toContain('| x86-fixture | x86_64 | v1-v4 |');
+
+    const json = await cli('report', '--results', results, id, '--format', 'json');
+    expect(JSON.parse(json.out)).toEqual(saved);
+
+    const out = join(dir, 'report');
+    const all = await cli('report', '--results', results, id, '--format', 'all', '--out', out);
+    expect(all.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      'small.csv',
+      'small.html',
+      'small.json',
+      'small.mail.txt',
+      'small.md',
+      'small.rst',
+      'small.txt',
+    ]);
+    const page = await checkHtmlPage(join(out, 'small.html'), join(dir, 'dashboard.png'));
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.canvases).toBe(4);
+    expect(page.chartsDrawn).toBe(4);
+    expect(page.inkedCanvases).toBe(4);
+  });
+
+  it('a run diffed with itself shows no change', async () => {
+    const id = runIds()[0];
+    const d = await cli('diff', '--results', results, id, id);
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('add/remove: 0/0 grow/shrink: 0/0 up/down: 0/0 (0)');
+    expect(d.out).toContain('[ = ]');
+    expect(d.out).toMatch(/Total: Before=(\d+), After=\1, chg \+0\.00%/);
+  });
+
+  it('diffs two block sizes, sorted by delta, with the total line', {
+    timeout: 120_000,
+  }, async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // run ids have one-second resolution
+    expect((await cli('run', '--results', results, config('b16', ['blocks:16']))).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await cli('run', '--results', results, config('b4', ['blocks:4']))).code).toBe(0);
+    const [, b16, b4] = runIds();
+    const d = await cli('diff', '--results', results, '--key', 'kernel,rules', b16, b4);
+    expect(d.code).toBe(0);
+    const rows = d.out.split('\n').slice(2, 6);
+    expect(rows).toHaveLength(4);
+    const deltas = rows.map((r) => Number(r.trim().split(/\s+/).pop()));
+    expect(deltas.every((x) => x > 0)).toBe(true); // smaller blocks: a bigger index
+    expect([...deltas].sort((a, b) => b - a)).toEqual(deltas);
+    expect(d.out).toMatch(/add\/remove: 0\/0 grow\/shrink: 4\/0 up\/down: \d+\/0/);
+    const m = /Total: Before=(\d+), After=(\d+), chg \+(\d+\.\d\d)%/.exec(d.out)!;
+    expect(((100 * (Number(m[2]) - Number(m[1]))) / Number(m[1])).toFixed(2)).toBe(m[3]);
+    // the same formats under their own names: every table added or removed
+    const strict = await cli('diff', '--results', results, b16, b4);
+    expect(strict.out).toMatch(/^add\/remove: 4\/4 /);
+  });
+
+  it('a kernel that cannot be had is reported, the run goes on and still saves, exit 2', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const r = await cli(
+      'run',
+      '--results',
+      results,
+      config('broken', ['flat'], [{ id: 'gone', local: join(dir, 'no-vmlinux') }]),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: gone: .*no-vmlinux: no such file or directory$/m);
+    const saved = JSON.parse(readFileSync(join(results, runIds().at(-1)!, 'run.json'), 'utf8'));
+    expect(saved.kernels).toHaveLength(2);
+    expect(saved.failures).toEqual([
+      { id: 'gone', error: expect.stringContaining('no such file or directory') },
+    ]);
+  });
+
+  it('a config with a bad key is refused before anything runs, naming the key', async () => {
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ name: 'bad', kernels: [], formats: ['flat'] }));
+    const r = await cli('run', '--results', results, path);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: .*bad\.json: kernels: /);
+  });
+});
