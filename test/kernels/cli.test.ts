@@ -125,6 +125,27 @@ describe('kernels commands', () => {
     expect(rec.jobKey).toBe(k.build.key);
   }, 1_200_000);
 
+  it('kernels get debian pins a package version with --package-version', async () => {
+    const p = fakeProcess(
+      ['kernels', 'get', 'debian', 'cloud-amd64', '--package-version', '6.1.192-2', '--json'],
+      {
+        LINEINFO_BENCH_CACHE: cacheRoot(),
+      },
+    );
+    expect(await run(p.proc)).toBe(0);
+    const k = JSON.parse(p.stdout());
+    expect(k.provenance).toMatchObject({
+      kind: 'debian',
+      package: 'linux-image-6.1.0-56-cloud-amd64-dbg',
+      version: '6.1.192-2',
+    });
+    expect(k.metadata).toMatchObject({
+      arch: 'x86_64',
+      kernelVersion: '6.1.0-56-cloud-amd64',
+      dwarfVersion: 5,
+    });
+  }, 600_000);
+
   it('kernels matrix reports each job and exits 1 when one failed', async () => {
     const m = join(dir, 'm.json');
     mkdirSync(dir, { recursive: true });
