@@ -103,6 +103,8 @@ export interface LatencyRun {
   elapsedNs: number;
   timer: TimerInfo;
   stats: Summary;
+  /** Native: bytes of the table in transparent huge pages (-1 unknown); the kernel maps .rodata with large pages. */
+  tableHugeBytes?: number;
   /** Per-call time of every sample, ns (0.1 ns), in sample order: the raw data. */
   samples: number[];
   /** Cold only: the eviction walk before each sample, timed apart and not counted. */
@@ -312,7 +314,7 @@ export function measureLatency(input: LatencyInput, opts: LatencyOptions): Laten
       for (const mode of opts.modes) {
         opts.onProgress?.(`${format.id}: ${set.name}, ${mode}`);
         const policy = mode === 'warm' ? opts.warmPolicy : opts.coldPolicy;
-        const raw = native
+        const raw: RawSamples & { timer: TimerInfo; tableHugeBytes?: number } = native
           ? nativeTiming(
               native,
               encoded,
@@ -337,6 +339,7 @@ export function measureLatency(input: LatencyInput, opts: LatencyOptions): Laten
           stats,
           samples: raw.samples.map(round1),
         };
+        if (raw.tableHugeBytes !== undefined) run.tableHugeBytes = raw.tableHugeBytes;
         if (mode === 'cold') {
           const e = summarize(raw.prepare, { timer: raw.timer, batch: 1 });
           run.eviction = {

@@ -193,6 +193,8 @@ export function nativeAnswers(
 export interface NativeTiming extends RawSamples {
   timer: TimerInfo;
   evictBytes: number;
+  /** The harness asks for transparent huge pages for the table (the kernel maps .rodata with large pages): bytes it got, -1 if unknown. */
+  tableHugeBytes: number;
 }
 
 /**
@@ -239,6 +241,7 @@ export function nativeTiming(
       resolutionNs: number;
       overheadNs: number;
       evictBytes: number;
+      tableHugeBytes: number;
     };
     const b = readFileSync(out);
     const f = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -254,6 +257,7 @@ export function nativeTiming(
       elapsedNs: meta.elapsedNs,
       timer: { resolutionNs: meta.resolutionNs, overheadNs: meta.overheadNs },
       evictBytes: meta.evictBytes,
+      tableHugeBytes: meta.tableHugeBytes,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -256,6 +256,7 @@ describe('the native harness answers as the TypeScript lookup and the entry tabl
     expect(warm.batch).toBeGreaterThanOrEqual(1);
     expect(warm.batch).toBeLessThanOrEqual(64);
     expect(warm.evictBytes).toBe(0);
+    expect(typeof warm.tableHugeBytes).toBe('number');
     const cold = nativeTiming(
       h,
       encoded,

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 struct hit {
@@ -401,7 +402,7 @@ static void die(const char *fmt, const char *a)
 	exit(2);
 }
 
-static uint8_t *read_file(const char *path, size_t *size)
+static uint8_t *read_file_into(const char *path, size_t *size, int huge)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -410,7 +411,22 @@ static uint8_t *read_file(const char *path, size_t *size)
 		die("cannot seek %s", path);
 	long s = ftell(f);
 	rewind(f);
-	uint8_t *b = malloc(s > 0 ? (size_t)s : 1);
+	uint8_t *b = NULL;
+	if (huge) {
+		/*
+		 * The kernel maps .rodata with large pages (2 MiB on x86_64): ask
+		 * for transparent huge pages so TLB misses are not over-counted.
+		 */
+		const size_t two_m = (size_t)2 << 20;
+		size_t len = ((size_t)(s > 0 ? s : 1) + two_m - 1) / two_m * two_m;
+		void *p;
+		if (posix_memalign(&p, two_m, len) == 0) {
+			b = p;
+			madvise(b, len, MADV_HUGEPAGE);
+		}
+	} else {
+		b = malloc(s > 0 ? (size_t)s : 1);
+	}
 	if (!b)
 		die("out of memory reading %s", path);
 	if (s > 0 && fread(b, 1, (size_t)s, f) != (size_t)s)
@@ -418,6 +434,24 @@ static uint8_t *read_file(const char *path, size_t *size)
 	fclose(f);
 	*size = (size_t)s;
 	return b;
+}
+
+static uint8_t *read_file(const char *path, size_t *size) { return read_file_into(path, size, 0); }
+
+/* Bytes of this process in transparent huge pages (AnonHugePages), -1 if unknown. */
+static long long anon_huge_bytes(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	long long kb = -1;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
 }
 
 static void write_all(FILE *f, const void *p, size_t n, const char *path)
@@ -460,6 +494,8 @@ static void measure_timer(double *resolution, double *overhead)
 }
 
 static volatile uint64_t sink;
+/* AnonHugePages right after the table was loaded (before any eviction buffer). */
+static long long table_huge_bytes = -1;
 
 struct bench {
 	const struct table *t;
@@ -585,8 +621,10 @@ static int run_time(int argc, char **argv, const struct table *t, const uint64_t
 		die("cannot write %s", out);
 	printf("{\"samples\":%" PRIu64 ",\"prepare\":%" PRIu64 ",\"batch\":%" PRIu64
 	       ",\"warmupCalls\":%" PRIu64 ",\"elapsedNs\":%" PRIu64
-	       ",\"resolutionNs\":%.1f,\"overheadNs\":%.1f,\"evictBytes\":%zu}\n",
-	       n, np, batch, warmup_calls, now - m0, resolution, overhead, cold ? b.evict_bytes : (size_t)0);
+	       ",\"resolutionNs\":%.1f,\"overheadNs\":%.1f,\"evictBytes\":%zu"
+	       ",\"tableBytes\":%zu,\"tableHugeBytes\":%lld}\n",
+	       n, np, batch, warmup_calls, now - m0, resolution, overhead, cold ? b.evict_bytes : (size_t)0,
+	       t->size, table_huge_bytes);
 	free(samples);
 	free(prep);
 	free(b.evict);
@@ -605,7 +643,8 @@ int main(int argc, char **argv)
 	struct table t;
 	memset(&t, 0, sizeof t);
 	char err[256];
-	t.b = read_file(argv[5], &t.size);
+	t.b = read_file_into(argv[5], &t.size, 1);
+	table_huge_bytes = anon_huge_bytes();
 	t.base = strtoull(argv[4], NULL, 0);
 	if (!open_table(&t, argv[2], atoi(argv[3]), err, sizeof err))
 		die("%s", err);
