@@ -138,7 +138,7 @@ export function registerLatencyCommand(
     )
     .option(
       '--sweep',
-      'block-size sweep: flat and blocks of 8, 16, ..., 1024 entries (bytes/entry against latency)',
+      'block-size sweep: flat and blocks of 8, 16, ..., 1024 entries (bytes/entry against latency); replaces --format, whose blocks coding (zigzag) it keeps',
     )
     .addOption(new Option('--cold', 'cold caches only (evict between lookups)').conflicts('warm'))
     .addOption(new Option('--warm', 'warm caches only (the same lookup repeated)'))
