@@ -13,7 +13,9 @@ pkgs+=(linux-source-6.12 linux-source-6.1 flex bison bc libssl-dev libelf-dev cp
 if [[ "${1:-}" == "--cross" ]]; then
   # one 32-bit (i686), one big-endian (s390x), one 32-bit big-endian (powerpc)
   pkgs+=(gcc-i686-linux-gnu gcc-s390x-linux-gnu gcc-powerpc-linux-gnu
-         gcc-aarch64-linux-gnu binutils-i686-linux-gnu binutils-s390x-linux-gnu)
+         gcc-aarch64-linux-gnu binutils-i686-linux-gnu binutils-s390x-linux-gnu
+         # .ko-like objects for the relocation tests (test/helpers/ko-objects.ts)
+         gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu)
 fi
 
 missing=()

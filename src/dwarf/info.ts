@@ -22,6 +22,8 @@ export interface CompileUnit {
   language?: number;
   /** Offset of the unit's line program in `.debug_line`, if it has one. */
   stmtList?: number;
+  /** Set (tolerant reading only) when the unit's first DIE could not be read: why. */
+  unreadable?: string;
 }
 
 interface Abbrev {
@@ -83,7 +85,15 @@ const FIRST_DIE_READ = 2048;
  * Iterates the units of `.debug_info` in section order, reading only each
  * unit's header and first DIE.
  */
-export function readUnits(dw: DwarfSections): CompileUnit[] {
+export function readUnits(
+  dw: DwarfSections,
+  /**
+   * Tolerant: a unit whose first DIE cannot be read is returned marked
+   * `unreadable` and the walk goes on by its unit_length, as libdw's
+   * dwarf_nextcu does (for reading an unrelocated `.ko` as upstream does).
+   */
+  opts: { tolerant?: boolean } = {},
+): CompileUnit[] {
   const file = dw.elf.name;
   const infoSize = dw.size('.debug_info');
   if (infoSize === 0) return [];
@@ -97,6 +107,28 @@ export function readUnits(dw: DwarfSections): CompileUnit[] {
   while (off < infoSize) {
     let chunk = dw.slice('.debug_info', off, FIRST_DIE_READ);
     let unit: CompileUnit;
+    const unitLength = () => {
+      const r = new ByteReader(chunk, dw.littleEndian, `${file}: .debug_info unit at ${off}`);
+      const len = r.u32();
+      return len === 0xffffffff ? r.u64n() + 8 : len;
+    };
+    const fail = (e: unknown): CompileUnit => {
+      if (!opts.tolerant || !(e instanceof FormatError))
+        throw e instanceof FormatError ? e.withFile(file) : e;
+      // the header's length is all a tolerant walk needs to go on
+      const size = unitLength() + 4;
+      if (off + size > infoSize) throw e.withFile(file);
+      return {
+        offset: off,
+        size,
+        version: 0,
+        unitType: 0,
+        addressSize: 0,
+        offsetSize: 4,
+        tag: 0,
+        unreadable: e.message,
+      };
+    };
     try {
       unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
     } catch (e) {
@@ -106,16 +138,14 @@ export function readUnits(dw: DwarfSections): CompileUnit[] {
         !e.message.includes('truncated') ||
         chunk.length >= infoSize - off
       ) {
-        throw e instanceof FormatError ? e.withFile(file) : e;
-      }
-      const r = new ByteReader(chunk, dw.littleEndian, `${file}: .debug_info unit at ${off}`);
-      let len = r.u32();
-      if (len === 0xffffffff) len = r.u64n() + 8;
-      chunk = dw.slice('.debug_info', off, len + 4);
-      try {
-        unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
-      } catch (e2) {
-        throw e2 instanceof FormatError ? e2.withFile(file) : e2;
+        unit = fail(e);
+      } else {
+        chunk = dw.slice('.debug_info', off, unitLength() + 4);
+        try {
+          unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
+        } catch (e2) {
+          unit = fail(e2);
+        }
       }
     }
     units.push(unit);

@@ -1,4 +1,11 @@
 import { type ElfFile, SHF } from '../elf/elf-file.js';
+import {
+  moduleLayout,
+  type RelocationMode,
+  type RelocationReport,
+  relocateSection,
+  relocates,
+} from '../elf/relocate.js';
 import { FormatError } from '../errors.js';
 import { stringAt } from '../util/bytes.js';
 
@@ -10,8 +17,23 @@ import { stringAt } from '../util/bytes.js';
  */
 export class DwarfSections {
   private cache = new Map<string, Uint8Array | null>();
+  private layout?: BigUint64Array;
+  /** What relocation did to each section loaded so far (ET_REL files with a mode other than 'none'). */
+  readonly relocations = new Map<string, RelocationReport>();
 
-  constructor(readonly elf: ElfFile) {}
+  /**
+   * `relocation` applies to relocatable objects (ET_REL: `.ko`) only; a
+   * vmlinux's `.rela.debug_*` sections are never applied. See src/elf/relocate.ts.
+   */
+  constructor(
+    readonly elf: ElfFile,
+    readonly relocation: RelocationMode = 'none',
+  ) {}
+
+  /** True when this section's bytes are relocated when loaded (then it is always loaded whole). */
+  private relocated(name: string): boolean {
+    return relocates(this.elf, this.relocation, name);
+  }
 
   get littleEndian(): boolean {
     return this.elf.littleEndian;
@@ -22,6 +44,12 @@ export class DwarfSections {
     let v = this.cache.get(name);
     if (v === undefined) {
       v = this.elf.sectionBytes(name) ?? null;
+      if (v && this.relocated(name)) {
+        v = v.slice(); // never write into a buffer someone else holds
+        if (this.relocation === 'full') this.layout ??= moduleLayout(this.elf);
+        const s = this.elf.section(name)!;
+        this.relocations.set(name, relocateSection(this.elf, s, v, this.relocation, this.layout));
+      }
       this.cache.set(name, v);
     }
     return v;
@@ -43,7 +71,8 @@ export class DwarfSections {
     if (!s) throw new FormatError(`no ${name} section`, this.elf.name);
     const cached = this.cache.get(name);
     if (cached) return cached.subarray(offset, Math.min(cached.length, offset + length));
-    if (s.flags & SHF.COMPRESSED) return this.require(name).subarray(offset, offset + length);
+    if (s.flags & SHF.COMPRESSED || this.relocated(name))
+      return this.require(name).subarray(offset, offset + length);
     const end = Math.min(s.size, offset + length);
     if (offset > s.size)
       throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);

@@ -2,6 +2,7 @@ import { type CompileUnit, readUnits } from '../dwarf/info.js';
 import { allocRows, type LineRows, libdwFilePath, ROW, readLineTable } from '../dwarf/line.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
+import type { RelocationMode, RelocationReport } from '../elf/relocate.js';
 import { FormatError, UserError } from '../errors.js';
 import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
@@ -20,6 +21,14 @@ export interface ExtractOptions {
    * for a vmlinux, `.text`'s address for a module (ET_REL).
    */
   base?: string | bigint;
+  /**
+   * Relocation of a relocatable object's (`.ko`) debug sections before
+   * reading: 'none' (default), 'upstream' (the generator's: `.debug_line`'s
+   * 32-bit absolute type only) or 'full'. Ignored for a vmlinux.
+   */
+  relocation?: RelocationMode;
+  /** Read through these sections (already opened on `elf`, e.g. shared with readUnits) instead of new ones. */
+  sections?: DwarfSections;
   /** Called after each unit with (units done, units in all). */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -57,6 +66,12 @@ export interface ExtractStats {
   lineVersions: Record<number, number>;
   /** Unit versions: version -> number of units. */
   unitVersions: Record<number, number>;
+  /**
+   * Upstream relocation of a module only: units libdw cannot read in an
+   * unrelocated `.debug_info` (first DIE or line table unreadable), skipped
+   * as the generator skips them (our reading).
+   */
+  unitsUnreadable?: number;
 }
 
 export interface ExtractResult {
@@ -67,6 +82,8 @@ export interface ExtractResult {
   end?: bigint;
   drops: DropCounters;
   stats: ExtractStats;
+  /** What relocation did, per section (empty unless a relocatable object was relocated). */
+  relocations: RelocationReport[];
 }
 
 export const MAX_FILES = 65535;
@@ -104,7 +121,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const rs = ruleSet(rules);
   if (!rs)
     throw new UserError(`unknown rule set ${rules} (known: ${Object.keys(RULE_SETS).join(', ')})`);
-  const dw = new DwarfSections(elf);
+  const dw = options.sections ?? new DwarfSections(elf, options.relocation);
   if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
     throw new FormatError(
       'no DWARF line information (.debug_info or .debug_line missing); build with debug info',
@@ -123,9 +140,12 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   // The end as an offset from base (exclusive); Infinity when unbounded.
   const endOffset = end === undefined ? Number.POSITIVE_INFINITY : Number(end - base);
 
+  // Upstream reads a module's .debug_info unrelocated: later units are garbage
+  // to libdw, which fails on them; the generator goes on with the rest.
+  const tolerant = elf.type === ET.REL && dw.relocation === 'upstream';
   let units: CompileUnit[];
   try {
-    units = readUnits(dw);
+    units = readUnits(dw, { tolerant });
   } catch (e) {
     throw e instanceof FormatError ? e.withFile(elf.name) : e;
   }
@@ -148,6 +168,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     lineVersions: {},
     unitVersions: {},
   };
+  if (tolerant) stats.unitsUnreadable = 0;
   const files: string[] = [];
   const fileIdByName = new Map<string, number>();
   // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
@@ -161,6 +182,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     const unit = units[u];
     stats.unitVersions[unit.version] = (stats.unitVersions[unit.version] ?? 0) + 1;
     if (unit.stmtList === undefined) {
+      if (unit.unreadable) stats.unitsUnreadable!++;
       options.onProgress?.(u + 1, units.length);
       continue;
     }
@@ -168,6 +190,11 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     try {
       lt = readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
     } catch (e) {
+      if (tolerant && e instanceof FormatError) {
+        stats.unitsUnreadable!++;
+        options.onProgress?.(u + 1, units.length);
+        continue;
+      }
       throw e instanceof FormatError
         ? new FormatError(
             `unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`,
@@ -245,7 +272,10 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
         continue;
       }
       if (id === -1) {
-        const upstreamName = normalizeUpstream(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
+        const upstreamName = normalizeUpstream(
+          libdwFilePath(h, fileIndex, unit.compDir)!,
+          unit.compDir,
+        );
         const name = rs.cleanPaths ? cleanPath(upstreamName) : upstreamName;
         let fid = fileIdByName.get(name);
         if (fid === undefined) {
@@ -280,5 +310,5 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     drops.endSequence -= gaps;
     table = r.table;
   }
-  return { table, rules, base, end, drops, stats };
+  return { table, rules, base, end, drops, stats, relocations: [...dw.relocations.values()] };
 }

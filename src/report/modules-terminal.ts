@@ -89,6 +89,12 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
         .join(', ')}`,
     );
   }
+  const up = s.totals.upstream;
+  out.push(
+    '',
+    `Upstream relocation could read ${n(up.units - up.unitsUnreadable)} of ${n(up.units)} compile units (the rest need .debug_info relocated); ` +
+      `full relocation put ${n(s.totals.full.rowsOutsideText)} rows outside .text (.init.text, .exit.text, ...).`,
+  );
   out.push('', `The two relocations differ in ${n(s.differ.count)} of ${n(s.modules)} modules:`);
   for (const [c, count] of Object.entries(s.differ.byCause).sort((a, b) => b[1] - a[1]))
     out.push(`  ${c.padEnd(15)}${n(count).padStart(6)}  ${r.causes[c] ?? ''}`);

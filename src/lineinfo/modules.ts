@@ -1,0 +1,214 @@
+import { statSync } from 'node:fs';
+import { readUnits } from '../dwarf/info.js';
+import { DwarfSections } from '../dwarf/sections.js';
+import { ElfFile, ET, SHF } from '../elf/elf-file.js';
+import type { RelocationReport } from '../elf/relocate.js';
+import { moduleV3Format } from '../encodings/module.js';
+import { moduleV1Format, moduleV2Format } from '../encodings/module-early.js';
+import type { Bucket, Format } from '../encodings/types.js';
+import { FormatError } from '../errors.js';
+import { account } from '../measure/accounting.js';
+import type { EntryTable } from './entries.js';
+import { type DropCounters, extractUpstream } from './extract.js';
+
+/**
+ * One module's `.mod_lineinfo` tables, read two ways (spec sections 1, 2, 5):
+ * 'upstream' relocates as the generator does (`.debug_line`'s 32-bit absolute
+ * type only), 'full' relocates every debug section as a linker would and keeps
+ * each sequence's section apart. Both keep only `.text`'s rows.
+ */
+
+/** The module layouts measured: v1 flat, v2 blocks (our reading of both), v3/v4. */
+export const MODULE_FORMATS: readonly Format[] = [
+  moduleV1Format,
+  moduleV2Format(64),
+  moduleV3Format(64, 'sleb'),
+];
+/** The layout growth is quoted for. */
+export const MAIN_MODULE_FORMAT = 'module-v3:64:sleb';
+
+export type ModuleMode = 'upstream' | 'full';
+export const MODULE_MODES: readonly ModuleMode[] = ['upstream', 'full'];
+
+export interface ModuleTable {
+  format: string;
+  total: number;
+  buckets: Record<Bucket, number>;
+}
+
+export interface ModuleModeResult {
+  entries: number;
+  files: number;
+  rowsRead: number;
+  units: number;
+  /** Units skipped as unreadable (upstream: later units of an unrelocated .debug_info). */
+  unitsUnreadable: number;
+  drops: DropCounters;
+  tables: ModuleTable[];
+  /** `.debug_line`'s relocation: records applied / left alone (by type) / unknown types. */
+  debugLine: Pick<
+    RelocationReport,
+    'records' | 'applied' | 'notApplied' | 'notAppliedByType' | 'unknown' | 'outOfRange'
+  >;
+  /** Unknown relocation types over every debug section relocated: name -> count. */
+  unknownTypes: Record<string, number>;
+}
+
+export interface ModuleSizes {
+  /** The file as given (a -dbg package's file still has its DWARF). */
+  file: number;
+  /** The file without `.debug_*` sections and their relocations: about what is installed. */
+  stripped: number;
+  text: number;
+  /** Every SHF_ALLOC section: what the module occupies when loaded. */
+  alloc: number;
+}
+
+export interface ModuleMeasure {
+  path: string;
+  /** Path relative to the set's root (or the file name). */
+  name: string;
+  arch: string;
+  sizes: ModuleSizes;
+  upstream: ModuleModeResult;
+  full: ModuleModeResult;
+  /** True when the two modes give different entries or file names. */
+  differ: boolean;
+  /** Why they differ (codes, see CAUSES); empty when they do not. */
+  causes: string[];
+  /** Growth of the main layout (fully relocated) in percent of each size. */
+  growth: { text: number; alloc: number; stripped: number; file: number };
+}
+
+/** What each cause code means, for reports. */
+export const CAUSES: Record<string, string> = {
+  'other-sections':
+    'sequences of .init.text/.exit.text/.text.unlikely/... start at 0 as .text does: their rows land inside .text',
+  'text-addends':
+    'DW_LNE_set_address operands against .text with a non-zero addend left at 0: sequences after the first overlap at .text+0',
+  'riscv-add-sub':
+    "RISC-V ADD/SUB/SET relocations of the line program's address advances not applied",
+  'debug-info':
+    '.debug_info not relocated: DW_AT_stmt_list / DW_AT_comp_dir / DW_AT_name of later units read wrong',
+  other: 'other relocations of .debug_line left alone',
+};
+
+function sizesOf(elf: ElfFile, fileBytes: number): ModuleSizes {
+  let debug = 0;
+  let alloc = 0;
+  const debugIdx = new Set<number>();
+  for (const s of elf.sections)
+    if (s.name.startsWith('.debug_') || s.name.startsWith('.zdebug_')) debugIdx.add(s.index);
+  for (const s of elf.sections) {
+    if (s.flags & SHF.ALLOC) alloc += s.size;
+    const relOfDebug = (s.type === 4 || s.type === 9) && debugIdx.has(s.info);
+    if (debugIdx.has(s.index) || relOfDebug) debug += s.type === 8 ? 0 : s.size;
+  }
+  return {
+    file: fileBytes,
+    stripped: fileBytes - debug,
+    text: elf.section('.text')?.size ?? 0,
+    alloc,
+  };
+}
+
+function sameTable(a: EntryTable, b: EntryTable): boolean {
+  if (a.count !== b.count || a.files.length !== b.files.length) return false;
+  for (let i = 0; i < a.files.length; i++) if (a.files[i] !== b.files[i]) return false;
+  for (let i = 0; i < a.count; i++) {
+    if (a.offsets[i] !== b.offsets[i] || a.fileIds[i] !== b.fileIds[i] || a.lines[i] !== b.lines[i])
+      return false;
+  }
+  return true;
+}
+
+const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
+
+/** Reads one `.ko` (ET_REL with DWARF) both ways and lays out each table. Throws FormatError naming the file. */
+export function measureModule(path: string, name = path, rules = 'v1-v4'): ModuleMeasure {
+  const elf = ElfFile.open(path);
+  try {
+    if (elf.type !== ET.REL)
+      throw new FormatError(`is ${elf.typeName}, not a relocatable module (ET_REL)`, path);
+    const le = elf.littleEndian;
+    const sizes = sizesOf(elf, statSync(path).size);
+    const results = {} as Record<ModuleMode, ModuleModeResult>;
+    const tables = {} as Record<ModuleMode, EntryTable>;
+    const unitKeys = {} as Record<ModuleMode, string[]>;
+    let upstreamLine: RelocationReport | undefined;
+    for (const mode of MODULE_MODES) {
+      const dw = new DwarfSections(elf, mode);
+      let keys: string[];
+      try {
+        keys = readUnits(dw, { tolerant: mode === 'upstream' }).map(
+          (u) => `${u.stmtList}\0${u.compDir}\0${u.name}`,
+        );
+      } catch (e) {
+        throw e instanceof FormatError ? e.withFile(path) : e;
+      }
+      const ex = extractUpstream(elf, { rules, relocation: mode, sections: dw });
+      const unknownTypes: Record<string, number> = {};
+      for (const r of ex.relocations)
+        for (const [k, v] of Object.entries(r.unknown))
+          unknownTypes[k] = (unknownTypes[k] ?? 0) + v;
+      const dl = ex.relocations.find((r) => r.section === '.debug_line');
+      results[mode] = {
+        entries: ex.table.count,
+        files: ex.table.files.length,
+        rowsRead: ex.stats.rowsRead,
+        units: ex.stats.units,
+        unitsUnreadable: ex.stats.unitsUnreadable ?? 0,
+        drops: ex.drops,
+        tables: MODULE_FORMATS.map((f) => {
+          const acc = account(f.encode(ex.table, le));
+          return { format: f.id, total: acc.total, buckets: acc.buckets };
+        }),
+        debugLine: {
+          records: dl?.records ?? 0,
+          applied: dl?.applied ?? 0,
+          notApplied: dl?.notApplied ?? 0,
+          notAppliedByType: dl?.notAppliedByType ?? {},
+          unknown: dl?.unknown ?? {},
+          outOfRange: dl?.outOfRange ?? 0,
+        },
+        unknownTypes,
+      };
+      tables[mode] = ex.table;
+      unitKeys[mode] = keys;
+      // the upstream report is what explains differences
+      if (mode === 'upstream' && dl) upstreamLine = dl;
+    }
+    const differ = !sameTable(tables.upstream, tables.full);
+    const causes: string[] = [];
+    if (differ) {
+      const up = upstreamLine as RelocationReport | undefined;
+      // upstream places every section at 0: rows of other sections that full
+      // relocation puts outside .text fall inside it
+      if (results.full.drops.aboveEnd > 0) causes.push('other-sections');
+      if (up && up.notAppliedNonZero > 0) causes.push('text-addends');
+      if (up && Object.keys(up.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
+        causes.push('riscv-add-sub');
+      if (unitKeys.upstream.join('\n') !== unitKeys.full.join('\n')) causes.push('debug-info');
+      if (causes.length === 0) causes.push('other');
+    }
+    const main = results.full.tables.find((t) => t.format === MAIN_MODULE_FORMAT)!.total;
+    return {
+      path,
+      name,
+      arch: elf.arch.name,
+      sizes,
+      upstream: results.upstream,
+      full: results.full,
+      differ,
+      causes,
+      growth: {
+        text: pct(main, sizes.text),
+        alloc: pct(main, sizes.alloc),
+        stripped: pct(main, sizes.stripped),
+        file: pct(main, sizes.file),
+      },
+    };
+  } finally {
+    elf.close();
+  }
+}

@@ -1,0 +1,339 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ElfFile } from '../elf/elf-file.js';
+import { blocksFormat } from '../encodings/blocks.js';
+import { FormatError, UserError } from '../errors.js';
+import { extractUpstream } from '../lineinfo/extract.js';
+import {
+  CAUSES,
+  MAIN_MODULE_FORMAT,
+  MODULE_FORMATS,
+  MODULE_MODES,
+  type ModuleMeasure,
+  type ModuleMode,
+  measureModule,
+} from '../lineinfo/modules.js';
+import { account } from './accounting.js';
+
+/** Every `.ko` under a directory (symlinked directories such as build/ and source/ are not followed), sorted. */
+export function findModules(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.ko')) out.push(p);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** A module that could not be measured, and why (no DWARF line tables, for one). */
+export interface ModuleSkip {
+  name: string;
+  reason: string;
+}
+
+export interface ModuleSetOptions {
+  /** Names are paths relative to this. */
+  root?: string;
+  /** Worker threads (default: the cores, at most 2 here); 1 reads in this thread. */
+  jobs?: number;
+  rules?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Distribution {
+  count: number;
+  sum: number;
+  min: number;
+  median: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+export function distribution(values: number[]): Distribution {
+  const s = [...values].sort((a, b) => a - b);
+  const sum = s.reduce((a, b) => a + b, 0);
+  return {
+    count: s.length,
+    sum,
+    min: s[0] ?? 0,
+    median: percentile(s, 50),
+    p90: percentile(s, 90),
+    max: s[s.length - 1] ?? 0,
+    mean: s.length ? sum / s.length : 0,
+  };
+}
+
+export interface ModeTotals {
+  entries: number;
+  files: number;
+  rowsRead: number;
+  units: number;
+  unitsUnreadable: number;
+  /** Rows outside .text (full: other sections' sequences; upstream: past .text's size). */
+  rowsOutsideText: number;
+  /** Table bytes by format id, summed over the modules. */
+  bytes: Record<string, number>;
+  unknownRelocations: Record<string, number>;
+}
+
+export interface ModuleSetSummary {
+  modules: number;
+  skipped: number;
+  arch?: string;
+  totals: Record<ModuleMode, ModeTotals>;
+  sizes: { text: number; alloc: number; stripped: number; file: number };
+  /** The main layout's bytes per module (full relocation). */
+  distribution: Distribution;
+  /** The main layout's bytes per module under upstream relocation. */
+  distributionUpstream: Distribution;
+  /** Largest twenty by the main layout's bytes (full relocation). */
+  largest: { name: string; bytes: number; entries: number; text: number; growthText: number }[];
+  /** Growth of the sum in percent of each summed size. */
+  growth: { text: number; alloc: number; stripped: number; file: number };
+  differ: {
+    count: number;
+    byCause: Record<string, number>;
+    modules: { name: string; causes: string[]; upstreamEntries: number; fullEntries: number }[];
+  };
+}
+
+export interface VmlinuxComparison {
+  vmlinux: string;
+  format: string;
+  entries: number;
+  bytes: number;
+  /** Sum of the modules' main layout (full relocation) in percent of vmlinux's table. */
+  modulesPercent: number;
+}
+
+export interface ModuleSetResult {
+  schemaVersion: 1;
+  source: string;
+  rules: string;
+  formats: string[];
+  mainFormat: string;
+  causes: Record<string, string>;
+  summary: ModuleSetSummary;
+  vmlinux?: VmlinuxComparison;
+  modules: ModuleMeasure[];
+  skipped: ModuleSkip[];
+  jobs: number;
+  timeMs: number;
+}
+
+const NO_DWARF = /no DWARF line information|no \.debug_/;
+
+function workerUrl(): URL | undefined {
+  const url = new URL('./modules-worker.js', import.meta.url);
+  // under vitest the sources are .ts: no compiled worker next to them, read in-thread
+  return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+export type Outcome =
+  | { ok: ModuleMeasure }
+  | { skip: ModuleSkip }
+  | { error: string; file: string };
+
+export function measureOne(path: string, name: string, rules: string): Outcome {
+  try {
+    return { ok: measureModule(path, name, rules) };
+  } catch (e) {
+    if (e instanceof FormatError && NO_DWARF.test(e.message))
+      return { skip: { name, reason: e.message } };
+    if (e instanceof UserError) return { error: e.message, file: e.file ?? path };
+    throw e;
+  }
+}
+
+/** Measures every module, largest first over `jobs` threads; results in path order. */
+export async function measureModules(
+  paths: string[],
+  o: ModuleSetOptions = {},
+): Promise<{ modules: ModuleMeasure[]; skipped: ModuleSkip[]; jobs: number }> {
+  const rules = o.rules ?? 'v1-v4';
+  const nameOf = (p: string) => (o.root ? relative(o.root, p) : p);
+  const order = paths
+    .map((p, i) => ({ p, i, size: statSync(p).size }))
+    .sort((a, b) => b.size - a.size);
+  const outcomes: Outcome[] = new Array(paths.length);
+  const url = workerUrl();
+  const jobs = Math.max(1, Math.min(o.jobs ?? Math.min(2, availableParallelism()), paths.length));
+  let done = 0;
+  if (jobs === 1 || !url) {
+    for (const { p, i } of order) {
+      outcomes[i] = measureOne(p, nameOf(p), rules);
+      o.onProgress?.(++done, paths.length);
+    }
+  } else {
+    let next = 0;
+    await new Promise<void>((resolve, reject) => {
+      let live = jobs;
+      for (let w = 0; w < jobs; w++) {
+        const worker = new Worker(url, { workerData: { rules } });
+        const feed = () => {
+          if (next >= order.length) {
+            void worker.terminate();
+            if (--live === 0) resolve();
+            return;
+          }
+          const { p, i } = order[next++];
+          worker.postMessage({ i, path: p, name: nameOf(p) });
+        };
+        worker.on('message', (m: { i: number; outcome: Outcome }) => {
+          outcomes[m.i] = m.outcome;
+          o.onProgress?.(++done, paths.length);
+          feed();
+        });
+        worker.on('error', reject);
+        feed();
+      }
+    });
+  }
+  const modules: ModuleMeasure[] = [];
+  const skipped: ModuleSkip[] = [];
+  for (const r of outcomes) {
+    if ('error' in r) throw new UserError(r.error, r.file);
+    if ('skip' in r) skipped.push(r.skip);
+    else modules.push(r.ok);
+  }
+  return { modules, skipped, jobs: url ? jobs : 1 };
+}
+
+const mainBytes = (m: ModuleMeasure, mode: ModuleMode) =>
+  m[mode].tables.find((t) => t.format === MAIN_MODULE_FORMAT)!.total;
+
+const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
+
+export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetSummary {
+  const totals = {} as Record<ModuleMode, ModeTotals>;
+  for (const mode of MODULE_MODES) {
+    const t: ModeTotals = {
+      entries: 0,
+      files: 0,
+      rowsRead: 0,
+      units: 0,
+      unitsUnreadable: 0,
+      rowsOutsideText: 0,
+      bytes: {},
+      unknownRelocations: {},
+    };
+    for (const f of MODULE_FORMATS) t.bytes[f.id] = 0;
+    for (const m of modules) {
+      const r = m[mode];
+      t.entries += r.entries;
+      t.files += r.files;
+      t.rowsRead += r.rowsRead;
+      t.units += r.units;
+      t.unitsUnreadable += r.unitsUnreadable;
+      t.rowsOutsideText += r.drops.aboveEnd;
+      for (const tb of r.tables) t.bytes[tb.format] += tb.total;
+      for (const [k, v] of Object.entries(r.unknownTypes))
+        t.unknownRelocations[k] = (t.unknownRelocations[k] ?? 0) + v;
+    }
+    totals[mode] = t;
+  }
+  const sizes = { text: 0, alloc: 0, stripped: 0, file: 0 };
+  for (const m of modules)
+    for (const k of Object.keys(sizes) as (keyof typeof sizes)[]) sizes[k] += m.sizes[k];
+  const main = totals.full.bytes[MAIN_MODULE_FORMAT];
+  const differing = modules.filter((m) => m.differ);
+  const byCause: Record<string, number> = {};
+  for (const m of differing) for (const c of m.causes) byCause[c] = (byCause[c] ?? 0) + 1;
+  const largest = [...modules]
+    .sort((a, b) => mainBytes(b, 'full') - mainBytes(a, 'full') || a.name.localeCompare(b.name))
+    .slice(0, 20)
+    .map((m) => ({
+      name: m.name,
+      bytes: mainBytes(m, 'full'),
+      entries: m.full.entries,
+      text: m.sizes.text,
+      growthText: m.growth.text,
+    }));
+  return {
+    modules: modules.length,
+    skipped,
+    arch: modules[0]?.arch,
+    totals,
+    sizes,
+    distribution: distribution(modules.map((m) => mainBytes(m, 'full'))),
+    distributionUpstream: distribution(modules.map((m) => mainBytes(m, 'upstream'))),
+    largest,
+    growth: {
+      text: pct(main, sizes.text),
+      alloc: pct(main, sizes.alloc),
+      stripped: pct(main, sizes.stripped),
+      file: pct(main, sizes.file),
+    },
+    differ: {
+      count: differing.length,
+      byCause,
+      modules: differing.map((m) => ({
+        name: m.name,
+        causes: m.causes,
+        upstreamEntries: m.upstream.entries,
+        fullEntries: m.full.entries,
+      })),
+    },
+  };
+}
+
+/** vmlinux's own table in the layout the series puts in .rodata (blocks of 64, SLEB128: v3/v4), for scale. */
+export function vmlinuxTable(vmlinux: string, rules = 'v1-v4'): VmlinuxComparison {
+  const elf = ElfFile.open(vmlinux);
+  try {
+    const ex = extractUpstream(elf, { rules });
+    const f = blocksFormat(64, 'sleb');
+    const acc = account(f.encode(ex.table, elf.littleEndian));
+    return { vmlinux, format: f.id, entries: acc.entries, bytes: acc.total, modulesPercent: 0 };
+  } finally {
+    elf.close();
+  }
+}
+
+export interface ModuleSetRequest extends ModuleSetOptions {
+  source: string;
+  paths: string[];
+  vmlinux?: string;
+}
+
+export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSetResult> {
+  const t0 = performance.now();
+  const rules = req.rules ?? 'v1-v4';
+  if (req.paths.length === 0) throw new UserError('no .ko files found', req.source);
+  const { modules, skipped, jobs } = await measureModules(req.paths, { ...req, rules });
+  const summary = summarize(modules, skipped.length);
+  let vmlinux: VmlinuxComparison | undefined;
+  if (req.vmlinux) {
+    vmlinux = vmlinuxTable(req.vmlinux, rules);
+    vmlinux.modulesPercent = pct(summary.totals.full.bytes[MAIN_MODULE_FORMAT], vmlinux.bytes);
+  }
+  return {
+    schemaVersion: 1,
+    source: req.source,
+    rules,
+    formats: MODULE_FORMATS.map((f) => f.id),
+    mainFormat: MAIN_MODULE_FORMAT,
+    causes: CAUSES,
+    summary,
+    vmlinux,
+    modules,
+    skipped,
+    jobs,
+    timeMs: Math.round(performance.now() - t0),
+  };
+}
