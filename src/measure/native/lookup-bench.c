@@ -264,9 +264,9 @@ INLINE int blocks_lookup_(const struct table *t, uint64_t addr, struct hit *out,
 	if (!uleb(&p, e, &f0) || !uleb(&p, e, &l0))
 		return 0;
 	int64_t file = f0, line = l0;
-	uint32_t i = b * t->block_size;
-	uint64_t last_plus_1 = (uint64_t)i + t->block_size;
-	uint32_t last = (uint32_t)((last_plus_1 < t->n ? last_plus_1 : t->n) - 1);
+	uint64_t i = (uint64_t)b * t->block_size;
+	uint64_t last_plus_1 = i + t->block_size;
+	uint64_t last = (last_plus_1 < t->n ? last_plus_1 : t->n) - 1;
 	while (i < last) {
 		uint32_t d;
 		int64_t df, dl;
@@ -286,7 +286,7 @@ INLINE int blocks_lookup_(const struct table *t, uint64_t addr, struct hit *out,
 	uint32_t name;
 	if (!name_of(t, (uint32_t)file, &name, swap))
 		return 0;
-	out->index = i;
+	out->index = (uint32_t)i;
 	out->offset = (uint32_t)o;
 	out->file_id = (uint32_t)file;
 	out->line = (uint32_t)line;
