@@ -11,6 +11,7 @@ import { extractUpstream } from '../lineinfo/extract.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
 import { account } from '../measure/accounting.js';
 import { measureAgreement, type RuleAgreement } from '../measure/agreement.js';
+import { type EntropyBound, entropyBound } from '../measure/entropy.js';
 import {
   compressedSize,
   type GrowthBase,
@@ -50,6 +51,8 @@ export interface MeasuredTable {
   compressedBytes?: number;
   /** Percent of each base, by base id. */
   growth: Record<string, number>;
+  /** How far (index + data) per entry lies above the joint order-0 entropy of the deltas, in percent. */
+  aboveBoundPct: number;
   verify: VerifyReport;
 }
 
@@ -64,6 +67,8 @@ export interface MeasureResult {
   };
   bases: GrowthBase[];
   tables: MeasuredTable[];
+  /** Order-0 entropy of the delta streams per rule set, bytes per entry. */
+  bounds: Record<string, EntropyBound>;
   agreement?: { samples: number; seed: number; results: RuleAgreement[] };
   timeMs: number;
 }
@@ -99,9 +104,12 @@ export function measureKernel(kernel: Kernel, o: MeasureOptions): MeasureResult 
       });
     }
     const tables: MeasuredTable[] = [];
+    const bounds: Record<string, EntropyBound> = {};
     for (const rules of o.rules) {
       o.onProgress?.(`extracting (${rules} rules)`);
       const ex = extractUpstream(elf, { rules, base: o.base });
+      const bound = entropyBound(ex.table);
+      bounds[rules] = bound;
       for (const format of formats) {
         o.onProgress?.(`encoding ${format.id} (${rules} rules) and verifying it`);
         const enc = format.encode(ex.table, le);
@@ -129,6 +137,8 @@ export function measureKernel(kernel: Kernel, o: MeasureOptions): MeasureResult 
           bytesPerEntryAll: acc.bytesPerEntryAll,
           compressedBytes,
           growth,
+          aboveBoundPct:
+            bound.joint > 0 ? Math.round(10000 * (acc.bytesPerEntry / bound.joint - 1)) / 100 : 0,
           verify,
         });
       }
@@ -158,6 +168,7 @@ export function measureKernel(kernel: Kernel, o: MeasureOptions): MeasureResult 
       },
       bases,
       tables,
+      bounds,
       agreement,
       timeMs: Math.round(performance.now() - t0),
     };

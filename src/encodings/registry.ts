@@ -1,5 +1,7 @@
 import { UserError } from '../errors.js';
 import { blocksFormat, type DeltaCoding } from './blocks.js';
+import { codecBlocksFormat } from './codec-blocks.js';
+import { CODECS } from './codecs.js';
 import { flatFormat } from './flat.js';
 import { moduleV3Format } from './module.js';
 import type { Format } from './types.js';
@@ -9,6 +11,9 @@ export const FORMAT_SYNTAX = [
   'flat                     the flat arrays (RFC, v1 patch 1)',
   'blocks[:B[:sleb|zigzag]] blocks of B entries (default 64), SLEB128 (v3+, default) or zigzag (v1/v2) deltas',
   "module-v3[:B[:sleb|zigzag]] a module's .mod_lineinfo section, v3/v4 layout (48-byte header)",
+  'flagged[:B]              ours: a "file changed" bit in the line delta (default B 64)',
+  'special[:B]              ours: one-byte special opcodes, window chosen per table',
+  'mru-huffman[:B]          ours: move-to-front files, per-file line steps, Huffman codes per table',
 ];
 
 /** Parses one format id: "flat", "blocks", "blocks:64", "blocks:64:zigzag". */
@@ -25,8 +30,16 @@ export function parseFormat(spec: string): Format {
       throw new UserError(`--format ${spec}: deltas are sleb or zigzag, not ${coding}`);
     return name === 'blocks' ? blocksFormat(size, coding) : moduleV3Format(size, coding);
   }
+  const codec = CODECS.find((c) => c.name === name);
+  if (codec && args.length <= 1) {
+    const size = args[0] === undefined || args[0] === '' ? 64 : Number(args[0]);
+    if (!Number.isInteger(size) || size < 1 || size > 65536) {
+      throw new UserError(`--format ${spec}: block size must be a whole number from 1 to 65536`);
+    }
+    return codecBlocksFormat(codec, size);
+  }
   throw new UserError(
-    `--format ${spec}: unknown format (known: flat, blocks[:B[:sleb|zigzag]], module-v3[:B[:sleb|zigzag]])`,
+    `--format ${spec}: unknown format (known: flat, blocks[:B[:sleb|zigzag]], module-v3[:B[:sleb|zigzag]], ${CODECS.map((c) => `${c.name}[:B]`).join(', ')})`,
   );
 }
 

@@ -26,6 +26,7 @@ export function renderMeasureTerminal(r: MeasureResult): string {
     'counts+pad',
     'total',
     'B/entry',
+    'above bound',
     'all B/entry',
     ...r.bases.map((b) => `% ${b.id}`),
   ];
@@ -42,6 +43,7 @@ export function renderMeasureTerminal(r: MeasureResult): string {
       n(x.buckets.counts + x.buckets.padding),
       n(x.total),
       x.bytesPerEntry.toFixed(3),
+      `${x.aboveBoundPct.toFixed(0)}%`,
       x.bytesPerEntryAll.toFixed(3),
       ...r.bases.map((b) => (x.growth[b.id] === undefined ? '-' : `${x.growth[b.id].toFixed(2)}%`)),
     ]);
@@ -50,6 +52,12 @@ export function renderMeasureTerminal(r: MeasureResult): string {
   out.push(
     'B/entry = (index + data) / entries, as the series quotes it; all B/entry counts every byte.',
   );
+  for (const [rules, b] of Object.entries(r.bounds ?? {})) {
+    out.push(
+      `Bound (${rules}): order-0 entropy of the deltas ${b.joint.toFixed(3)} B/entry jointly, ${b.separate.toFixed(3)} separately ` +
+        `(offset ${b.offsetDelta.toFixed(3)}, file ${b.fileDelta.toFixed(3)}, line ${b.lineDelta.toFixed(3)}); "above bound" is against the joint one.`,
+    );
+  }
   out.push(
     'Columns add up: index + data + file tables + counts+pad = total. Every table verified (round trip, lookups).',
   );

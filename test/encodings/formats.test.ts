@@ -16,6 +16,12 @@ const FORMATS = [
   'blocks:1',
   'module-v3:64:sleb',
   'module-v3:8',
+  'flagged:64',
+  'flagged:3',
+  'special:64',
+  'special:5',
+  'mru-huffman:64',
+  'mru-huffman:7',
 ];
 
 function fixtureTable(name: string) {

@@ -1,0 +1,241 @@
+import { FormatError } from '../errors.js';
+import type { EntryTable } from '../lineinfo/entries.js';
+import { ByteSink, LebCursor } from './leb.js';
+import { fileTables, RodataWriter, readFileNames } from './rodata.js';
+import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
+
+/** The running state of a block decode: the current entry. */
+export interface EntryState {
+  offset: number;
+  file: number;
+  line: number;
+}
+
+/**
+ * How a block's entries after its first are coded. Formats of ours share the
+ * upstream block layout (index of first offsets and byte positions, then a
+ * byte stream whose blocks start with ULEB128 file and line of their first
+ * entry) and differ only here, so a kernel implementation is one block
+ * decoder per format.
+ */
+export interface EntryCodec {
+  /** Short id, the format's name ("flagged", "special" ...). */
+  name: string;
+  description: string;
+  /** Parameters chosen per table (e.g. a special-opcode window), stored as i32 words in the header. */
+  params(t: EntryTable, quantum: number): number[];
+  /** Writes entries first+1 .. end-1 of one block (the first is already written). */
+  encodeBlock(
+    sink: ByteSink,
+    t: EntryTable,
+    first: number,
+    end: number,
+    params: number[],
+    quantum: number,
+  ): void;
+  /** A decoder for one table: `begin` at each block's first entry, then `next` per entry. */
+  decoder(params: number[], quantum: number): BlockDecoder;
+}
+
+export interface BlockDecoder {
+  /** Called with the cursor just after the block's first entry, and that entry. */
+  begin(c: LebCursor, first: EntryState): void;
+  /** Reads the next entry over `s` (which holds the previous one); false on malformed data. */
+  next(c: LebCursor, s: EntryState): boolean;
+}
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * The largest power of two up to 16 that divides every offset step: the
+ * instruction size on fixed-width targets (4 on arm64), 2 with compressed
+ * instructions, 1 on x86. Steps are stored in these units.
+ */
+export function offsetQuantum(t: EntryTable): number {
+  let q = 16;
+  for (let i = 1; i < t.count && q > 1; i++) {
+    const d = t.offsets[i] - t.offsets[i - 1];
+    while (q > 1 && d % q !== 0) q >>= 1;
+  }
+  return q;
+}
+
+/**
+ * A format of ours: counts, per-table parameters, the block index, the data
+ * stream (each block starting with ULEB128 file and line of its first entry),
+ * then the file tables, laid out like the upstream block table.
+ */
+export function codecBlocksFormat(codec: EntryCodec, blockSize: number): Format {
+  const id = `${codec.name}:${blockSize}`;
+  return {
+    id,
+    description: `${codec.description}; blocks of ${blockSize}, offset steps in units of the instruction size`,
+
+    encode(t: EntryTable, littleEndian: boolean): EncodedTable {
+      const quantum = offsetQuantum(t);
+      const n = t.count;
+      const nb = Math.ceil(n / blockSize);
+      const params = codec.params(t, quantum);
+      const blockAddrs = new Uint32Array(nb);
+      const blockOffsets = new Uint32Array(nb);
+      const sink = new ByteSink(Math.max(1024, n * 3));
+      for (let b = 0; b < nb; b++) {
+        const first = b * blockSize;
+        blockAddrs[b] = t.offsets[first];
+        blockOffsets[b] = sink.length;
+        sink.uleb(t.fileIds[first]);
+        sink.uleb(t.lines[first]);
+        codec.encodeBlock(sink, t, first, Math.min(n, first + blockSize), params, quantum);
+      }
+      const w = new RodataWriter(littleEndian);
+      w.u32('lineinfo_num_entries', 'counts', n);
+      w.u32('lineinfo_num_files', 'counts', t.files.length);
+      w.u32('lineinfo_num_blocks', 'counts', nb);
+      w.u32('lineinfo_quantum', 'counts', quantum);
+      w.u32('lineinfo_num_params', 'counts', params.length);
+      w.u32Array(
+        'lineinfo_params',
+        'counts',
+        params.map((p) => p >>> 0),
+      );
+      w.u32Array('lineinfo_block_addrs', 'index', blockAddrs);
+      w.u32Array('lineinfo_block_offsets', 'index', blockOffsets);
+      const data = sink.result();
+      w.u32('lineinfo_data_size', 'counts', data.length);
+      w.raw('lineinfo_data', 'data', data);
+      const ft = fileTables(t.files);
+      w.u32Array('lineinfo_file_offsets', 'file_offsets', ft.offsets);
+      w.u32('lineinfo_filenames_size', 'counts', ft.names.length);
+      w.raw('lineinfo_filenames', 'filenames', ft.names);
+      const { bytes, parts } = w.result();
+      return { format: id, littleEndian, entries: n, files: t.files.length, bytes, parts };
+    },
+
+    open(bytes: Uint8Array, le: boolean): TableReader {
+      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const fail = (why: string): never => {
+        throw new FormatError(`${id} table: ${why}`);
+      };
+      if (bytes.length < 20) fail('shorter than its counts');
+      const n = v.getUint32(0, le);
+      const f = v.getUint32(4, le);
+      const nb = v.getUint32(8, le);
+      const quantum = v.getUint32(12, le);
+      const np = v.getUint32(16, le);
+      if (nb !== Math.ceil(n / blockSize))
+        fail(`${nb} blocks cannot hold ${n} entries in blocks of ${blockSize}`);
+      if (quantum < 1 || quantum > 16) fail(`offset quantum ${quantum} is not 1 to 16`);
+      if (np > 64 || 20 + 4 * np > bytes.length) fail(`${np} parameters do not fit`);
+      const params = Array.from({ length: np }, (_, i) => v.getInt32(20 + 4 * i, le));
+      const addrsAt = 20 + 4 * np;
+      const offsAt = addrsAt + 4 * nb;
+      const dataSizeAt = offsAt + 4 * nb;
+      if (dataSizeAt + 4 > bytes.length) fail(`${nb} blocks do not fit ${bytes.length} bytes`);
+      const dataSize = v.getUint32(dataSizeAt, le);
+      const dataAt = dataSizeAt + 4;
+      const fileOffsAt = align4(dataAt + dataSize);
+      const namesSizeAt = fileOffsAt + 4 * f;
+      if (namesSizeAt + 4 > bytes.length) fail('data and file tables run past the end');
+      const namesSize = v.getUint32(namesSizeAt, le);
+      const namesAt = namesSizeAt + 4;
+      if (namesAt + namesSize > bytes.length) fail('file names run past the end');
+      const blockAddr = (b: number) => v.getUint32(addrsAt + 4 * b, le);
+      const c = new LebCursor(bytes, 0, 0);
+      const dec = codec.decoder(params, quantum);
+      const s: EntryState = { offset: 0, file: 0, line: 0 };
+      const next: EntryState = { offset: 0, file: 0, line: 0 };
+
+      /** Positions the cursor at block b's first entry; false if the index is malformed. */
+      const startBlock = (b: number): boolean => {
+        const start = v.getUint32(offsAt + 4 * b, le);
+        const end = b + 1 < nb ? v.getUint32(offsAt + 4 * (b + 1), le) : dataSize;
+        if (start > end || end > dataSize) return false;
+        c.ok = true;
+        c.pos = dataAt + start;
+        c.end = dataAt + end;
+        s.offset = blockAddr(b);
+        s.file = c.uleb();
+        s.line = c.uleb();
+        if (!c.ok) return false;
+        dec.begin(c, s);
+        return c.ok;
+      };
+      const step = (): boolean => {
+        next.offset = s.offset;
+        next.file = s.file;
+        next.line = s.line;
+        return (
+          dec.next(c, next) &&
+          c.ok &&
+          next.offset <= 0xffffffff &&
+          next.file >= 0 &&
+          next.line >= 0 &&
+          next.line <= 0xffffffff
+        );
+      };
+
+      return {
+        entries: n,
+        files: f,
+        lookup(offset: number, out: LookupHit): boolean {
+          let lo = 0;
+          let hi = nb;
+          while (lo < hi) {
+            const mid = lo + ((hi - lo) >>> 1);
+            if (blockAddr(mid) <= offset) lo = mid + 1;
+            else hi = mid;
+          }
+          if (lo === 0) return false;
+          const b = lo - 1;
+          if (!startBlock(b)) return false;
+          let i = b * blockSize;
+          const last = Math.min(n, i + blockSize) - 1;
+          while (i < last) {
+            if (!step()) return false;
+            if (next.offset > offset) break;
+            s.offset = next.offset;
+            s.file = next.file;
+            s.line = next.line;
+            i++;
+          }
+          if (s.file >= f) return false;
+          out.index = i;
+          out.offset = s.offset;
+          out.fileId = s.file;
+          out.line = s.line;
+          return true;
+        },
+        decodeAll(): EntryTable {
+          const offsets = new Uint32Array(n);
+          const fileIds = new Uint16Array(n);
+          const lines = new Uint32Array(n);
+          for (let b = 0; b < nb; b++) {
+            if (!startBlock(b)) fail(`block ${b} is malformed`);
+            let i = b * blockSize;
+            const last = Math.min(n, i + blockSize) - 1;
+            offsets[i] = s.offset;
+            fileIds[i] = s.file;
+            lines[i] = s.line;
+            while (i < last) {
+              if (!step()) fail(`block ${b} is malformed`);
+              s.offset = next.offset;
+              s.file = next.file;
+              s.line = next.line;
+              i++;
+              offsets[i] = s.offset;
+              fileIds[i] = s.file;
+              lines[i] = s.line;
+            }
+          }
+          const files = readFileNames(
+            (i) => v.getUint32(fileOffsAt + 4 * i, le),
+            f,
+            bytes.subarray(namesAt, namesAt + namesSize),
+          );
+          if (!files) fail('a file name offset is out of bounds');
+          return { count: n, offsets, fileIds, lines, files: files! };
+        },
+      };
+    },
+  };
+}
