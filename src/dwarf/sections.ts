@@ -46,7 +46,7 @@ export class DwarfSections {
       v = this.elf.sectionBytes(name) ?? null;
       if (v && this.relocated(name)) {
         v = v.slice(); // never write into a buffer someone else holds
-        if (this.relocation === 'full') this.layout ??= moduleLayout(this.elf);
+        if (this.relocation !== 'upstream') this.layout ??= moduleLayout(this.elf);
         const s = this.elf.section(name)!;
         this.relocations.set(name, relocateSection(this.elf, s, v, this.relocation, this.layout));
       }

@@ -22,11 +22,25 @@ import { type ElfFile, ET, type Section, SHF, SHT } from './elf-file.js';
  *   its section, and a reader that keeps only `[.text, .text + size)` sees
  *   `.text`'s rows only.
  *
+ * `.rel` sections (i386, arm) carry the addend in the field itself; both
+ * modes apply them as `.rela` ones (our reading for upstream: the spec's list
+ * of types includes R_386_32 and R_ARM_ABS32, which only come as `.rel`).
+ *
  * Our reading (not confirmed): upstream writes the value in the host's byte
  * order; we always write the target's, so a big-endian module cross-built on
  * a little-endian host is read as the generator would read it natively.
  */
-export type RelocationMode = 'none' | 'upstream' | 'full';
+export type RelocationMode = 'none' | 'upstream' | 'full' | 'upstream-line';
+/*
+ * 'upstream-line' is for attributing differences, not a reading anyone makes:
+ * `.debug_line` as upstream relocates it, every other debug section fully.
+ */
+
+/** The mode one section is relocated in. */
+function sectionMode(mode: RelocationMode, name: string): 'none' | 'upstream' | 'full' {
+  if (mode === 'upstream-line') return name === '.debug_line' ? 'upstream' : 'full';
+  return mode;
+}
 
 /** What a relocation type does to its field. */
 type Kind =
@@ -237,7 +251,8 @@ export function relocateSection(
     unknown: {},
     outOfRange: 0,
   };
-  if (elf.type !== ET.REL || mode === 'none') return report;
+  const effective = sectionMode(mode, target.name);
+  if (elf.type !== ET.REL || effective === 'none') return report;
   const types = TYPES[elf.machine];
   const upstreamType = UPSTREAM_ABS32[elf.machine];
   const relSections = relocationSectionsFor(elf, target);
@@ -245,7 +260,7 @@ export function relocateSection(
   const syms = elf.symbols();
   if (!syms)
     throw new FormatError(`${target.name} has relocations but there is no symbol table`, elf.name);
-  const place = mode === 'full' ? (layout ?? moduleLayout(elf)) : undefined;
+  const place = effective === 'full' ? (layout ?? moduleLayout(elf)) : undefined;
   const textIndex = elf.section('.text')?.index ?? -1;
   const le = elf.littleEndian;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -348,7 +363,7 @@ export function relocateSection(
         : ti.kind === 'sub6' || ti.kind === 'set6'
           ? 0n
           : readField(offset, ti.size);
-      const isUpstream = mode === 'upstream';
+      const isUpstream = effective === 'upstream';
       if (isUpstream && !(type === upstreamType && target.name === '.debug_line')) {
         report.notApplied++;
         report.notAppliedByType[ti.name] = (report.notAppliedByType[ti.name] ?? 0) + 1;
@@ -395,8 +410,9 @@ export function relocateSection(
 
 /** True when relocating this file in this mode can change `name`'s bytes. */
 export function relocates(elf: ElfFile, mode: RelocationMode, name: string): boolean {
-  if (elf.type !== ET.REL || mode === 'none') return false;
-  if (mode === 'upstream' && name !== '.debug_line') return false;
+  const effective = sectionMode(mode, name);
+  if (elf.type !== ET.REL || effective === 'none') return false;
+  if (effective === 'upstream' && name !== '.debug_line') return false;
   const s = elf.section(name);
   return s !== undefined && relocationSectionsFor(elf, s).length > 0;
 }

@@ -24,11 +24,10 @@ export interface ExtractOptions {
   /**
    * Relocation of a relocatable object's (`.ko`) debug sections before
    * reading: 'none' (default), 'upstream' (the generator's: `.debug_line`'s
-   * 32-bit absolute type only) or 'full'. Ignored for a vmlinux.
+   * 32-bit absolute type only) or 'full' (see src/elf/relocate.ts). Ignored
+   * for a vmlinux.
    */
   relocation?: RelocationMode;
-  /** Read through these sections (already opened on `elf`, e.g. shared with readUnits) instead of new ones. */
-  sections?: DwarfSections;
   /** Called after each unit with (units done, units in all). */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -121,7 +120,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const rs = ruleSet(rules);
   if (!rs)
     throw new UserError(`unknown rule set ${rules} (known: ${Object.keys(RULE_SETS).join(', ')})`);
-  const dw = options.sections ?? new DwarfSections(elf, options.relocation);
+  const dw = new DwarfSections(elf, options.relocation);
   if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
     throw new FormatError(
       'no DWARF line information (.debug_info or .debug_line missing); build with debug info',

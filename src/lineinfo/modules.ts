@@ -1,6 +1,4 @@
 import { statSync } from 'node:fs';
-import { readUnits } from '../dwarf/info.js';
-import { DwarfSections } from '../dwarf/sections.js';
 import { ElfFile, ET, SHF } from '../elf/elf-file.js';
 import type { RelocationReport } from '../elf/relocate.js';
 import { moduleV3Format } from '../encodings/module.js';
@@ -41,7 +39,9 @@ export interface ModuleModeResult {
   files: number;
   rowsRead: number;
   units: number;
-  /** Units skipped as unreadable (upstream: later units of an unrelocated .debug_info). */
+  /** Units whose line table was read (upstream: often only the first, .debug_info being unrelocated). */
+  unitsWithLines: number;
+  /** Units skipped as unreadable (upstream: first DIE or line table garbage in an unrelocated .debug_info). */
   unitsUnreadable: number;
   drops: DropCounters;
   tables: ModuleTable[];
@@ -89,9 +89,16 @@ export const CAUSES: Record<string, string> = {
   'riscv-add-sub':
     "RISC-V ADD/SUB/SET relocations of the line program's address advances not applied",
   'debug-info':
-    '.debug_info not relocated: DW_AT_stmt_list / DW_AT_comp_dir / DW_AT_name of later units read wrong',
+    '.debug_info not relocated: later units read with the wrong abbreviations and DW_AT_stmt_list (libdw reads the first unit only), comp_dir wrong',
   other: 'other relocations of .debug_line left alone',
 };
+
+/*
+ * How causes are found: a third reading ('upstream-line': .debug_line as
+ * upstream relocates it, every other section fully) splits the difference.
+ * upstream != upstream-line: 'debug-info'. upstream-line != full: the line
+ * program's own relocations, named by what the upstream reading left out.
+ */
 
 function sizesOf(elf: ElfFile, fileBytes: number): ModuleSizes {
   let debug = 0;
@@ -134,19 +141,9 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
     const sizes = sizesOf(elf, statSync(path).size);
     const results = {} as Record<ModuleMode, ModuleModeResult>;
     const tables = {} as Record<ModuleMode, EntryTable>;
-    const unitKeys = {} as Record<ModuleMode, string[]>;
     let upstreamLine: RelocationReport | undefined;
     for (const mode of MODULE_MODES) {
-      const dw = new DwarfSections(elf, mode);
-      let keys: string[];
-      try {
-        keys = readUnits(dw, { tolerant: mode === 'upstream' }).map(
-          (u) => `${u.stmtList}\0${u.compDir}\0${u.name}`,
-        );
-      } catch (e) {
-        throw e instanceof FormatError ? e.withFile(path) : e;
-      }
-      const ex = extractUpstream(elf, { rules, relocation: mode, sections: dw });
+      const ex = extractUpstream(elf, { rules, relocation: mode });
       const unknownTypes: Record<string, number> = {};
       for (const r of ex.relocations)
         for (const [k, v] of Object.entries(r.unknown))
@@ -157,6 +154,7 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
         files: ex.table.files.length,
         rowsRead: ex.stats.rowsRead,
         units: ex.stats.units,
+        unitsWithLines: ex.stats.unitsWithLines,
         unitsUnreadable: ex.stats.unitsUnreadable ?? 0,
         drops: ex.drops,
         tables: MODULE_FORMATS.map((f) => {
@@ -174,22 +172,26 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
         unknownTypes,
       };
       tables[mode] = ex.table;
-      unitKeys[mode] = keys;
       // the upstream report is what explains differences
       if (mode === 'upstream' && dl) upstreamLine = dl;
     }
     const differ = !sameTable(tables.upstream, tables.full);
     const causes: string[] = [];
     if (differ) {
-      const up = upstreamLine as RelocationReport | undefined;
-      // upstream places every section at 0: rows of other sections that full
-      // relocation puts outside .text fall inside it
-      if (results.full.drops.aboveEnd > 0) causes.push('other-sections');
-      if (up && up.notAppliedNonZero > 0) causes.push('text-addends');
-      if (up && Object.keys(up.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
-        causes.push('riscv-add-sub');
-      if (unitKeys.upstream.join('\n') !== unitKeys.full.join('\n')) causes.push('debug-info');
-      if (causes.length === 0) causes.push('other');
+      // attribution: .debug_line as upstream relocates it, everything else fully
+      const mid = extractUpstream(elf, { rules, relocation: 'upstream-line' }).table;
+      if (!sameTable(tables.upstream, mid)) causes.push('debug-info');
+      if (!sameTable(mid, tables.full)) {
+        const before = causes.length;
+        const up = upstreamLine as RelocationReport | undefined;
+        // upstream places every section at 0: rows of other sections that full
+        // relocation puts outside .text fall inside it
+        if (results.full.drops.aboveEnd > 0) causes.push('other-sections');
+        if (up && up.notAppliedNonZero > 0) causes.push('text-addends');
+        if (up && Object.keys(up.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
+          causes.push('riscv-add-sub');
+        if (causes.length === before) causes.push('other');
+      }
     }
     const main = results.full.tables.find((t) => t.format === MAIN_MODULE_FORMAT)!.total;
     return {

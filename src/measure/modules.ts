@@ -83,6 +83,7 @@ export interface ModeTotals {
   files: number;
   rowsRead: number;
   units: number;
+  unitsWithLines: number;
   unitsUnreadable: number;
   /** Rows outside .text (full: other sections' sequences; upstream: past .text's size). */
   rowsOutsideText: number;
@@ -227,6 +228,7 @@ export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetS
       files: 0,
       rowsRead: 0,
       units: 0,
+      unitsWithLines: 0,
       unitsUnreadable: 0,
       rowsOutsideText: 0,
       bytes: {},
@@ -239,6 +241,7 @@ export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetS
       t.files += r.files;
       t.rowsRead += r.rowsRead;
       t.units += r.units;
+      t.unitsWithLines += r.unitsWithLines;
       t.unitsUnreadable += r.unitsUnreadable;
       t.rowsOutsideText += r.drops.aboveEnd;
       for (const tb of r.tables) t.bytes[tb.format] += tb.total;

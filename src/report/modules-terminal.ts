@@ -92,8 +92,9 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
   const up = s.totals.upstream;
   out.push(
     '',
-    `Upstream relocation could read ${n(up.units - up.unitsUnreadable)} of ${n(up.units)} compile units (the rest need .debug_info relocated); ` +
-      `full relocation put ${n(s.totals.full.rowsOutsideText)} rows outside .text (.init.text, .exit.text, ...).`,
+    `Line tables read: ${n(up.unitsWithLines)} of ${n(up.units)} compile units with upstream relocation (.debug_info unrelocated: ` +
+      `later units parse as garbage), ${n(s.totals.full.unitsWithLines)} fully relocated; full relocation put ` +
+      `${n(s.totals.full.rowsOutsideText)} rows outside .text (.init.text, .exit.text, ...).`,
   );
   out.push('', `The two relocations differ in ${n(s.differ.count)} of ${n(s.modules)} modules:`);
   for (const [c, count] of Object.entries(s.differ.byCause).sort((a, b) => b[1] - a[1]))

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerModulesCommand } from '../../src/commands/modules.js';
+import { readUnits } from '../../src/dwarf/info.js';
+import { allocRows, readLineTable } from '../../src/dwarf/line.js';
+import { DwarfSections } from '../../src/dwarf/sections.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { describeError } from '../../src/errors.js';
 import { cacheRoot } from '../../src/kernels/cache.js';
@@ -20,6 +23,7 @@ import {
   ourRows,
   refRows,
 } from '../helpers/ko-objects.js';
+import { libdwLines } from '../helpers/reference-readers.js';
 
 const dir = scratchDir('modules');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -228,6 +232,31 @@ describe.runIf(existsSync(realModule) && hasTool('llvm-dwarfdump'))(
       elf.close();
       expect(full.table.files).toContain('net/xfrm/xfrm_algo.c');
       for (const f of full.table.files) expect(f.startsWith('/')).toBe(false);
+    });
+
+    it('upstream relocation reads the units libdw reads in the unrelocated .debug_info, row for row', () => {
+      const lib = libdwLines(realModule);
+      const elf = ElfFile.open(realModule);
+      const dw = new DwarfSections(elf, 'upstream');
+      const ours = new Map<number, number>();
+      for (const u of readUnits(dw, { tolerant: true })) {
+        let n = 0;
+        if (u.stmtList !== undefined) {
+          try {
+            n = readLineTable(dw, u.stmtList, u.addressSize, allocRows(64)).rows.count;
+          } catch {
+            n = 0; // libdw fails on this unit too: no rows
+          }
+        }
+        ours.set(u.offset, n);
+      }
+      elf.close();
+      expect(lib.length).toBeGreaterThan(1);
+      expect([...ours.keys()]).toEqual(lib.map((u) => u.offset));
+      for (const u of lib) expect(ours.get(u.offset), `unit ${u.offset}`).toBe(u.rows.length);
+      // only the first unit is readable without .debug_info's relocations
+      expect(lib[0].rows.length).toBeGreaterThan(0);
+      expect(lib.slice(1).every((u) => u.rows.length === 0)).toBe(true);
     });
   },
 );
