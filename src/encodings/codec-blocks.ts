@@ -47,6 +47,31 @@ export interface BlockDecoder {
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
+ * A direct index by address bits: for each page of 2^shift bytes, the block
+ * that holds the page's first byte. A lookup reads the page's entry and
+ * searches only the few blocks up to the next page's, instead of the whole
+ * block index. The shift is chosen so a page spans about one block.
+ */
+export function pageIndex(
+  blockAddrs: Uint32Array,
+  lastOffset: number,
+): { shift: number; first: Uint32Array } {
+  const nb = blockAddrs.length;
+  if (nb === 0) return { shift: 12, first: new Uint32Array(1) };
+  const span = Math.max(1, lastOffset - blockAddrs[0] + 1);
+  const shift = Math.max(4, Math.min(24, Math.round(Math.log2(span / nb))));
+  const npages = Math.floor(lastOffset / 2 ** shift) + 1;
+  const first = new Uint32Array(npages);
+  let b = 0;
+  for (let p = 0; p < npages; p++) {
+    const start = p * 2 ** shift;
+    while (b + 1 < nb && blockAddrs[b + 1] <= start) b++;
+    first[p] = b;
+  }
+  return { shift, first };
+}
+
+/**
  * The largest power of two up to 16 that divides every offset step: the
  * instruction size on fixed-width targets (4 on arm64), 2 with compressed
  * instructions, 1 on x86. Steps are stored in these units.
@@ -65,11 +90,11 @@ export function offsetQuantum(t: EntryTable): number {
  * stream (each block starting with ULEB128 file and line of its first entry),
  * then the file tables, laid out like the upstream block table.
  */
-export function codecBlocksFormat(codec: EntryCodec, blockSize: number): Format {
-  const id = `${codec.name}:${blockSize}`;
+export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = false): Format {
+  const id = `${codec.name}:${blockSize}${paged ? ':paged' : ''}`;
   return {
     id,
-    description: `${codec.description}; blocks of ${blockSize}, offset steps in units of the instruction size`,
+    description: `${codec.description}; blocks of ${blockSize}, offset steps in units of the instruction size${paged ? ', a direct page index in front of the block index' : ''}`,
 
     encode(t: EntryTable, littleEndian: boolean): EncodedTable {
       const quantum = offsetQuantum(t);
@@ -87,17 +112,23 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number): Format 
         sink.uleb(t.lines[first]);
         codec.encodeBlock(sink, t, first, Math.min(n, first + blockSize), params, quantum);
       }
+      const pages = paged
+        ? pageIndex(blockAddrs, n ? t.offsets[n - 1] : 0)
+        : { shift: 0, first: new Uint32Array(0) };
       const w = new RodataWriter(littleEndian);
       w.u32('lineinfo_num_entries', 'counts', n);
       w.u32('lineinfo_num_files', 'counts', t.files.length);
       w.u32('lineinfo_num_blocks', 'counts', nb);
       w.u32('lineinfo_quantum', 'counts', quantum);
+      w.u32('lineinfo_page_shift', 'counts', pages.shift);
+      w.u32('lineinfo_num_pages', 'counts', pages.first.length);
       w.u32('lineinfo_num_params', 'counts', params.length);
       w.u32Array(
         'lineinfo_params',
         'counts',
         params.map((p) => p >>> 0),
       );
+      w.u32Array('lineinfo_page_blocks', 'index', pages.first);
       w.u32Array('lineinfo_block_addrs', 'index', blockAddrs);
       w.u32Array('lineinfo_block_offsets', 'index', blockOffsets);
       const data = sink.result();
@@ -116,18 +147,25 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number): Format 
       const fail = (why: string): never => {
         throw new FormatError(`${id} table: ${why}`);
       };
-      if (bytes.length < 20) fail('shorter than its counts');
+      if (bytes.length < 28) fail('shorter than its counts');
       const n = v.getUint32(0, le);
       const f = v.getUint32(4, le);
       const nb = v.getUint32(8, le);
       const quantum = v.getUint32(12, le);
-      const np = v.getUint32(16, le);
+      const shift = v.getUint32(16, le);
+      const npages = v.getUint32(20, le);
+      const np = v.getUint32(24, le);
       if (nb !== Math.ceil(n / blockSize))
         fail(`${nb} blocks cannot hold ${n} entries in blocks of ${blockSize}`);
       if (quantum < 1 || quantum > 16) fail(`offset quantum ${quantum} is not 1 to 16`);
-      if (np > 64 || 20 + 4 * np > bytes.length) fail(`${np} parameters do not fit`);
-      const params = Array.from({ length: np }, (_, i) => v.getInt32(20 + 4 * i, le));
-      const addrsAt = 20 + 4 * np;
+      if (shift > 31 || npages > 0 !== paged || (paged && shift === 0)) {
+        fail(`page index (shift ${shift}, ${npages} pages) does not match the format`);
+      }
+      if (np > 64 || 28 + 4 * np + 4 * npages > bytes.length)
+        fail(`${np} parameters and ${npages} pages do not fit`);
+      const params = Array.from({ length: np }, (_, i) => v.getInt32(28 + 4 * i, le));
+      const pagesAt = 28 + 4 * np;
+      const addrsAt = pagesAt + 4 * npages;
       const offsAt = addrsAt + 4 * nb;
       const dataSizeAt = offsAt + 4 * nb;
       if (dataSizeAt + 4 > bytes.length) fail(`${nb} blocks do not fit ${bytes.length} bytes`);
@@ -180,6 +218,13 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number): Format 
         lookup(offset: number, out: LookupHit): boolean {
           let lo = 0;
           let hi = nb;
+          if (npages > 0) {
+            // the page says which few blocks can hold the offset
+            const p = Math.min(npages - 1, Math.floor(offset / 2 ** shift));
+            lo = v.getUint32(pagesAt + 4 * p, le);
+            hi = p + 1 < npages ? v.getUint32(pagesAt + 4 * (p + 1), le) + 1 : nb;
+            if (lo >= nb || hi > nb || lo > hi) return false;
+          }
           while (lo < hi) {
             const mid = lo + ((hi - lo) >>> 1);
             if (blockAddr(mid) <= offset) lo = mid + 1;

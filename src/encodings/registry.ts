@@ -14,6 +14,7 @@ export const FORMAT_SYNTAX = [
   'flagged[:B]              ours: a "file changed" bit in the line delta (default B 64)',
   'special[:B]              ours: one-byte special opcodes, window chosen per table',
   'mru-huffman[:B]          ours: move-to-front files, per-file line steps, Huffman codes per table',
+  '...:B:paged              any of ours with a direct page index in front of the block index (faster lookup)',
 ];
 
 /** Parses one format id: "flat", "blocks", "blocks:64", "blocks:64:zigzag". */
@@ -31,15 +32,15 @@ export function parseFormat(spec: string): Format {
     return name === 'blocks' ? blocksFormat(size, coding) : moduleV3Format(size, coding);
   }
   const codec = CODECS.find((c) => c.name === name);
-  if (codec && args.length <= 1) {
+  if (codec && args.length <= 2 && (args[1] === undefined || args[1] === 'paged')) {
     const size = args[0] === undefined || args[0] === '' ? 64 : Number(args[0]);
     if (!Number.isInteger(size) || size < 1 || size > 65536) {
       throw new UserError(`--format ${spec}: block size must be a whole number from 1 to 65536`);
     }
-    return codecBlocksFormat(codec, size);
+    return codecBlocksFormat(codec, size, args[1] === 'paged');
   }
   throw new UserError(
-    `--format ${spec}: unknown format (known: flat, blocks[:B[:sleb|zigzag]], module-v3[:B[:sleb|zigzag]], ${CODECS.map((c) => `${c.name}[:B]`).join(', ')})`,
+    `--format ${spec}: unknown format (known: flat, blocks[:B[:sleb|zigzag]], module-v3[:B[:sleb|zigzag]], ${CODECS.map((c) => `${c.name}[:B[:paged]]`).join(', ')})`,
   );
 }
 

@@ -22,6 +22,8 @@ const FORMATS = [
   'special:5',
   'mru-huffman:64',
   'mru-huffman:7',
+  'special:16:paged',
+  'mru-huffman:32:paged',
 ];
 
 function fixtureTable(name: string) {

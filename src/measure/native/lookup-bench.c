@@ -62,6 +62,14 @@ struct table {
 	/* both */
 	size_t file_offsets, names;
 	uint32_t names_size;
+	/* formats of ours (codec blocks): offset quantum, page index, parameters */
+	uint32_t quantum, page_shift, npages, np;
+	size_t pages, params;
+	int32_t special_base, special_range;
+	struct huff {
+		uint8_t order[64];
+		int32_t first_code[17], first_index[17], count[17];
+	} huff[3];
 	lookup_fn lookup;
 };
 
@@ -364,6 +372,402 @@ static int blocks_open(struct table *t, const char *params, int swap, char *err,
 	return 1;
 }
 
+/* ---- formats of ours: flagged, special, mru-huffman (one block layout) ----
+ * Header: n, f, nb, quantum, page_shift, npages, np, params[np],
+ * page_blocks[npages], block_addrs[nb], block_offsets[nb], data_size, data,
+ * file tables as upstream. A block starts with ULEB128 file and line of its
+ * first entry; the codec decides how the rest are written. */
+
+enum { CODEC_FLAGGED, CODEC_SPECIAL, CODEC_MRU_HUFFMAN };
+#define MRU_SLOTS 8 /* the current file and seven before it */
+#define HUFF_MAX_LEN 15
+#define MRU_MAX_FILES 1024
+
+struct entry {
+	uint64_t offset;
+	int64_t file, line;
+};
+
+/* MSB-first bits from [p, e); a read past e fails. */
+struct bits {
+	const uint8_t *p, *e;
+	uint32_t acc;
+	int n;
+};
+
+INLINE int bit(struct bits *b, uint32_t *v)
+{
+	if (b->n == 0) {
+		if (b->p >= b->e)
+			return 0;
+		b->acc = *b->p++;
+		b->n = 8;
+	}
+	b->n--;
+	*v = (b->acc >> b->n) & 1;
+	return 1;
+}
+
+INLINE int nbits(struct bits *b, int count, uint32_t *v)
+{
+	uint32_t r = 0, x;
+	for (int i = 0; i < count; i++) {
+		if (!bit(b, &x))
+			return 0;
+		r = r * 2 + x;
+	}
+	*v = r;
+	return 1;
+}
+
+/* 4-bit groups: 3 value bits and a continuation bit, low groups first. */
+INLINE int varbits(struct bits *b, uint64_t *v)
+{
+	uint64_t r = 0, mul = 1;
+	for (int k = 0; k < 11; k++) {
+		uint32_t g;
+		if (!nbits(b, 4, &g))
+			return 0;
+		r += (uint64_t)(g & 7) * mul;
+		mul *= 8;
+		if (!(g & 8)) {
+			*v = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+INLINE int huff_symbol(struct bits *b, const struct huff *h, uint32_t *sym)
+{
+	int32_t code = 0;
+	for (int len = 1; len <= HUFF_MAX_LEN; len++) {
+		uint32_t x;
+		if (!bit(b, &x))
+			return 0;
+		code = code * 2 + (int32_t)x;
+		int32_t k = code - h->first_code[len];
+		if (k >= 0 && k < h->count[len]) {
+			*sym = h->order[h->first_index[len] + k];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Canonical decoding tables from code lengths packed four to a word. */
+static void huff_build(struct huff *h, const struct table *t, int word0, int nsyms, int swap)
+{
+	uint8_t len[64];
+	for (int i = 0; i < nsyms; i++) {
+		uint32_t w = ld32(t->b + t->params + 4 * (size_t)(word0 + i / 4), swap);
+		len[i] = (w >> ((i & 3) * 8)) & 0xff;
+	}
+	int32_t code = 0, index = 0, k = 0;
+	memset(h->count, 0, sizeof h->count);
+	for (int i = 0; i < nsyms; i++)
+		if (len[i] >= 1 && len[i] <= HUFF_MAX_LEN)
+			h->count[len[i]]++;
+	for (int l = 1; l <= HUFF_MAX_LEN; l++) {
+		h->first_code[l] = code;
+		h->first_index[l] = index;
+		for (int i = 0; i < nsyms; i++)
+			if (len[i] == l)
+				h->order[k++] = (uint8_t)i;
+		code = (code + h->count[l]) << 1;
+		index += h->count[l];
+	}
+}
+
+struct mru_state {
+	uint32_t mru[MRU_SLOTS];
+	int nmru;
+	uint32_t files[MRU_MAX_FILES];
+	int64_t lines[MRU_MAX_FILES];
+	int nfiles;
+	struct bits bits;
+};
+
+INLINE void mru_touch(struct mru_state *m, uint32_t file, int64_t line)
+{
+	int k = -1;
+	for (int i = 0; i < m->nmru; i++)
+		if (m->mru[i] == file) {
+			k = i;
+			break;
+		}
+	int from = k >= 0 ? k : (m->nmru < MRU_SLOTS ? m->nmru++ : MRU_SLOTS - 1);
+	for (int i = from; i > 0; i--)
+		m->mru[i] = m->mru[i - 1];
+	m->mru[0] = file;
+	for (int i = 0; i < m->nfiles; i++)
+		if (m->files[i] == file) {
+			m->lines[i] = line;
+			return;
+		}
+	if (m->nfiles < MRU_MAX_FILES) {
+		m->files[m->nfiles] = file;
+		m->lines[m->nfiles++] = line;
+	}
+}
+
+/* The next entry of a block over `s`; 0 on malformed data. */
+INLINE int codec_next(const struct table *t, int kind, const uint8_t **p, const uint8_t *e, struct mru_state *m,
+		      struct entry *s)
+{
+	uint64_t q = t->quantum;
+	if (kind == CODEC_FLAGGED) {
+		uint32_t d, v, f;
+		if (!uleb(p, e, &d) || !uleb(p, e, &v))
+			return 0;
+		uint32_t z = v >> 1;
+		s->offset += (uint64_t)d * q;
+		s->line += (z & 1) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+		if (v & 1) {
+			if (!uleb(p, e, &f))
+				return 0;
+			s->file = f;
+		}
+		return 1;
+	}
+	if (kind == CODEC_SPECIAL) {
+		if (*p >= e || t->special_range < 1)
+			return 0;
+		uint8_t op = *(*p)++;
+		if (op >= 2) {
+			uint32_t k = op - 2u;
+			s->offset += ((uint64_t)(k / (uint32_t)t->special_range) + 1) * q;
+			s->line += t->special_base + (int64_t)(k % (uint32_t)t->special_range);
+			return 1;
+		}
+		uint32_t f, d;
+		int64_t dl;
+		if (op == 1) {
+			if (!uleb(p, e, &f))
+				return 0;
+			s->file = f;
+		}
+		if (!uleb(p, e, &d) || !sleb(p, e, &dl))
+			return 0;
+		s->offset += (uint64_t)d * q;
+		s->line += dl;
+		return 1;
+	}
+	/* mru-huffman */
+	struct bits *b = &m->bits;
+	uint32_t sa, fcode, sl, file;
+	uint64_t a, x;
+	if (!huff_symbol(b, &t->huff[0], &sa))
+		return 0;
+	if (sa == 63) {
+		if (!varbits(b, &a))
+			return 0;
+	} else
+		a = sa;
+	if (!huff_symbol(b, &t->huff[1], &fcode))
+		return 0;
+	if (fcode == MRU_SLOTS) {
+		if (!varbits(b, &x) || x > 0xffffffffu)
+			return 0;
+		file = (uint32_t)x;
+	} else if ((int)fcode < m->nmru)
+		file = m->mru[fcode];
+	else
+		return 0;
+	if (!huff_symbol(b, &t->huff[2], &sl))
+		return 0;
+	int64_t dl;
+	if (sl == 63) {
+		if (!varbits(b, &x))
+			return 0;
+		dl = (x & 1) ? -(int64_t)(x >> 1) - 1 : (int64_t)(x >> 1);
+	} else
+		dl = (int64_t)sl - 31;
+	int64_t from = s->line;
+	for (int i = 0; i < m->nfiles; i++)
+		if (m->files[i] == file) {
+			from = m->lines[i];
+			break;
+		}
+	s->offset += a * q;
+	s->file = file;
+	s->line = from + dl;
+	mru_touch(m, file, s->line);
+	return 1;
+}
+
+INLINE int codec_lookup_(const struct table *t, uint64_t addr, struct hit *out, int swap, int kind)
+{
+	uint32_t off;
+	if (!to_offset(t, addr, &off))
+		return 0;
+	uint32_t lo = 0, hi = t->nb;
+	if (t->npages) {
+		/* the page says which few blocks can hold the offset */
+		uint64_t pg = off >> t->page_shift;
+		if (pg >= t->npages)
+			pg = t->npages - 1;
+		lo = ld32(t->b + t->pages + 4 * pg, swap);
+		hi = pg + 1 < t->npages ? ld32(t->b + t->pages + 4 * (pg + 1), swap) + 1 : t->nb;
+		if (lo >= t->nb || hi > t->nb || lo > hi)
+			return 0;
+	}
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ld32(t->b + t->block_addrs + 4 * (size_t)mid, swap) <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	uint32_t b = lo - 1;
+	uint32_t start = ld32(t->b + t->block_offsets + 4 * (size_t)b, swap);
+	uint32_t end = b + 1 < t->nb ? ld32(t->b + t->block_offsets + 4 * (size_t)(b + 1), swap) : t->data_size;
+	if (start > end || end > t->data_size)
+		return 0;
+	const uint8_t *p = t->b + t->data + start;
+	const uint8_t *e = t->b + t->data + end;
+	uint32_t f0, l0;
+	if (!uleb(&p, e, &f0) || !uleb(&p, e, &l0))
+		return 0;
+	struct entry s = { ld32(t->b + t->block_addrs + 4 * (size_t)b, swap), f0, l0 };
+	struct mru_state m;
+	if (kind == CODEC_MRU_HUFFMAN) {
+		m.nmru = 1;
+		m.mru[0] = f0;
+		m.nfiles = 1;
+		m.files[0] = f0;
+		m.lines[0] = l0;
+		m.bits.p = p;
+		m.bits.e = e;
+		m.bits.n = 0;
+	}
+	uint64_t i = (uint64_t)b * t->block_size;
+	uint64_t last_plus_1 = i + t->block_size;
+	uint64_t last = (last_plus_1 < t->n ? last_plus_1 : t->n) - 1;
+	while (i < last) {
+		struct entry next = s;
+		if (!codec_next(t, kind, &p, e, &m, &next))
+			return 0;
+		if (next.offset > 0xffffffffu || next.file < 0 || next.line < 0 || next.line > 0xffffffffLL)
+			return 0;
+		if (next.offset > off)
+			break;
+		s = next;
+		i++;
+	}
+	if (s.file >= (int64_t)t->f)
+		return 0;
+	uint32_t name;
+	if (!name_of(t, (uint32_t)s.file, &name, swap))
+		return 0;
+	out->index = (uint32_t)i;
+	out->offset = (uint32_t)s.offset;
+	out->file_id = (uint32_t)s.file;
+	out->line = (uint32_t)s.line;
+	out->name_offset = name;
+	return 1;
+}
+
+static int flagged_le(const struct table *t, uint64_t a, struct hit *o) { return codec_lookup_(t, a, o, 0, CODEC_FLAGGED); }
+static int flagged_sw(const struct table *t, uint64_t a, struct hit *o) { return codec_lookup_(t, a, o, 1, CODEC_FLAGGED); }
+static int special_le(const struct table *t, uint64_t a, struct hit *o) { return codec_lookup_(t, a, o, 0, CODEC_SPECIAL); }
+static int special_sw(const struct table *t, uint64_t a, struct hit *o) { return codec_lookup_(t, a, o, 1, CODEC_SPECIAL); }
+static int mruh_le(const struct table *t, uint64_t a, struct hit *o) { return codec_lookup_(t, a, o, 0, CODEC_MRU_HUFFMAN); }
+static int mruh_sw(const struct table *t, uint64_t a, struct hit *o) { return codec_lookup_(t, a, o, 1, CODEC_MRU_HUFFMAN); }
+
+/* params: "B" or "B:paged" (the part after the format name); empty = 64 */
+static int codec_open_(struct table *t, const char *params, int swap, char *err, size_t errlen, int kind)
+{
+	unsigned long bs = 64;
+	int paged = 0;
+	if (*params) {
+		char *endp;
+		errno = 0;
+		bs = strtoul(params, &endp, 10);
+		if (errno || endp == params || bs < 1 || bs > 65536) {
+			snprintf(err, errlen, "bad block size in \"%s\"", params);
+			return 0;
+		}
+		if (!strcmp(endp, ":paged"))
+			paged = 1;
+		else if (*endp) {
+			snprintf(err, errlen, "bad parameters \"%s\"", params);
+			return 0;
+		}
+	}
+	if (kind == CODEC_MRU_HUFFMAN && bs > MRU_MAX_FILES) {
+		snprintf(err, errlen, "mru-huffman: blocks of at most %d entries here", MRU_MAX_FILES);
+		return 0;
+	}
+	t->block_size = (uint32_t)bs;
+	if (t->size < 28) {
+		snprintf(err, errlen, "table: shorter than its counts");
+		return 0;
+	}
+	t->n = ld32(t->b, swap);
+	t->f = ld32(t->b + 4, swap);
+	t->nb = ld32(t->b + 8, swap);
+	t->quantum = ld32(t->b + 12, swap);
+	t->page_shift = ld32(t->b + 16, swap);
+	t->npages = ld32(t->b + 20, swap);
+	t->np = ld32(t->b + 24, swap);
+	if ((uint64_t)t->nb != ((uint64_t)t->n + bs - 1) / bs || t->quantum < 1 || t->quantum > 16 ||
+	    t->page_shift > 31 || (t->npages > 0) != paged || (paged && !t->page_shift) || t->np > 64 ||
+	    28 + 4 * ((size_t)t->np + t->npages) > t->size) {
+		snprintf(err, errlen, "table: counts do not fit the format");
+		return 0;
+	}
+	t->params = 28;
+	t->pages = t->params + 4 * (size_t)t->np;
+	t->block_addrs = t->pages + 4 * (size_t)t->npages;
+	t->block_offsets = t->block_addrs + 4 * (size_t)t->nb;
+	size_t data_size_at = t->block_offsets + 4 * (size_t)t->nb;
+	if (data_size_at + 4 > t->size) {
+		snprintf(err, errlen, "table: blocks do not fit the bytes");
+		return 0;
+	}
+	t->data_size = ld32(t->b + data_size_at, swap);
+	t->data = data_size_at + 4;
+	t->file_offsets = align4(t->data + t->data_size);
+	size_t names_size_at = t->file_offsets + 4 * (size_t)t->f;
+	if (names_size_at + 4 > t->size) {
+		snprintf(err, errlen, "table: data and file tables run past the end");
+		return 0;
+	}
+	t->names_size = ld32(t->b + names_size_at, swap);
+	t->names = names_size_at + 4;
+	if (t->names + t->names_size > t->size) {
+		snprintf(err, errlen, "table: file names run past the end");
+		return 0;
+	}
+	if (kind == CODEC_SPECIAL) {
+		if (t->np < 2) {
+			snprintf(err, errlen, "special: needs 2 parameters");
+			return 0;
+		}
+		t->special_base = (int32_t)ld32(t->b + t->params, swap);
+		t->special_range = (int32_t)ld32(t->b + t->params + 4, swap);
+		t->lookup = swap ? special_sw : special_le;
+	} else if (kind == CODEC_MRU_HUFFMAN) {
+		if (t->np < 35) {
+			snprintf(err, errlen, "mru-huffman: needs 35 parameter words");
+			return 0;
+		}
+		huff_build(&t->huff[0], t, 0, 64, swap);
+		huff_build(&t->huff[1], t, 16, MRU_SLOTS + 1, swap);
+		huff_build(&t->huff[2], t, 19, 64, swap);
+		t->lookup = swap ? mruh_sw : mruh_le;
+	} else
+		t->lookup = swap ? flagged_sw : flagged_le;
+	return 1;
+}
+
+static int flagged_open(struct table *t, const char *p, int swap, char *err, size_t n) { return codec_open_(t, p, swap, err, n, CODEC_FLAGGED); }
+static int special_open(struct table *t, const char *p, int swap, char *err, size_t n) { return codec_open_(t, p, swap, err, n, CODEC_SPECIAL); }
+static int mruh_open(struct table *t, const char *p, int swap, char *err, size_t n) { return codec_open_(t, p, swap, err, n, CODEC_MRU_HUFFMAN); }
+
 /* ---- the format table: id (before the first ':') -> open ---- */
 
 struct format_ops {
@@ -375,6 +779,9 @@ struct format_ops {
 static const struct format_ops FORMATS[] = {
 	{ "flat", flat_open },
 	{ "blocks", blocks_open },
+	{ "flagged", flagged_open },
+	{ "special", special_open },
+	{ "mru-huffman", mruh_open },
 };
 
 static int open_table(struct table *t, const char *format, int le, char *err, size_t errlen)
