@@ -52,7 +52,13 @@ async function obtain(
  */
 export async function executeRun(
   config: RunConfig,
-  options: { cache: string; onProgress?: (t: string) => void; now?: () => Date },
+  options: {
+    cache: string;
+    onProgress?: (t: string) => void;
+    now?: () => Date;
+    /** Called after each kernel with the run so far (finishedAt still empty): save it, so an interrupted run keeps what it measured. */
+    onKernelDone?: (run: RunResult) => void;
+  },
 ): Promise<RunResult> {
   const now = options.now ?? (() => new Date());
   const started = now();
@@ -91,6 +97,7 @@ export async function executeRun(
       if (!(e instanceof UserError)) throw e;
       run.failures.push({ id: spec.id, error: e.line() });
     }
+    options.onKernelDone?.(run);
   }
   run.finishedAt = now().toISOString();
   return run;

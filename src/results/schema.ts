@@ -24,6 +24,7 @@ export interface RunResult {
   runId: string;
   config: RunConfig;
   startedAt: string;
+  /** Empty while the run is still going (or was interrupted): what is here was measured. */
   finishedAt: string;
   tool: { name: 'lineinfo-bench'; version: string; node: string };
   machine: { cpus: number; cpuModel: string; memoryBytes: number; loadAverage: number[] };
