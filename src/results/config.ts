@@ -15,6 +15,8 @@ const kernelSpec = z.union([
       flavour: z.string(),
       version: z.string().optional(),
       series: z.string().optional(),
+      /** Consent to `dpkg --add-architecture` for a foreign architecture's package. */
+      allowAddArch: z.boolean().optional(),
     }),
   }),
   z.strictObject({
