@@ -190,6 +190,12 @@ export interface RelocationReport {
   notAppliedOtherSection: number;
   /** Of notApplied: records against `.text` whose value (symbol + addend; REL: the symbol, the field holds the addend) is not 0. */
   notAppliedNonZero: number;
+  /**
+   * Absolute records (applied or not) against a symbol in an allocated
+   * section other than `.text`: in `.debug_line`, the sequences of
+   * `.init.text`, `.exit.text`, `.text.unlikely` ...
+   */
+  otherCodeSection: number;
   /** Of notApplied: type name -> count. */
   notAppliedByType: Record<string, number>;
   /** Unknown types: name -> count. Never applied, never ignored silently. */
@@ -247,6 +253,7 @@ export function relocateSection(
     notApplied: 0,
     notAppliedOtherSection: 0,
     notAppliedNonZero: 0,
+    otherCodeSection: 0,
     notAppliedByType: {},
     unknown: {},
     outOfRange: 0,
@@ -363,6 +370,14 @@ export function relocateSection(
         : ti.kind === 'sub6' || ti.kind === 'set6'
           ? 0n
           : readField(offset, ti.size);
+      if (
+        ti.kind === 'abs' &&
+        shndx !== textIndex &&
+        shndx !== 0 &&
+        shndx < SHN_LORESERVE &&
+        (elf.sections[shndx]?.flags ?? 0) & SHF.ALLOC
+      )
+        report.otherCodeSection++;
       const isUpstream = effective === 'upstream';
       if (isUpstream && !(type === upstreamType && target.name === '.debug_line')) {
         report.notApplied++;

@@ -48,7 +48,13 @@ export interface ModuleModeResult {
   /** `.debug_line`'s relocation: records applied / left alone (by type) / unknown types. */
   debugLine: Pick<
     RelocationReport,
-    'records' | 'applied' | 'notApplied' | 'notAppliedByType' | 'unknown' | 'outOfRange'
+    | 'records'
+    | 'applied'
+    | 'notApplied'
+    | 'notAppliedByType'
+    | 'otherCodeSection'
+    | 'unknown'
+    | 'outOfRange'
   >;
   /** Unknown relocation types over every debug section relocated: name -> count. */
   unknownTypes: Record<string, number>;
@@ -166,6 +172,7 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
           applied: dl?.applied ?? 0,
           notApplied: dl?.notApplied ?? 0,
           notAppliedByType: dl?.notAppliedByType ?? {},
+          otherCodeSection: dl?.otherCodeSection ?? 0,
           unknown: dl?.unknown ?? {},
           outOfRange: dl?.outOfRange ?? 0,
         },
@@ -186,7 +193,7 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
         const up = upstreamLine as RelocationReport | undefined;
         // upstream places every section at 0: rows of other sections that full
         // relocation puts outside .text fall inside it
-        if (results.full.drops.aboveEnd > 0) causes.push('other-sections');
+        if (up && up.otherCodeSection > 0) causes.push('other-sections');
         if (up && up.notAppliedNonZero > 0) causes.push('text-addends');
         if (up && Object.keys(up.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
           causes.push('riscv-add-sub');

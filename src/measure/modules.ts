@@ -85,7 +85,7 @@ export interface ModeTotals {
   units: number;
   unitsWithLines: number;
   unitsUnreadable: number;
-  /** Rows outside .text (full: other sections' sequences; upstream: past .text's size). */
+  /** Rows dropped at or past .text's end (full: other sections' sequences, and end rows at .text's end). */
   rowsOutsideText: number;
   /** Table bytes by format id, summed over the modules. */
   bytes: Record<string, number>;

@@ -93,8 +93,8 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
   out.push(
     '',
     `Line tables read: ${n(up.unitsWithLines)} of ${n(up.units)} compile units with upstream relocation (.debug_info unrelocated: ` +
-      `later units parse as garbage), ${n(s.totals.full.unitsWithLines)} fully relocated; full relocation put ` +
-      `${n(s.totals.full.rowsOutsideText)} rows outside .text (.init.text, .exit.text, ...).`,
+      `later units parse as garbage), ${n(s.totals.full.unitsWithLines)} fully relocated; full relocation dropped ` +
+      `${n(s.totals.full.rowsOutsideText)} rows at or past .text's end (other sections' sequences, and end rows at .text's end).`,
   );
   out.push('', `The two relocations differ in ${n(s.differ.count)} of ${n(s.modules)} modules:`);
   for (const [c, count] of Object.entries(s.differ.byCause).sort((a, b) => b[1] - a[1]))

@@ -151,6 +151,8 @@ describe('relocation rules', () => {
       const r = dw.relocations.get('.debug_line')!;
       elf.close();
       expect(r.notAppliedByType).toEqual({ R_X86_64_64: expect.any(Number) });
+      // .init.text, .exit.text (mod_a.c) and .text.unlikely (mod_b.c) sequences
+      expect(r.otherCodeSection).toBeGreaterThanOrEqual(3);
       expect(r.applied + r.notApplied).toBe(r.records);
     },
   );
