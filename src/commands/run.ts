@@ -12,6 +12,7 @@ import { type KernelSpec, loadRunConfig, type RunConfig } from '../results/confi
 import { RESULTS_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
 import { newRunId, saveRun } from '../results/store.js';
 import { type ProcessLike, Progress } from '../util/process.js';
+import { latencyFile } from './latency.js';
 import { measureKernel } from './measure.js';
 import { parseBase } from './options.js';
 
@@ -92,7 +93,20 @@ export async function executeRun(
         base: 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined,
         onProgress: (t) => say(`${tag}: ${t}`),
       });
-      run.kernels.push({ id: spec.id, provenance: kernel.provenance, measure });
+      const lat = config.measure.latency;
+      const latency = lat
+        ? latencyFile(kernel.vmlinux, {
+            format: config.formats.join(','),
+            rules: config.rules[0],
+            sets: lat.sets,
+            modes: lat.modes,
+            addresses: lat.addresses,
+            seed: config.seed,
+            base: 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined,
+            onProgress: (t) => say(`${tag}: ${t}`),
+          })
+        : undefined;
+      run.kernels.push({ id: spec.id, provenance: kernel.provenance, measure, latency });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       run.failures.push({ id: spec.id, error: e.line() });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { n, pct, summaryRows, sweepSeries } from './model.js';
+import { latencyPoints, n, paretoPoints, pct, summaryRows, sweepSeries } from './model.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,6 +37,8 @@ export function renderHtml(run: RunResult): string {
       .map((r) => ({ label: `${r.arch} ${r.kernel}`, growth: r.growth })),
     bases,
     sweep: sweepSeries(run),
+    latency: latencyPoints(run),
+    pareto: paretoPoints(run),
     agreement: run.kernels.flatMap((k) =>
       (k.measure.agreement?.results ?? []).flatMap((r) =>
         r.tools.map((t) => ({ label: `${k.id} ${r.rules}`, tool: t.tool, percent: t.percent })),
@@ -85,8 +87,10 @@ ${failures}
  <div><h2>Growth per kernel</h2><div class="chart"><canvas id="growth"></canvas></div></div>
  <div><h2>Block size trade-off</h2><div class="chart"><canvas id="sweep"></canvas></div><p class="note" id="sweep-note"></p></div>
  <div><h2>Agreement with addr2line and llvm-symbolizer</h2><div class="chart"><canvas id="agreement"></canvas></div><p class="note" id="agreement-note"></p></div>
+ <div><h2>Lookup latency (p50, p90, p99 per call)</h2><div class="chart"><canvas id="latency"></canvas></div><p class="note" id="latency-note"></p></div>
+ <div><h2>Size against cold p99: the Pareto frontier</h2><div class="chart"><canvas id="pareto"></canvas></div><p class="note" id="pareto-note"></p></div>
 </div>
-<p class="note">Lookup latency is measured by <code>lineinfo-bench latency</code> and not part of this run.</p>
+
 <script>${chartJs()}</script>
 <script id="run-data" type="application/json">${scriptJson(data)}</script>
 <script>
@@ -108,6 +112,18 @@ if (!data.sweep.length) document.getElementById('sweep-note').textContent = 'Thi
 draw('agreement', { type: 'bar', data: { labels: data.agreement.map((a) => a.label + ' / ' + a.tool), datasets: [{ label: 'agree, percent', data: data.agreement.map((a) => a.percent), backgroundColor: palette[0] }] },
   options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 } } } });
 if (!data.agreement.length) document.getElementById('agreement-note').textContent = 'This run did not measure agreement (measure.agreement = 0).';
+const latLabels = data.latency.map((p) => p.kernel + ' ' + p.format + ' ' + p.set + ' ' + p.mode);
+draw('latency', { type: 'bar', data: { labels: latLabels, datasets: ['p50', 'p90', 'p99'].map((q, i) => ({ label: q, data: data.latency.map((p) => p[q]), backgroundColor: palette[i] })) },
+  options: { indexAxis: 'y', scales: { x: { type: 'logarithmic', title: { display: true, text: 'ns per lookup' } } } } });
+if (!data.latency.length) document.getElementById('latency-note').textContent = 'This run did not measure latency (measure.latency absent); see lineinfo-bench latency.';
+const front = data.pareto.filter((p) => p.frontier).sort((a, b) => a.bytesPerEntry - b.bytesPerEntry);
+draw('pareto', { type: 'scatter', data: { datasets: [
+    { label: 'format', data: data.pareto.map((p) => ({ x: p.bytesPerEntry, y: p.coldP99, label: p.kernel + ' ' + p.format })), backgroundColor: palette[0], pointRadius: 5 },
+    { label: 'frontier', type: 'line', data: front.map((p) => ({ x: p.bytesPerEntry, y: p.coldP99 })), borderColor: palette[2], backgroundColor: palette[2], showLine: true },
+  ] },
+  options: { scales: { x: { title: { display: true, text: 'bytes per entry (index + data)' } }, y: { title: { display: true, text: 'cold p99, ns' } } },
+    plugins: { tooltip: { callbacks: { label: (c) => (c.raw.label ?? '') + ': ' + c.raw.x.toFixed(3) + ' B/entry, ' + Math.round(c.raw.y) + ' ns' } } } } });
+if (!data.pareto.length) document.getElementById('pareto-note').textContent = 'Needs cold latency on the uniform set (measure.latency).';
 </script>
 </body>
 </html>

@@ -83,3 +83,81 @@ export const n = (v: number | undefined) => (v === undefined ? '-' : v.toLocaleS
 export const pct = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)}%`);
 export const mib = (v: number | undefined) =>
   v === undefined ? '-' : `${(v / 2 ** 20).toFixed(1)} MiB`;
+
+/** Latency figures of one format in a run: p50/p99 ns per cache mode, for one address set. */
+export interface LatencyPoint {
+  kernel: string;
+  format: string;
+  set: string;
+  mode: 'warm' | 'cold';
+  p50: number;
+  p90: number;
+  p99: number;
+  engine: string;
+}
+
+export function latencyPoints(run: RunResult): LatencyPoint[] {
+  const out: LatencyPoint[] = [];
+  for (const k of run.kernels) {
+    for (const r of k.latency?.runs ?? []) {
+      out.push({
+        kernel: k.id,
+        format: r.format,
+        set: r.set,
+        mode: r.mode,
+        p50: r.stats.p50,
+        p90: r.stats.p90,
+        p99: r.stats.p99,
+        engine: r.engine,
+      });
+    }
+  }
+  return out;
+}
+
+/** One point of the size/speed trade-off and whether it is on the Pareto frontier. */
+export interface ParetoPoint {
+  kernel: string;
+  format: string;
+  bytesPerEntry: number;
+  coldP99: number;
+  frontier: boolean;
+}
+
+/**
+ * Bytes per entry against cold-cache p99 (the figure that matters in an oops),
+ * per kernel; a point is on the frontier when no other is smaller and faster.
+ */
+export function paretoPoints(run: RunResult, set = 'uniform'): ParetoPoint[] {
+  const out: ParetoPoint[] = [];
+  for (const k of run.kernels) {
+    const rules = run.config.rules[0];
+    const pts: ParetoPoint[] = [];
+    for (const r of k.latency?.runs ?? []) {
+      if (r.mode !== 'cold' || r.set !== set) continue;
+      const t = k.measure.tables.find((x) => x.rules === rules && x.format === r.format);
+      if (t)
+        pts.push({
+          kernel: k.id,
+          format: r.format,
+          bytesPerEntry: t.bytesPerEntry,
+          coldP99: r.stats.p99,
+          frontier: false,
+        });
+    }
+    for (const p of pts) {
+      p.frontier = !pts.some(
+        (q) =>
+          q !== p &&
+          q.bytesPerEntry <= p.bytesPerEntry &&
+          q.coldP99 <= p.coldP99 &&
+          (q.bytesPerEntry < p.bytesPerEntry || q.coldP99 < p.coldP99),
+      );
+    }
+    out.push(...pts.sort((a, b) => a.bytesPerEntry - b.bytesPerEntry));
+  }
+  return out;
+}
+
+export const ns = (v: number | undefined) =>
+  v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} us` : `${v.toFixed(0)} ns`;

@@ -50,6 +50,20 @@ export const runConfigSchema = z.strictObject({
       verifySamples: z.number().int().nonnegative().default(100_000),
       /** Addresses asked of addr2line and llvm-symbolizer (0: skip). */
       agreement: z.number().int().nonnegative().default(0),
+      /** Lookup latency of every format (C harness), under the first rule set; off when absent. */
+      latency: z
+        .strictObject({
+          sets: z
+            .array(z.enum(['uniform', 'entries', 'block-end', 'calls']))
+            .min(1)
+            .default(['uniform', 'block-end']),
+          modes: z
+            .array(z.enum(['warm', 'cold']))
+            .min(1)
+            .default(['warm', 'cold']),
+          addresses: z.number().int().positive().default(2000),
+        })
+        .optional(),
     })
     .default({ verifySamples: 100_000, agreement: 0 }),
   /** Let builds install missing cross compilers with apt-get. */

@@ -1,5 +1,6 @@
 import type { MeasureResult } from '../commands/measure.js';
 import type { Provenance } from '../kernels/types.js';
+import type { LatencyResult } from '../measure/latency.js';
 import type { RunConfig } from './config.js';
 
 /** Bump when a field changes meaning; readers refuse versions they do not know. */
@@ -10,6 +11,8 @@ export interface KernelResult {
   id: string;
   provenance: Provenance;
   measure: MeasureResult;
+  /** Lookup latency per format (raw samples kept), when the config asks for it. */
+  latency?: LatencyResult;
 }
 
 /** A kernel that could not be measured: the run goes on and says why. */

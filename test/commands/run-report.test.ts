@@ -22,7 +22,11 @@ function config(name: string, formats: string[], extra: object[] = []) {
     ],
     formats,
     rules: ['v1-v4', 'symbolizer'],
-    measure: { verifySamples: 2000, agreement: 0 },
+    measure: {
+      verifySamples: 2000,
+      agreement: 0,
+      ...(name === 'small' ? { latency: { sets: ['uniform'], addresses: 200 } } : {}),
+    },
   };
   writeFileSync(path, JSON.stringify(c));
   return path;
@@ -68,6 +72,15 @@ describe('run, report, diff', () => {
       'flat',
     ]);
 
+    // latency of every format, as the C harness measured it
+    expect(saved.kernels[0].latency.sizes.map((x: { format: string }) => x.format)).toEqual([
+      'flat',
+      'blocks:4:sleb',
+      'blocks:16:sleb',
+    ]);
+    expect(r.out).toContain('Size against cold p99');
+    expect(r.out).toMatch(/Lookup latency per call/);
+
     const text = await cli('report', '--results', results, id, '--format', 'text');
     expect(text.code).toBe(0);
     expect(text.out).toContain('Before (flat arrays):');
@@ -100,9 +113,9 @@ describe('run, report, diff', () => {
     ]);
     const page = await checkHtmlPage(join(out, 'small.html'), join(dir, 'dashboard.png'));
     expect(page.consoleErrors).toEqual([]);
-    expect(page.canvases).toBe(4);
-    expect(page.chartsDrawn).toBe(4);
-    expect(page.inkedCanvases).toBe(4);
+    expect(page.canvases).toBe(6);
+    expect(page.chartsDrawn).toBe(6);
+    expect(page.inkedCanvases).toBe(6);
   });
 
   it('a run diffed with itself shows no change', async () => {
