@@ -188,6 +188,22 @@ export function findFiles(dir: string, suffix: string): string[] {
   return found.sort();
 }
 
+/**
+ * The lines that explain a failed make: with -j the first error scrolls far
+ * above the end, so the first error lines of the last run come first, then
+ * the last lines of the log.
+ */
+export function failureLines(log: string, errors = 5, last = 12): string[] {
+  const run = log.slice(log.lastIndexOf('\n$ make') + 1);
+  const lines = run.split('\n').filter((l) => l.trim() !== '');
+  const firstErrors = lines
+    .filter((l) => /\berror\b|\*\*\*/i.test(l) && !/^make(\[\d+\])?: \*\*\*/.test(l))
+    .slice(0, errors);
+  const tail = lines.slice(-last);
+  const head = firstErrors.filter((l) => !tail.includes(l));
+  return head.length ? [...head, '...', ...tail] : tail;
+}
+
 /** What make is doing, from one line of its output ("  CC      kernel/fork.o" -> "CC kernel/fork.o"). */
 export function makeActivity(line: string): string | undefined {
   const m = /^\s+([A-Z][A-Z0-9_-]*)\s+(\S.*)$/.exec(line);
@@ -225,7 +241,7 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
   const t0 = Date.now();
   const elapsed = () => `${Math.round((Date.now() - t0) / 1000)}s`;
   const fail = (error: string): BuildResult => {
-    const tail = existsSync(log) ? lastLines(readFileSync(log, 'utf8'), 20) : [];
+    const tail = existsSync(log) ? failureLines(readFileSync(log, 'utf8')) : [];
     return {
       status: opts.signal?.aborted ? 'killed' : 'failed',
       build: b,

@@ -1,8 +1,9 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ARCHES } from '../../src/kernels/arches.js';
-import { makeActivity } from '../../src/kernels/build.js';
+import { failureLines, makeActivity } from '../../src/kernels/build.js';
+import { runLogged } from '../../src/kernels/exec.js';
 import { loadMatrix } from '../../src/kernels/matrix.js';
 import { tempDir } from './helpers.js';
 
@@ -100,5 +101,36 @@ describe('makeActivity', () => {
     expect(makeActivity('  LD      .tmp_vmlinux1')).toBe('LD .tmp_vmlinux1');
     expect(makeActivity("make[1]: Entering directory '/x'")).toBeUndefined();
     expect(makeActivity('kernel/fork.c:12: warning: unused')).toBeUndefined();
+  });
+});
+
+describe('failureLines', () => {
+  it('puts the first compiler error of a parallel make before the tail of the log', async () => {
+    // a real make -j2 that fails early in one job while the other keeps printing
+    const d = join(dir, 'failing');
+    const mk = join(d, 'Makefile');
+    const log = join(d, 'build.log');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'bad.c'), 'int f(void) { return undeclared_thing; }\n');
+    const noisy = Array.from({ length: 30 }, (_, i) => `\t@echo "  CC      noisy${i}.o"`).join(
+      '\n',
+    );
+    writeFileSync(
+      mk,
+      `all: bad.o noisy\nbad.o: bad.c\n\tgcc -c -o $@ $<\nnoisy:\n\t@sleep 0.5\n${noisy}\n`,
+    );
+    const r = await runLogged('make', ['-C', d, '-j2', '-k'], { log });
+    expect(r.code).not.toBe(0);
+    const text = readFileSync(log, 'utf8');
+    const lines = failureLines(text);
+    expect(lines[0]).toMatch(/bad\.c:1:\d+: error: .undeclared_thing. undeclared/);
+    expect(lines).toContain('...');
+    expect(lines[lines.length - 1]).toBe('# exit 2');
+    // without an error line there is only the tail
+    expect(failureLines('$ make x\n  CC a.o\n# exit 2\n')).toEqual([
+      '$ make x',
+      '  CC a.o',
+      '# exit 2',
+    ]);
   });
 });
