@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ElfFile } from '../elf/elf-file.js';
 import { FORMAT_SYNTAX, parseFormat } from '../encodings/registry.js';
-import type { Bucket } from '../encodings/types.js';
 import { ThresholdError, UserError } from '../errors.js';
 import { cacheRoot } from '../kernels/cache.js';
 import { DebianSource } from '../kernels/debian.js';
@@ -9,7 +8,7 @@ import { describeLocal } from '../kernels/local.js';
 import type { Kernel, KernelMetadata } from '../kernels/types.js';
 import { extractUpstream } from '../lineinfo/extract.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
-import { account } from '../measure/accounting.js';
+import { type Accounting, account } from '../measure/accounting.js';
 import { measureAgreement, type RuleAgreement } from '../measure/agreement.js';
 import { type EntropyBound, entropyBound } from '../measure/entropy.js';
 import {
@@ -38,15 +37,9 @@ export interface MeasureOptions {
   onProgress?: (text: string) => void;
 }
 
-export interface MeasuredTable {
+/** One table's accounting (buckets that add up, bytes per entry) and what was measured of it. */
+export interface MeasuredTable extends Accounting {
   rules: string;
-  format: string;
-  entries: number;
-  files: number;
-  buckets: Record<Bucket, number>;
-  total: number;
-  bytesPerEntry: number;
-  bytesPerEntryAll: number;
   /** Table bytes after the boot image's compressor, when there is one. */
   compressedBytes?: number;
   /** Percent of each base, by base id. */
@@ -127,14 +120,8 @@ export function measureKernel(kernel: Kernel, o: MeasureOptions): MeasureResult 
           }
         }
         tables.push({
+          ...acc,
           rules,
-          format: format.id,
-          entries: acc.entries,
-          files: acc.files,
-          buckets: acc.buckets,
-          total: acc.total,
-          bytesPerEntry: acc.bytesPerEntry,
-          bytesPerEntryAll: acc.bytesPerEntryAll,
           compressedBytes,
           growth,
           aboveBoundPct:

@@ -1,14 +1,11 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { ByteSink, LebCursor, unzigzag, zigzag } from './leb.js';
-import { fileTables, RodataWriter, readFileNames } from './rodata.js';
+import { RodataWriter, readDataAndFiles, readFileNames, writeDataAndFiles } from './rodata.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
 
 /** How the signed deltas are written: zigzag + ULEB128 (v1, v2) or SLEB128 (v3 on). */
 export type DeltaCoding = 'zigzag' | 'sleb';
-
-// arithmetic, not bit operations: sizes read from corrupt bytes can pass 2^31
-const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
  * The block table of patch 3: entries in blocks of `blockSize`; a block index
@@ -33,12 +30,7 @@ export function blocksFormat(blockSize = 64, coding: DeltaCoding = 'sleb'): Form
       w.u32('lineinfo_num_blocks', 'counts', nb);
       w.u32Array('lineinfo_block_addrs', 'index', blockAddrs);
       w.u32Array('lineinfo_block_offsets', 'index', blockOffsets);
-      w.u32('lineinfo_data_size', 'counts', data.length);
-      w.raw('lineinfo_data', 'data', data);
-      const ft = fileTables(t.files);
-      w.u32Array('lineinfo_file_offsets', 'file_offsets', ft.offsets);
-      w.u32('lineinfo_filenames_size', 'counts', ft.names.length);
-      w.raw('lineinfo_filenames', 'filenames', ft.names);
+      writeDataAndFiles(w, data, t.files);
       const { bytes, parts } = w.result();
       return { format: id, littleEndian, entries: n, files: t.files.length, bytes, parts };
     },
@@ -56,19 +48,16 @@ export function blocksFormat(blockSize = 64, coding: DeltaCoding = 'sleb'): Form
       }
       const addrsAt = 12;
       const offsAt = addrsAt + 4 * nb;
-      const dataSizeAt = offsAt + 4 * nb;
-      if (dataSizeAt + 4 > bytes.length)
-        throw new FormatError(`${id} table: ${nb} blocks do not fit ${bytes.length} bytes`);
-      const dataSize = v.getUint32(dataSizeAt, le);
-      const dataAt = dataSizeAt + 4;
-      const fileOffsAt = align4(dataAt + dataSize);
-      const namesSizeAt = fileOffsAt + 4 * f;
-      if (namesSizeAt + 4 > bytes.length)
-        throw new FormatError(`${id} table: data and file tables run past the end`);
-      const namesSize = v.getUint32(namesSizeAt, le);
-      const namesAt = namesSizeAt + 4;
-      if (namesAt + namesSize > bytes.length)
-        throw new FormatError(`${id} table: file names run past the end`);
+      const fail = (why: string): never => {
+        throw new FormatError(`${id} table: ${why}`);
+      };
+      const { dataSize, dataAt, fileOffsAt, namesAt, namesSize } = readDataAndFiles(
+        v,
+        le,
+        offsAt + 4 * nb,
+        f,
+        fail,
+      );
       return blockReader(bytes, le, id, blockSize, coding, {
         n,
         f,

@@ -1,7 +1,7 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { ByteSink, LebCursor } from './leb.js';
-import { fileTables, RodataWriter, readFileNames } from './rodata.js';
+import { RodataWriter, readDataAndFiles, readFileNames, writeDataAndFiles } from './rodata.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
 
 /** The running state of a block decode: the current entry. */
@@ -43,8 +43,6 @@ export interface BlockDecoder {
   /** Reads the next entry over `s` (which holds the previous one); false on malformed data. */
   next(c: LebCursor, s: EntryState): boolean;
 }
-
-const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
  * A direct index by address bits: for each page of 2^shift bytes, the block
@@ -132,12 +130,7 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
       w.u32Array('lineinfo_block_addrs', 'index', blockAddrs);
       w.u32Array('lineinfo_block_offsets', 'index', blockOffsets);
       const data = sink.result();
-      w.u32('lineinfo_data_size', 'counts', data.length);
-      w.raw('lineinfo_data', 'data', data);
-      const ft = fileTables(t.files);
-      w.u32Array('lineinfo_file_offsets', 'file_offsets', ft.offsets);
-      w.u32('lineinfo_filenames_size', 'counts', ft.names.length);
-      w.raw('lineinfo_filenames', 'filenames', ft.names);
+      writeDataAndFiles(w, data, t.files);
       const { bytes, parts } = w.result();
       return { format: id, littleEndian, entries: n, files: t.files.length, bytes, parts };
     },
@@ -167,16 +160,13 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
       const pagesAt = 28 + 4 * np;
       const addrsAt = pagesAt + 4 * npages;
       const offsAt = addrsAt + 4 * nb;
-      const dataSizeAt = offsAt + 4 * nb;
-      if (dataSizeAt + 4 > bytes.length) fail(`${nb} blocks do not fit ${bytes.length} bytes`);
-      const dataSize = v.getUint32(dataSizeAt, le);
-      const dataAt = dataSizeAt + 4;
-      const fileOffsAt = align4(dataAt + dataSize);
-      const namesSizeAt = fileOffsAt + 4 * f;
-      if (namesSizeAt + 4 > bytes.length) fail('data and file tables run past the end');
-      const namesSize = v.getUint32(namesSizeAt, le);
-      const namesAt = namesSizeAt + 4;
-      if (namesAt + namesSize > bytes.length) fail('file names run past the end');
+      const { dataSize, dataAt, fileOffsAt, namesAt, namesSize } = readDataAndFiles(
+        v,
+        le,
+        offsAt + 4 * nb,
+        f,
+        fail,
+      );
       const blockAddr = (b: number) => v.getUint32(addrsAt + 4 * b, le);
       const c = new LebCursor(bytes, 0, 0);
       const dec = codec.decoder(params, quantum);

@@ -96,3 +96,38 @@ export function readFileNames(
   }
   return out;
 }
+
+/**
+ * The tail every block table ends with: lineinfo_data_size, lineinfo_data,
+ * then the file tables (offsets, names size, NUL-terminated names).
+ */
+export function writeDataAndFiles(w: RodataWriter, data: Uint8Array, files: string[]): void {
+  w.u32('lineinfo_data_size', 'counts', data.length);
+  w.raw('lineinfo_data', 'data', data);
+  const ft = fileTables(files);
+  w.u32Array('lineinfo_file_offsets', 'file_offsets', ft.offsets);
+  w.u32('lineinfo_filenames_size', 'counts', ft.names.length);
+  w.raw('lineinfo_filenames', 'filenames', ft.names);
+}
+
+/** Where that tail's parts lie, read from the bytes with every size checked against their length. */
+export function readDataAndFiles(
+  v: DataView,
+  le: boolean,
+  dataSizeAt: number,
+  files: number,
+  fail: (why: string) => never,
+) {
+  const length = v.byteLength;
+  if (dataSizeAt + 4 > length) fail(`the block index does not fit ${length} bytes`);
+  const dataSize = v.getUint32(dataSizeAt, le);
+  const dataAt = dataSizeAt + 4;
+  // arithmetic, not bit operations: sizes read from corrupt bytes can pass 2^31
+  const fileOffsAt = Math.ceil((dataAt + dataSize) / 4) * 4;
+  const namesSizeAt = fileOffsAt + 4 * files;
+  if (namesSizeAt + 4 > length) fail('data and file tables run past the end');
+  const namesSize = v.getUint32(namesSizeAt, le);
+  const namesAt = namesSizeAt + 4;
+  if (namesAt + namesSize > length) fail('file names run past the end');
+  return { dataSize, dataAt, fileOffsAt, namesAt, namesSize };
+}

@@ -1,3 +1,4 @@
+import { grownU32 } from '../util/growable.js';
 import type { EntryTable } from './entries.js';
 import { stableSortByOffset } from './last-row.js';
 
@@ -88,15 +89,10 @@ export class CandidateTable {
 
   private push(offset: number, fileId: number, line: number, weight: number): void {
     if (this.count === this.offsets.length) {
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(Math.ceil(a.length * 1.5));
-        b.set(a);
-        return b;
-      };
-      this.offsets = grow(this.offsets);
-      this.fileIds = grow(this.fileIds);
-      this.lines = grow(this.lines);
-      this.weights = grow(this.weights);
+      this.offsets = grownU32(this.offsets);
+      this.fileIds = grownU32(this.fileIds);
+      this.lines = grownU32(this.lines);
+      this.weights = grownU32(this.weights);
     }
     const i = this.count++;
     this.offsets[i] = offset;

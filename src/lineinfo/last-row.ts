@@ -1,3 +1,4 @@
+import { grownU32 } from '../util/growable.js';
 import type { EntryTable } from './entries.js';
 
 /**
@@ -32,14 +33,9 @@ export class LastRowTable {
       return;
     }
     if (this.count === this.offsets.length) {
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(Math.ceil(a.length * 1.5));
-        b.set(a);
-        return b;
-      };
-      this.offsets = grow(this.offsets);
-      this.fileIds = grow(this.fileIds);
-      this.lines = grow(this.lines);
+      this.offsets = grownU32(this.offsets);
+      this.fileIds = grownU32(this.fileIds);
+      this.lines = grownU32(this.lines);
     }
     const i = this.count++;
     this.offsets[i] = offset;

@@ -76,7 +76,8 @@ export const RULE_SETS: Record<string, RuleSet> = {
   },
   symbolizer: {
     id: 'symbolizer',
-    description: 'ours: as last-row-gaps, and "//" in file names collapsed (answers as llvm-symbolizer)',
+    description:
+      'ours: as last-row-gaps, and "//" in file names collapsed (answers as llvm-symbolizer)',
     stmtOnly: false,
     endSequence: 'gap',
     winner: 'last',

@@ -4,19 +4,8 @@ import { ElfFile } from '../../src/elf/elf-file.js';
 import { BufferSource } from '../../src/elf/source.js';
 import { FormatError } from '../../src/errors.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { seededRandom } from '../../src/measure/verify.js';
 import { buildFixture } from '../helpers/fixtures.js';
-
-/** A small seeded PRNG (mulberry32) so every mutation is reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sectionRange(bytes: Uint8Array, name: string) {
   const elf = new ElfFile(new BufferSource('x', bytes));
@@ -33,7 +22,7 @@ describe.each(['gcc-dwarf5', 'gcc-dwarf4', 's390x-dwarf5', 'i686-dwarf5'])(
       '2,000 random mutations of %s end in a result or one FormatError, never a crash',
       (section) => {
         const { start, size } = sectionRange(original, section);
-        const random = rng(0x5eed + size);
+        const random = seededRandom(0x5eed + size);
         let errors = 0;
         let results = 0;
         for (let k = 0; k < 2000; k++) {
