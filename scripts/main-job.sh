@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 npm run --silent build
-# Debian's cloud-amd64 6.1 debug kernel (the golden one), its boot image and .config:
-# sizes of the upstream formats and growth, under the upstream rules and ours,
-# and agreement with addr2line and llvm-symbolizer on 10,000 addresses.
-node bin/lineinfo-bench.js measure debian:cloud-amd64@6.1.192-2 \
-  --format flat,blocks:64:zigzag,blocks:64:sleb --rules v1-v4,v5,symbolizer --agree 10000 "$@"
+# configs/default.json: Debian's cloud-amd64 6.1 debug kernel (the golden one)
+# and an arm64 tinyconfig built from linux-source-6.12 (cross gcc installed on
+# the way); upstream formats and ours, under the upstream rules and ours, with
+# agreement against addr2line and llvm-symbolizer and lookup latency. Results
+# go to results/runs/<run-id>/; `lineinfo-bench report latest --format all`
+# renders them again in every format.
+node bin/lineinfo-bench.js run configs/default.json "$@"
