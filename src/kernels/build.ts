@@ -136,7 +136,12 @@ export async function resolveBuild(spec: BuildSpec, opts: BuildOptions): Promise
     },
     compiler: compilerText,
   });
-  const label = `${arch.name}-${recipe.recipe.name}-${compiler}`;
+  // a git build names its commit (and patch count), so it never shares a label with the tarball's
+  const from =
+    source.kind === 'git'
+      ? `-git${source.ref.slice(0, 8)}${source.patches.length ? `+${source.patches.length}p` : ''}`
+      : '';
+  const label = `${arch.name}-${recipe.recipe.name}-${compiler}${from}`;
   return {
     spec,
     arch,
