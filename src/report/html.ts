@@ -116,11 +116,15 @@ const latLabels = data.latency.map((p) => p.kernel + ' ' + p.format + ' ' + p.se
 draw('latency', { type: 'bar', data: { labels: latLabels, datasets: ['p50', 'p90', 'p99'].map((q, i) => ({ label: q, data: data.latency.map((p) => p[q]), backgroundColor: palette[i] })) },
   options: { indexAxis: 'y', scales: { x: { type: 'logarithmic', title: { display: true, text: 'ns per lookup' } } } } });
 if (!data.latency.length) document.getElementById('latency-note').textContent = 'This run did not measure latency (measure.latency absent); see lineinfo-bench latency.';
-const front = data.pareto.filter((p) => p.frontier).sort((a, b) => a.bytesPerEntry - b.bytesPerEntry);
-draw('pareto', { type: 'scatter', data: { datasets: [
-    { label: 'format', data: data.pareto.map((p) => ({ x: p.bytesPerEntry, y: p.coldP99, label: p.kernel + ' ' + p.format })), backgroundColor: palette[0], pointRadius: 5 },
-    { label: 'frontier', type: 'line', data: front.map((p) => ({ x: p.bytesPerEntry, y: p.coldP99 })), borderColor: palette[2], backgroundColor: palette[2], showLine: true },
-  ] },
+const kernels = [...new Set(data.pareto.map((p) => p.kernel))];
+draw('pareto', { type: 'scatter', data: { datasets: kernels.flatMap((k, i) => {
+    const pts = data.pareto.filter((p) => p.kernel === k);
+    const front = pts.filter((p) => p.frontier).sort((a, b) => a.bytesPerEntry - b.bytesPerEntry);
+    return [
+      { label: k, data: pts.map((p) => ({ x: p.bytesPerEntry, y: p.coldP99, label: p.format })), backgroundColor: palette[i % 8], pointRadius: 5 },
+      { label: k + ' frontier', type: 'line', data: front.map((p) => ({ x: p.bytesPerEntry, y: p.coldP99 })), borderColor: palette[i % 8], backgroundColor: palette[i % 8], showLine: true, pointRadius: 0 },
+    ];
+  }) },
   options: { scales: { x: { title: { display: true, text: 'bytes per entry (index + data)' } }, y: { title: { display: true, text: 'cold p99, ns' } } },
     plugins: { tooltip: { callbacks: { label: (c) => (c.raw.label ?? '') + ': ' + c.raw.x.toFixed(3) + ' B/entry, ' + Math.round(c.raw.y) + ' ns' } } } } });
 if (!data.pareto.length) document.getElementById('pareto-note').textContent = 'Needs cold latency on the uniform set (measure.latency).';

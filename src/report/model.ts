@@ -73,7 +73,9 @@ export function sweepSeries(run: RunResult): { label: string; points: [number, n
         .filter((t) => t.rules === rules && /^blocks:\d+:/.test(t.format))
         .map((t) => [Number(t.format.split(':')[1]), t.bytesPerEntry] as [number, number])
         .sort((a, b) => a[0] - b[0]);
-      if (points.length >= 2) out.push({ label: `${k.id} ${rules}`, points });
+      // a sweep needs two block sizes at least (64:zigzag and 64:sleb are one)
+      if (new Set(points.map((p) => p[0])).size >= 2)
+        out.push({ label: `${k.id} ${rules}`, points });
     }
   }
   return out;
