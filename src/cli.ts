@@ -5,9 +5,10 @@ import { registerKernelsCommands } from './commands/kernels.js';
 import { registerLatencyCommand } from './commands/latency.js';
 import { registerMeasureCommand } from './commands/measure.js';
 import { registerModulesCommand } from './commands/modules.js';
-import { baseOption, rulesOption } from './commands/options.js';
+import { baseOption, relocationOption, rulesOption } from './commands/options.js';
 import { registerReportCommands } from './commands/report.js';
 import { registerRunCommand } from './commands/run.js';
+import type { RelocationMode } from './elf/relocate.js';
 import { describeError, UserError } from './errors.js';
 import type { UpstreamRules } from './lineinfo/extract.js';
 import { renderInspectText } from './report/inspect.js';
@@ -36,6 +37,7 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
     .argument('<elf>', 'a vmlinux (or any ELF with DWARF line tables)')
     .addOption(rulesOption())
     .addOption(baseOption())
+    .addOption(relocationOption())
     .option('--json', 'print the same figures as JSON (raw integers)')
     .addHelpText(
       'after',
@@ -43,11 +45,20 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
         '\nRows are counted as read from .debug_line; "dropped" lists every reason a row did not\nbecome an entry, and the reasons add up to rows read minus entries.',
     )
     .action(
-      (elf: string, opts: { rules: UpstreamRules; base?: string | bigint; json?: boolean }) => {
+      (
+        elf: string,
+        opts: {
+          rules: UpstreamRules;
+          base?: string | bigint;
+          relocation: RelocationMode;
+          json?: boolean;
+        },
+      ) => {
         const progress = new Progress(proc.stderr);
         const { result } = inspectFile(elf, {
           rules: opts.rules,
           base: opts.base,
+          relocation: opts.relocation,
           onProgress: (done, total) =>
             progress.update(`reading line tables: unit ${done}/${total}`),
         });

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { ElfFile } from '../elf/elf-file.js';
+import type { RelocationMode } from '../elf/relocate.js';
 import {
   type DropCounters,
   type ExtractResult,
@@ -10,6 +11,8 @@ import {
 export interface InspectOptions {
   rules?: UpstreamRules;
   base?: string | bigint;
+  /** For a .ko (ET_REL): which relocations to apply first; vmlinux files are never relocated. */
+  relocation?: RelocationMode;
   onProgress?: (done: number, total: number) => void;
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ElfFile } from '../elf/elf-file.js';
+import type { RelocationMode } from '../elf/relocate.js';
 import { FORMAT_SYNTAX, parseFormat } from '../encodings/registry.js';
 import { ThresholdError, UserError } from '../errors.js';
 import { cacheRoot } from '../kernels/cache.js';
@@ -22,7 +23,7 @@ import {
 import { type VerifyReport, verifyEncoding } from '../measure/verify.js';
 import { renderMeasureTerminal } from '../report/measure-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
-import { baseOption } from './options.js';
+import { baseOption, relocationOption } from './options.js';
 
 export interface MeasureOptions {
   formats: string[];
@@ -34,6 +35,8 @@ export interface MeasureOptions {
   verifySamples: number;
   /** Base address or symbol, when not a kernel's `_text`. */
   base?: string | bigint;
+  /** For a .ko (ET_REL): which relocations to apply first. */
+  relocation?: RelocationMode;
   onProgress?: (text: string) => void;
 }
 
@@ -100,7 +103,7 @@ export function measureKernel(kernel: Kernel, o: MeasureOptions): MeasureResult 
     const bounds: Record<string, EntropyBound> = {};
     for (const rules of o.rules) {
       o.onProgress?.(`extracting (${rules} rules)`);
-      const ex = extractUpstream(elf, { rules, base: o.base });
+      const ex = extractUpstream(elf, { rules, base: o.base, relocation: o.relocation });
       const bound = entropyBound(ex.table);
       bounds[rules] = bound;
       for (const format of formats) {
@@ -206,6 +209,7 @@ export function registerMeasureCommand(
     )
     .option('--json', 'print the result as JSON (raw integers)')
     .addOption(baseOption())
+    .addOption(relocationOption())
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -221,6 +225,7 @@ export function registerMeasureCommand(
         spec: string,
         opts: {
           base?: string | bigint;
+          relocation: RelocationMode;
           format: string;
           rules: string;
           agree?: string | boolean;
@@ -245,6 +250,7 @@ export function registerMeasureCommand(
           seed: positiveInt(opts.seed, '--seed'),
           verifySamples: positiveInt(opts.verifySamples, '--verify-samples'),
           base: opts.base,
+          relocation: opts.relocation,
           onProgress: (t) => progress.update(t),
         });
         progress.done();

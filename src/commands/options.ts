@@ -22,3 +22,12 @@ export const baseOption = () =>
     '--base <symbol|address>',
     'base address: a symbol name or a number (default: _text; .text for a .ko)',
   ).argParser(parseBase);
+
+/** `--relocation`: how a relocatable object's (.ko) debug sections are relocated before reading. */
+export const relocationOption = () =>
+  new Option(
+    '--relocation <mode>',
+    'for a .ko: upstream (only the 32-bit absolute type on .debug_line, as gen_lineinfo), full (every relocation), or none',
+  )
+    .choices(['upstream', 'full', 'none'])
+    .default('upstream');
