@@ -81,12 +81,23 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
     )
     .addOption(rulesOption())
     .addOption(baseOption())
+    .addOption(relocationOption())
     .action(
       (
         elf: string,
-        opts: { out: string; files?: string; rules: UpstreamRules; base?: string | bigint },
+        opts: {
+          out: string;
+          files?: string;
+          rules: UpstreamRules;
+          base?: string | bigint;
+          relocation: RelocationMode;
+        },
       ) => {
-        const r = dumpFile(elf, opts.out, opts.files, { rules: opts.rules, base: opts.base });
+        const r = dumpFile(elf, opts.out, opts.files, {
+          rules: opts.rules,
+          base: opts.base,
+          relocation: opts.relocation,
+        });
         out(
           `${r.inspect.entries.toLocaleString('en-US')} entries -> ${r.entriesFile} (${r.entriesBytes} bytes)\n` +
             `${r.inspect.files.toLocaleString('en-US')} file names -> ${r.filesFile}\n`,
