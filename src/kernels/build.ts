@@ -204,7 +204,7 @@ export function failureLines(log: string, errors = 5, last = 12): string[] {
   const firstErrors = lines
     .filter((l) => /\berror\b|\*\*\*/i.test(l) && !/^make(\[\d+\])?: \*\*\*/.test(l))
     .slice(0, errors);
-  const tail = lines.slice(-last);
+  const tail = last > 0 ? lines.slice(-last) : [];
   const head = firstErrors.filter((l) => !tail.includes(l));
   return head.length ? [...head, '...', ...tail] : tail;
 }
