@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/schema.js';
-import { n, pct, summaryRows } from './model.js';
+import { n, summaryCells, summaryHead, summaryRows } from './model.js';
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
   const sep = head.map((_, i) => (right[i] ? '---:' : '---'));
@@ -17,32 +17,8 @@ export function renderMarkdown(run: RunResult): string {
   ];
   out.push(
     table(
-      [
-        'kernel',
-        'arch',
-        'rules',
-        'entries',
-        'files',
-        'flat bytes',
-        'format',
-        'bytes',
-        'B/entry',
-        'ratio',
-        ...bases.map((b) => `growth ${b}`),
-      ],
-      rows.map((r) => [
-        r.kernel,
-        r.arch,
-        r.rules,
-        n(r.entries),
-        n(r.files),
-        n(r.flatBytes),
-        r.format ?? '-',
-        n(r.formatBytes),
-        r.bytesPerEntry?.toFixed(3) ?? '-',
-        r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
-        ...bases.map((b) => pct(r.growth[b])),
-      ]),
+      summaryHead(bases, (b) => `growth ${b}`),
+      rows.map((r) => summaryCells(r, bases)),
       [false, false, false, true, true, true, false, true, true, true, ...bases.map(() => true)],
     ),
   );

@@ -163,3 +163,35 @@ export function paretoPoints(run: RunResult, set = 'uniform'): ParetoPoint[] {
 
 export const ns = (v: number | undefined) =>
   v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} us` : `${v.toFixed(0)} ns`;
+
+/** The summary table's header and cells, shared by the terminal, Markdown and HTML reports. */
+export function summaryHead(bases: string[], growthLabel = (b: string) => `% ${b}`): string[] {
+  return [
+    'kernel',
+    'arch',
+    'rules',
+    'entries',
+    'files',
+    'flat bytes',
+    'format',
+    'bytes',
+    'B/entry',
+    'ratio',
+    ...bases.map(growthLabel),
+  ];
+}
+export function summaryCells(r: SummaryRow, bases: string[]): string[] {
+  return [
+    r.kernel,
+    r.arch,
+    r.rules,
+    n(r.entries),
+    n(r.files),
+    n(r.flatBytes),
+    r.format ?? '-',
+    n(r.formatBytes),
+    r.bytesPerEntry?.toFixed(3) ?? '-',
+    r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
+    ...bases.map((b) => pct(r.growth[b])),
+  ];
+}

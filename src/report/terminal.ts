@@ -2,7 +2,16 @@ import asciichart from 'asciichart';
 import Table from 'cli-table3';
 import type { RunResult } from '../results/schema.js';
 import { renderMeasureTerminal } from './measure-terminal.js';
-import { latencyPoints, n, ns, paretoPoints, pct, summaryRows, sweepSeries } from './model.js';
+import {
+  latencyPoints,
+  ns,
+  paretoPoints,
+  pct,
+  summaryCells,
+  summaryHead,
+  summaryRows,
+  sweepSeries,
+} from './model.js';
 
 const plain = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
@@ -61,36 +70,12 @@ export function renderTerminal(run: RunResult): string {
   const rows = summaryRows(run);
   const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
   const t = new Table({
-    head: [
-      'kernel',
-      'arch',
-      'rules',
-      'entries',
-      'files',
-      'flat bytes',
-      'format',
-      'bytes',
-      'B/entry',
-      'ratio',
-      ...bases.map((b) => `% ${b}`),
-    ],
+    head: summaryHead(bases),
     chars: plain,
     style: { head: [], border: [] },
   });
   for (const r of rows) {
-    t.push([
-      r.kernel,
-      r.arch,
-      r.rules,
-      n(r.entries),
-      n(r.files),
-      n(r.flatBytes),
-      r.format ?? '-',
-      n(r.formatBytes),
-      r.bytesPerEntry?.toFixed(3) ?? '-',
-      r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
-      ...bases.map((b) => pct(r.growth[b])),
-    ]);
+    t.push(summaryCells(r, bases));
   }
   out.push('', t.toString());
 

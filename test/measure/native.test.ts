@@ -76,6 +76,13 @@ const FORMATS = [
   'blocks:8',
   'blocks:64:sleb',
   'blocks:1024:zigzag',
+  // formats of ours
+  'flagged:64',
+  'flagged:5:paged',
+  'special:64',
+  'special:16:paged',
+  'mru-huffman:64',
+  'mru-huffman:7:paged',
 ];
 const BASE = 0x1000n; // offsets count from here; addresses below it must find nothing
 
@@ -90,7 +97,7 @@ describe('the native harness answers as the TypeScript lookup and the entry tabl
         const format = parseFormat(id);
         const encoded = format.encode(table, littleEndian);
         const reader = format.open(encoded.bytes, littleEndian);
-        const bs = Number(/^blocks:(\d+)/.exec(id)?.[1] ?? 64);
+        const bs = Number(/^[a-z-]+:(\d+)/.exec(id)?.[1] ?? 64);
         const addrs = addressesFor(table, BASE, bs);
         // against the TypeScript reader (throws on the first disagreement)
         expect(checkNative(h, encoded, reader, BASE, addrs)).toBe(addrs.length);
@@ -210,7 +217,14 @@ describe('the native harness answers as the TypeScript lookup and the entry tabl
     const h = harness();
     const { table, littleEndian } = entriesOf('gcc-dwarf5');
     const random = seededRandom(42);
-    for (const id of ['blocks:8:sleb', 'blocks:8:zigzag', 'blocks:64:sleb']) {
+    for (const id of [
+      'blocks:8:sleb',
+      'blocks:8:zigzag',
+      'blocks:64:sleb',
+      'flagged:8',
+      'special:8',
+      'mru-huffman:8:paged',
+    ]) {
       const format = parseFormat(id);
       const encoded = format.encode(table, littleEndian);
       const data = encoded.parts.find((p) => p.symbol === 'lineinfo_data');

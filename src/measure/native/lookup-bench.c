@@ -307,6 +307,33 @@ static int blocks_sleb_swapped(const struct table *t, uint64_t a, struct hit *o)
 static int blocks_zigzag(const struct table *t, uint64_t a, struct hit *o) { return blocks_lookup_(t, a, o, 0, 1); }
 static int blocks_zigzag_swapped(const struct table *t, uint64_t a, struct hit *o) { return blocks_lookup_(t, a, o, 1, 1); }
 
+/* The tail of every block table, after block_addrs: block_offsets,
+ * data_size, data, file_offsets, filenames_size, filenames; all checked. */
+static int open_block_tail(struct table *t, int swap, char *err, size_t errlen)
+{
+	t->block_offsets = t->block_addrs + 4 * (size_t)t->nb;
+	size_t data_size_at = t->block_offsets + 4 * (size_t)t->nb;
+	if (data_size_at + 4 > t->size) {
+		snprintf(err, errlen, "table: blocks do not fit the bytes");
+		return 0;
+	}
+	t->data_size = ld32(t->b + data_size_at, swap);
+	t->data = data_size_at + 4;
+	t->file_offsets = align4(t->data + t->data_size);
+	size_t names_size_at = t->file_offsets + 4 * (size_t)t->f;
+	if (names_size_at + 4 > t->size) {
+		snprintf(err, errlen, "table: data and file tables run past the end");
+		return 0;
+	}
+	t->names_size = ld32(t->b + names_size_at, swap);
+	t->names = names_size_at + 4;
+	if (t->names + t->names_size > t->size) {
+		snprintf(err, errlen, "table: file names run past the end");
+		return 0;
+	}
+	return 1;
+}
+
 /* params: "B" or "B:sleb" or "B:zigzag" (the part after "blocks:"); empty = 64:sleb */
 static int blocks_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
 {
@@ -345,26 +372,8 @@ static int blocks_open(struct table *t, const char *params, int swap, char *err,
 		return 0;
 	}
 	t->block_addrs = 12;
-	t->block_offsets = t->block_addrs + 4 * (size_t)t->nb;
-	size_t data_size_at = t->block_offsets + 4 * (size_t)t->nb;
-	if (data_size_at + 4 > t->size) {
-		snprintf(err, errlen, "blocks table: blocks do not fit the bytes");
+	if (!open_block_tail(t, swap, err, errlen))
 		return 0;
-	}
-	t->data_size = ld32(t->b + data_size_at, swap);
-	t->data = data_size_at + 4;
-	t->file_offsets = align4(t->data + t->data_size);
-	size_t names_size_at = t->file_offsets + 4 * (size_t)t->f;
-	if (names_size_at + 4 > t->size) {
-		snprintf(err, errlen, "blocks table: data and file tables run past the end");
-		return 0;
-	}
-	t->names_size = ld32(t->b + names_size_at, swap);
-	t->names = names_size_at + 4;
-	if (t->names + t->names_size > t->size) {
-		snprintf(err, errlen, "blocks table: file names run past the end");
-		return 0;
-	}
 	if (t->zigzag)
 		t->lookup = swap ? blocks_zigzag_swapped : blocks_zigzag;
 	else
@@ -722,26 +731,8 @@ static int codec_open_(struct table *t, const char *params, int swap, char *err,
 	t->params = 28;
 	t->pages = t->params + 4 * (size_t)t->np;
 	t->block_addrs = t->pages + 4 * (size_t)t->npages;
-	t->block_offsets = t->block_addrs + 4 * (size_t)t->nb;
-	size_t data_size_at = t->block_offsets + 4 * (size_t)t->nb;
-	if (data_size_at + 4 > t->size) {
-		snprintf(err, errlen, "table: blocks do not fit the bytes");
+	if (!open_block_tail(t, swap, err, errlen))
 		return 0;
-	}
-	t->data_size = ld32(t->b + data_size_at, swap);
-	t->data = data_size_at + 4;
-	t->file_offsets = align4(t->data + t->data_size);
-	size_t names_size_at = t->file_offsets + 4 * (size_t)t->f;
-	if (names_size_at + 4 > t->size) {
-		snprintf(err, errlen, "table: data and file tables run past the end");
-		return 0;
-	}
-	t->names_size = ld32(t->b + names_size_at, swap);
-	t->names = names_size_at + 4;
-	if (t->names + t->names_size > t->size) {
-		snprintf(err, errlen, "table: file names run past the end");
-		return 0;
-	}
 	if (kind == CODEC_SPECIAL) {
 		if (t->np < 2) {
 			snprintf(err, errlen, "special: needs 2 parameters");
