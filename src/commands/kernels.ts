@@ -32,16 +32,23 @@ export interface KernelsListing {
     clang: boolean;
   }[];
   builds: (BuildDone & { dir: string })[];
+  /** Build directories without a done marker: failed, interrupted, or running now (locked). */
+  unfinished: { dir: string; log: string; running: boolean }[];
   debian: { dir: string; package: string; version: string }[];
 }
 
 export function listKernels(cache: string): KernelsListing {
   const buildsDir = join(cache, 'builds');
   const builds: (BuildDone & { dir: string })[] = [];
+  const unfinished: KernelsListing['unfinished'] = [];
   if (existsSync(buildsDir)) {
     for (const d of readdirSync(buildsDir).sort()) {
-      const done = readDone<BuildDone>(join(buildsDir, d));
-      if (done) builds.push({ ...done, dir: join(buildsDir, d) });
+      if (d.endsWith('.lock')) continue;
+      const dir = join(buildsDir, d);
+      const done = readDone<BuildDone>(dir);
+      if (done) builds.push({ ...done, dir });
+      else
+        unfinished.push({ dir, log: join(dir, 'build.log'), running: existsSync(`${dir}.lock`) });
     }
   }
   return {
@@ -60,6 +67,7 @@ export function listKernels(cache: string): KernelsListing {
       clang: a.clang,
     })),
     builds,
+    unfinished,
     debian: listDebianCache(cache),
   };
 }
@@ -106,8 +114,12 @@ function renderListing(l: KernelsListing): string {
   out.push('', `finished builds (${l.builds.length}):`);
   for (const b of l.builds)
     out.push(
-      `  ${b.label.padEnd(40)} ${(b.configSeconds + b.makeSeconds).toFixed(1).padStart(7)} s  ${join(b.dir, 'out', 'vmlinux')}`,
+      `  ${b.label.padEnd(46)} ${(b.configSeconds + b.makeSeconds).toFixed(1).padStart(7)} s  ${join(b.dir, 'out', 'vmlinux')}`,
     );
+  if (l.unfinished.length) {
+    out.push('', `unfinished builds (${l.unfinished.length}; run the same build again to resume):`);
+    for (const u of l.unfinished) out.push(`  ${u.running ? 'running ' : 'stopped '} ${u.log}`);
+  }
   out.push('', `Debian packages (${l.debian.length}):`);
   for (const d of l.debian) out.push(`  ${d.package}=${d.version}  ${d.dir}`);
   return `${out.join('\n')}\n`;

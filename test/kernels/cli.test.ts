@@ -46,6 +46,7 @@ describe('kernels commands', () => {
     ]);
     expect(l.arches.find((a: { name: string }) => a.name === 'arm64').gccInstalled).toBe(true);
     expect(l.builds).toEqual([]);
+    expect(l.unfinished).toEqual([]);
   });
 
   it('kernels get local describes an ELF as JSON', async () => {
