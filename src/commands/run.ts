@@ -145,15 +145,17 @@ export function registerRunCommand(
     .action(async (configPath: string, opts: { results: string; json?: boolean }) => {
       const config = loadRunConfig(configPath);
       const progress = new Progress(proc.stderr);
+      const results = resolve(proc.cwd(), opts.results);
       const run = await executeRun(config, {
         cache: cacheRoot(proc.env),
         onProgress: (t) => progress.update(t),
+        // saved after every kernel: an interrupted run keeps what it measured
+        onKernelDone: (partial) => saveRun(results, partial),
       });
       progress.done();
-      const dir = saveRun(resolve(proc.cwd(), opts.results), run);
+      saveRun(results, run);
       proc.stdout.write(opts.json ? `${JSON.stringify(run, null, 1)}\n` : renderTerminal(run));
       proc.stdout.write(`\nsaved ${join(opts.results, run.runId)} (run.json, tables.csv)\n`);
-      void dir;
       for (const f of run.failures) proc.stderr.write(`error: ${f.id}: ${f.error}\n`);
       setExit(run.failures.length ? 2 : 0);
     });

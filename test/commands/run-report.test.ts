@@ -162,6 +162,7 @@ describe('run, report, diff', () => {
     expect(r.err).toMatch(/^error: gone: .*no-vmlinux: no such file or directory$/m);
     const saved = JSON.parse(readFileSync(join(results, runIds().at(-1)!, 'run.json'), 'utf8'));
     expect(saved.kernels).toHaveLength(2);
+    expect(saved.finishedAt).not.toBe('');
     expect(saved.failures).toEqual([
       { id: 'gone', error: expect.stringContaining('no such file or directory') },
     ]);
