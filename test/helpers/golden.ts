@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot } from '../../src/kernels/cache.js';
 import { DebianSource } from '../../src/kernels/debian.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** shared/ lies beside the project's root. */
-export const GOLDEN_DIR = join(root, '..', 'shared', 'golden');
+/** shared/ lies beside the project's root (CI lays a copy there); LINEINFO_BENCH_SHARED overrides. */
+export const GOLDEN_DIR = join(process.env.LINEINFO_BENCH_SHARED ?? join(root, '..', 'shared'), 'golden');
 
 export interface GoldenKernel {
   kernel: string;
@@ -29,7 +29,11 @@ export interface GoldenKernel {
 }
 
 export function readGolden(name: string): GoldenKernel {
-  return JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8')) as GoldenKernel;
+  const path = join(GOLDEN_DIR, `${name}.json`);
+  if (!existsSync(path)) {
+    throw new Error(`${path}: no golden figures (shared/ must lie beside the repository, or set LINEINFO_BENCH_SHARED)`);
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as GoldenKernel;
 }
 
 /**
