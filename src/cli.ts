@@ -12,7 +12,7 @@ import type { RelocationMode } from './elf/relocate.js';
 import { describeError, UserError } from './errors.js';
 import type { UpstreamRules } from './lineinfo/extract.js';
 import { renderInspectText } from './report/inspect.js';
-import { type ProcessLike, Progress } from './util/process.js';
+import { bar, type ProcessLike, Progress } from './util/process.js';
 
 /** Wires the commands; each action returns its exit code through `setExit`. */
 function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Command {
@@ -60,7 +60,7 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
           base: opts.base,
           relocation: opts.relocation,
           onProgress: (done, total) =>
-            progress.update(`reading line tables: unit ${done}/${total}`),
+            progress.update(`reading line tables ${bar(done, total)} units`),
         });
         progress.done();
         out(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderInspectText(result));

@@ -22,7 +22,7 @@ import {
 } from '../measure/growth.js';
 import { type VerifyReport, verifyEncoding } from '../measure/verify.js';
 import { renderMeasureTerminal } from '../report/measure-terminal.js';
-import { type ProcessLike, Progress } from '../util/process.js';
+import { bar, type ProcessLike, Progress } from '../util/process.js';
 import { baseOption, relocationOption } from './options.js';
 
 export interface MeasureOptions {
@@ -101,13 +101,17 @@ export function measureKernel(kernel: Kernel, o: MeasureOptions): MeasureResult 
     }
     const tables: MeasuredTable[] = [];
     const bounds: Record<string, EntropyBound> = {};
+    const steps = o.rules.length * (1 + formats.length);
+    let step = 0;
     for (const rules of o.rules) {
-      o.onProgress?.(`extracting (${rules} rules)`);
+      o.onProgress?.(`${bar(step++, steps)} extracting (${rules} rules)`);
       const ex = extractUpstream(elf, { rules, base: o.base, relocation: o.relocation });
       const bound = entropyBound(ex.table);
       bounds[rules] = bound;
       for (const format of formats) {
-        o.onProgress?.(`encoding ${format.id} (${rules} rules) and verifying it`);
+        o.onProgress?.(
+          `${bar(step++, steps)} encoding ${format.id} (${rules} rules) and verifying it`,
+        );
         const enc = format.encode(ex.table, le);
         const verify = verifyEncoding(format, enc, ex.table, o.verifySamples, o.seed);
         const acc = account(enc);

@@ -11,7 +11,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { type KernelSpec, loadRunConfig, type RunConfig } from '../results/config.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
 import { newRunId, saveRun } from '../results/store.js';
-import { type ProcessLike, Progress } from '../util/process.js';
+import { bar, type ProcessLike, Progress } from '../util/process.js';
 import { latencyFile } from './latency.js';
 import { measureKernel } from './measure.js';
 import { parseBase } from './options.js';
@@ -81,7 +81,7 @@ export async function executeRun(
   };
   const say = options.onProgress ?? (() => {});
   for (const [i, spec] of config.kernels.entries()) {
-    const tag = `[${i + 1}/${config.kernels.length}] ${spec.id}`;
+    const tag = `${bar(i, config.kernels.length, 10)} ${spec.id}`;
     try {
       const kernel = await obtain(spec, config, options.cache, (t) => say(`${tag}: ${t}`));
       const measure = measureKernel(kernel, {

@@ -32,3 +32,10 @@ export class Progress {
     this.shown = false;
   }
 }
+
+/** A progress bar for a status line: `[#######.............]  35% 7/20`. */
+export function bar(done: number, total: number, width = 20): string {
+  const f = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const filled = Math.round(f * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(100 * f)).padStart(3)}% ${done}/${total}`;
+}

@@ -121,3 +121,21 @@ function write(name: string, data: string | Uint8Array): string {
   writeFileSync(path, data);
   return path;
 }
+
+describe('progress', () => {
+  it('draws a bar on a terminal and nothing elsewhere', async () => {
+    const { bar, Progress } = await import('../../src/util/process.js');
+    expect(bar(7, 20)).toBe('[#######.............]  35% 7/20');
+    expect(bar(0, 0, 4)).toBe('[....]   0% 0/0');
+    const shown: string[] = [];
+    const tty = new Progress({ write: (s: string) => shown.push(s), isTTY: true, columns: 80 });
+    tty.update('reading');
+    tty.done();
+    expect(shown).toEqual(['\r\x1b[Kreading', '\r\x1b[K']);
+    const quiet: string[] = [];
+    const pipe = new Progress({ write: (s: string) => quiet.push(s), isTTY: false });
+    pipe.update('reading');
+    pipe.done();
+    expect(quiet).toEqual([]);
+  });
+});
