@@ -1,9 +1,66 @@
 import type { RunResult } from '../results/schema.js';
-import { n, summaryCells, summaryHead, summaryRows } from './model.js';
+import { n, pct, summaryCells, summaryHead, summaryRows } from './model.js';
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
   const sep = head.map((_, i) => (right[i] ? '---:' : '---'));
   return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+const UPSTREAM = /^blocks:64(:sleb|:zigzag)?$/;
+
+/** How to get one kernel of a run again, as commands. */
+function reproduce(run: RunResult, id: string): string {
+  const spec = run.config.kernels.find((k) => k.id === id);
+  if (!spec) return '-';
+  const fmts = `--format ${run.config.formats.join(',')}`;
+  if ('debian' in spec)
+    return `\`lineinfo-bench measure debian:${spec.debian.flavour}${spec.debian.version ? `@${spec.debian.version}` : ''} ${fmts}\``;
+  if ('local' in spec) return `\`lineinfo-bench measure ${spec.local} ${fmts}\``;
+  const b = spec.build;
+  return `\`lineinfo-bench kernels build ${b.recipe} --arch ${b.arch}${b.compiler ? ` --compiler ${b.compiler}` : ''}\`, then \`measure\` its build directory`;
+}
+
+/**
+ * Growth in percent per architecture and config, for the upstream format
+ * (blocks of 64) and the smallest format of ours in the run, with the command
+ * that reproduces each row.
+ */
+export function growthByArch(run: RunResult): string {
+  const rules = run.config.rules[0];
+  const rows: string[][] = [];
+  for (const k of run.kernels) {
+    const tables = k.measure.tables.filter((t) => t.rules === rules);
+    const up = tables.find((t) => UPSTREAM.test(t.format));
+    const ours = tables
+      .filter((t) => t.format !== 'flat' && !UPSTREAM.test(t.format))
+      .sort((a, b) => a.total - b.total)[0];
+    if (!up) continue;
+    const md = k.measure.kernel.metadata;
+    rows.push([
+      md.arch,
+      k.id,
+      n(up.entries),
+      `${up.bytesPerEntry.toFixed(2)}`,
+      pct(up.growth.loaded),
+      ours ? `${ours.format}: ${ours.bytesPerEntry.toFixed(2)}` : '-',
+      ours ? pct(ours.growth.loaded) : '-',
+      reproduce(run, k.id),
+    ]);
+  }
+  return table(
+    [
+      'arch',
+      'kernel',
+      'entries',
+      'upstream B/entry',
+      'upstream growth',
+      'ours B/entry',
+      'ours growth',
+      'reproduce',
+    ],
+    rows,
+    [false, false, true, true, true, false, true, false],
+  );
 }
 
 export function renderMarkdown(run: RunResult): string {
@@ -22,6 +79,14 @@ export function renderMarkdown(run: RunResult): string {
       [false, false, false, true, true, true, false, true, true, true, ...bases.map(() => true)],
     ),
   );
+  if (run.kernels.some((k) => k.measure.tables.some((t) => UPSTREAM.test(t.format)))) {
+    out.push(
+      '',
+      `## Growth of the loaded size (${run.config.rules[0]} rules)`,
+      '',
+      growthByArch(run),
+    );
+  }
   for (const k of run.kernels) {
     out.push('', `## ${k.id}`, '', 'Bytes by bucket (they add up to the total):', '');
     out.push(
