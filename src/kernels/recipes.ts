@@ -177,15 +177,25 @@ export function verifyConfig(
   if (on('CONFIG_DEBUG_INFO_NONE')) problems.push('CONFIG_DEBUG_INFO_NONE=y (no debug info)');
   if (!on(`CONFIG_DEBUG_INFO_DWARF${dwarf}`))
     problems.push(`CONFIG_DEBUG_INFO_DWARF${dwarf} is not y (DWARF ${dwarf} not available here)`);
+  const reported = new Set([
+    'CONFIG_DEBUG_INFO',
+    'CONFIG_DEBUG_INFO_NONE',
+    `CONFIG_DEBUG_INFO_DWARF${dwarf}`,
+  ]);
   if (dialect.compressionChoice) {
     const comp = `CONFIG_DEBUG_INFO_COMPRESSED_${compression.toUpperCase()}`;
-    if (!on(comp)) problems.push(`${comp} is not y (compression ${compression} not selected)`);
+    const why =
+      compression === 'zstd' ? '; it needs gcc -gz=zstd and ld --compress-debug-sections=zstd' : '';
+    if (!on(comp))
+      problems.push(`${comp} is not y (compression ${compression} not selected${why})`);
+    reported.add(comp);
   } else if (on('CONFIG_DEBUG_INFO_COMPRESSED') !== (compression === 'zlib')) {
     problems.push(
       `CONFIG_DEBUG_INFO_COMPRESSED is ${on('CONFIG_DEBUG_INFO_COMPRESSED') ? 'y' : 'not set'} (compression ${compression} asked)`,
     );
   }
   for (const [sym, want] of requested(lines)) {
+    if (reported.has(sym) && problems.some((p) => p.startsWith(`${sym} `))) continue; // said above
     const have = got.get(sym);
     if (want === null || want === 'n') {
       if (have !== undefined && have !== null && have !== 'n')

@@ -107,6 +107,15 @@ describe('verifyConfig', () => {
     expect(p).toContain('CONFIG_DEBUG_INFO_DWARF4=y, asked not set');
   });
 
+  it('says once that a compression choice was dropped, and what it needs', () => {
+    const zstd = debugInfoLines(5, 'zstd');
+    // what olddefconfig leaves when the toolchain cannot do zstd: the choice falls back to none
+    expect(verifyConfig(good, zstd, 5, 'zstd')).toEqual([
+      'CONFIG_DEBUG_INFO_COMPRESSED_ZSTD is not y (compression zstd not selected; it needs gcc -gz=zstd and ld --compress-debug-sections=zstd)',
+      'CONFIG_DEBUG_INFO_COMPRESSED_NONE=y, asked not set',
+    ]);
+  });
+
   it('catches a user option Kconfig refused', () => {
     expect(verifyConfig(good, [...lines, 'CONFIG_KALLSYMS=y'], 5, 'none')).toEqual([
       'CONFIG_KALLSYMS=(not set), asked y',
