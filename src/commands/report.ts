@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { REPORTERS, reporter } from '../report/reporter.js';
 import { diffRuns, KEY_FIELDS, type KeyField, renderDiff } from '../results/diff.js';
-import { loadRun } from '../results/store.js';
+import { mergeRuns } from '../results/merge.js';
+import { loadRun, saveRun } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ProcessLike } from '../util/process.js';
 
@@ -50,6 +51,29 @@ export function registerReportCommands(
           proc.stdout.write(`wrote ${opts.out}\n`);
         } else proc.stdout.write(text);
       }
+      setExit(0);
+    });
+
+  program
+    .command('merge')
+    .description('merge runs measured apart (one kernel per job, several machines) into one run')
+    .argument('<runs...>', 'run ids, prefixes or run directories')
+    .requiredOption('--name <name>', "the merged run's config name")
+    .option('--results <dir>', 'where runs are saved', 'results/runs')
+    .addHelpText(
+      'after',
+      '\nSee docs/scaling.md. Example:\n  lineinfo-bench merge out/*/ --name multiarch && lineinfo-bench report latest --format all',
+    )
+    .action((refs: string[], opts: { name: string; results: string }) => {
+      const dir = resolve(proc.cwd(), opts.results);
+      const merged = mergeRuns(
+        refs.map((r) => loadRun(r, dir)),
+        opts.name,
+      );
+      saveRun(dir, merged);
+      proc.stdout.write(
+        `merged ${refs.length} runs (${merged.kernels.length} kernels, ${merged.failures.length} failed) into ${join(opts.results, merged.runId)}\n`,
+      );
       setExit(0);
     });
 

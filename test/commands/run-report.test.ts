@@ -176,3 +176,46 @@ describe('run, report, diff', () => {
     expect(r.err).toMatch(/^error: .*bad\.json: kernels: /);
   });
 });
+
+describe('merge', () => {
+  it('puts runs measured apart together, and refuses unlike ones', async () => {
+    const out = join(dir, 'merge-results');
+    const one = (name: string, fixture: string, formats = ['flat', 'blocks:4']) => {
+      const path = join(dir, `${name}.json`);
+      writeFileSync(
+        path,
+        JSON.stringify({
+          name,
+          kernels: [{ id: name, local: buildFixture(fixture), base: 'main' }],
+          formats,
+          measure: { verifySamples: 100 },
+        }),
+      );
+      return path;
+    };
+    expect((await cli('run', '--results', out, one('ja', 'gcc-dwarf5'))).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await cli('run', '--results', out, one('jb', 's390x-dwarf5'))).code).toBe(0);
+    const [a, b] = readdirSync(out).sort();
+    const m = await cli('merge', '--results', out, '--name', 'both', a, b);
+    expect(m.code).toBe(0);
+    expect(m.out).toMatch(/^merged 2 runs \(2 kernels, 0 failed\) into /);
+    const merged = readdirSync(out).find((d) => d.endsWith('-both'))!;
+    const run = JSON.parse(readFileSync(join(out, merged, 'run.json'), 'utf8'));
+    expect(run.kernels.map((k: { id: string }) => k.id)).toEqual(['ja', 'jb']);
+    expect(run.config.kernels).toHaveLength(2);
+    const md = await cli('report', '--results', out, merged, '--format', 'markdown');
+    expect(md.out).toContain('| ja |');
+    expect(md.out).toContain('| jb |');
+    // a run with other formats cannot join
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await cli('run', '--results', out, one('jc', 'i686-dwarf5', ['flat']))).code).toBe(0);
+    const c = readdirSync(out).find((d) => d.endsWith('-jc'))!;
+    const bad = await cli('merge', '--results', out, '--name', 'x', a, c);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/measured differently/);
+    const twice = await cli('merge', '--results', out, '--name', 'x', a, a);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/kernel ja is in more than one run/);
+  });
+});
