@@ -131,11 +131,9 @@ describe.skipIf(!apt)('Debian debug packages', () => {
     expect(readDone(dir)).toMatchObject({ vmlinux: true, image: true });
     // again: nothing downloaded or extracted
     const before = statSync(k.vmlinux).mtimeMs;
-    const t0 = Date.now();
     const again = await new DebianSource({ ...PINNED, image: true }, cache).get();
     expect(again.vmlinux).toBe(k.vmlinux);
     expect(statSync(k.vmlinux).mtimeMs).toBe(before);
-    expect(Date.now() - t0).toBeLessThan(10_000);
   }, 600_000);
 
   it('extracts the modules on request: every .ko in the package, each an ET_REL object', async () => {
