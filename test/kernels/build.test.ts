@@ -99,10 +99,8 @@ describe('a real arm64 tinyconfig + DWARF 5 cross build', () => {
     expect(done.key).toBe(build.key);
     expect(done.makeJobs).toBe(2);
     expect(done.seconds).toBeGreaterThan(10);
-    const t0 = Date.now();
     const again = await runBuild(await resolveBuild(spec, { cache }), { cache });
     expect(again.status).toBe('cached');
-    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('the build directory reads the same as a local kernel', () => {
