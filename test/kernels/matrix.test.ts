@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ARCHES } from '../../src/kernels/arches.js';
 import { failureLines, makeActivity } from '../../src/kernels/build.js';
 import { runLogged } from '../../src/kernels/exec.js';
-import { loadMatrix } from '../../src/kernels/matrix.js';
+import { loadMatrix, type MatrixEvent, runMatrix } from '../../src/kernels/matrix.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir('matrix');
@@ -132,5 +132,35 @@ describe('failureLines', () => {
       '  CC a.o',
       '# exit 2',
     ]);
+  });
+});
+
+describe('runMatrix', () => {
+  it('runs at most `parallel` jobs at once, keeps the results in job order, and goes on after failures', async () => {
+    const spec = {
+      source: { kind: 'tarball' as const },
+      recipe: 'tinyconfig-dwarf5',
+      compiler: 'gcc' as const,
+    };
+    const jobs = ['vax', 'pdp11', 'ia64', 'alpha'].map((arch) => ({ ...spec, arch }));
+    for (const parallel of [1, 2]) {
+      const events: MatrixEvent[] = [];
+      const results = await runMatrix(
+        { jobs, parallel, makeJobs: 1 },
+        { cache: join(dir, 'c'), onEvent: (e) => events.push(e) },
+      );
+      expect(results.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+      expect(results.map((r) => r.error)).toEqual(
+        jobs.map((j) => expect.stringContaining(`unknown arch '${j.arch}'`)),
+      );
+      let running = 0;
+      let peak = 0;
+      for (const e of events) {
+        if (e.type === 'start') peak = Math.max(peak, ++running);
+        if (e.type === 'end') running--;
+      }
+      expect(peak).toBe(parallel);
+      expect(running).toBe(0);
+    }
   });
 });
