@@ -285,7 +285,7 @@ export function registerKernelsCommands(
       '--patch <file...>',
       'patches (git format-patch mbox files) applied with git am, in order',
     )
-    .option('-j, --jobs <n>', 'make -j (default 2)', (v) => Number.parseInt(v, 10), 2)
+    .option('-j, --jobs <n>', 'parallel make jobs (make -j)', (v) => Number.parseInt(v, 10), 2)
     .option('--allow-install', 'apt-get install the cross compiler when it is missing')
     .option(
       '--record <dir>',
