@@ -73,18 +73,28 @@ export async function identifySource(
   }
   const mirror = await gitMirror(spec.repo, cache, onProgress);
   const git = simpleGit(mirror);
-  let commit: string;
-  try {
-    commit = (await git.revparse([`${spec.ref}^{commit}`])).trim();
-  } catch {
+  const known = async (rev: string) => {
+    try {
+      return (await git.revparse([`${rev}^{commit}`])).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  // A full commit id already in the mirror is final; a branch or tag may have moved: ask the origin.
+  let commit = /^[0-9a-f]{40}$/i.test(spec.ref) ? await known(spec.ref) : undefined;
+  if (!commit) {
     onProgress?.(`git fetch ${spec.repo} ${spec.ref}`);
     try {
       await git.fetch(['origin', spec.ref]);
-      commit = (await git.revparse(['FETCH_HEAD^{commit}'])).trim();
+      commit = await known('FETCH_HEAD');
     } catch (e) {
-      throw new UserError(`git ref '${spec.ref}' not found (${firstLine(e)})`, spec.repo);
+      // an abbreviated commit id cannot be fetched by name, but may be in the mirror
+      commit = await known(spec.ref);
+      if (!commit)
+        throw new UserError(`git ref '${spec.ref}' not found (${firstLine(e)})`, spec.repo);
     }
   }
+  if (!commit) throw new UserError(`git ref '${spec.ref}' is not a commit`, spec.repo);
   return { kind: 'git', origin: spec.repo, ref: commit, patches };
 }
 

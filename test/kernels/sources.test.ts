@@ -92,6 +92,19 @@ describe('git sources', () => {
     expect(existsSync(join(cache, 'src', name))).toBe(false);
   });
 
+  it('follows a branch that moved since the mirror was made, and takes commit ids too', async () => {
+    const before = await identifySource({ kind: 'git', repo, ref: 'master' }, cache);
+    expect(before.ref).toBe(git(repo, 'rev-parse', 'master'));
+    writeFileSync(join(repo, 'README'), 'moved on\n');
+    git(repo, 'add', 'README');
+    git(repo, 'commit', '-q', '-m', 'README');
+    const after = await identifySource({ kind: 'git', repo, ref: 'master' }, cache);
+    expect(after.ref).toBe(git(repo, 'rev-parse', 'master'));
+    expect(after.ref).not.toBe(before.ref);
+    expect((await identifySource({ kind: 'git', repo, ref: v1 }, cache)).ref).toBe(v1);
+    expect((await identifySource({ kind: 'git', repo, ref: v1.slice(0, 10) }, cache)).ref).toBe(v1);
+  });
+
   it('names an unknown ref and a missing patch', async () => {
     await expect(identifySource({ kind: 'git', repo, ref: 'v9.99' }, cache)).rejects.toThrow(
       /git ref 'v9.99' not found/,
