@@ -31,6 +31,11 @@ describe('measure', () => {
     }
     const flat = r.tables[0];
     expect(flat.buckets.data).toBe(10 * flat.entries);
+    // the code base: the span the (first rule set's) table covers
+    const code = r.bases.find((b: { id: string }) => b.id === 'code').bytes;
+    expect(code).toBeGreaterThan(0);
+    expect(code).toBeLessThan(loaded);
+    expect(flat.growth.code).toBe(Math.round((10000 * flat.total) / code) / 100);
   });
 
   it('prints a table for the terminal', async () => {
