@@ -1,5 +1,4 @@
 import { BUCKETS, type Bucket, bucketSizes, type EncodedTable } from '../encodings/types.js';
-import type { EntryTable } from '../lineinfo/entries.js';
 
 /** Bytes of one table by bucket, bloaty-style: the buckets add up to `total`. */
 export interface Accounting {
@@ -43,13 +42,5 @@ export function countArithmetic(entries: number, blockSize: number) {
     indexArrayBytes: 4 * blocks,
     /** u32 + u16 + u32 per entry */
     flatArraysBytes: 10 * entries,
-  };
-}
-
-/** File-table bytes for a list of names: u32 offsets, NUL-terminated names. */
-export function fileTableBytes(t: Pick<EntryTable, 'files'>) {
-  return {
-    offsets: 4 * t.files.length,
-    names: t.files.reduce((a, f) => a + Buffer.byteLength(f) + 1, 0),
   };
 }
