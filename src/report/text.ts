@@ -68,6 +68,22 @@ export function renderMailText(run: RunResult): string {
           `  Savings: ${n(before - after)} bytes (${((100 * (before - after)) / before).toFixed(1)}%), ${(before / after).toFixed(1)}x smaller.`,
         );
       }
+      // the smallest format of ours in the run, against the one above
+      const ours = m.tables
+        .filter(
+          (x) => x.rules === rules && x.format !== 'flat' && !/^blocks:|^module-/.test(x.format),
+        )
+        .sort((a, b) => a.total - b.total)[0];
+      if (ours && other) {
+        const a = other.buckets.index + other.buckets.data;
+        const b = ours.buckets.index + ours.buckets.data;
+        out.push(
+          ...wrap(
+            `Smallest of ours (${ours.format}): ${n(b)} bytes, ${ours.bytesPerEntry.toFixed(2)} B/entry, ${((100 * (a - b)) / a).toFixed(1)}% below ${other.format}.`,
+            2,
+          ),
+        );
+      }
       const t = other ?? flat!;
       out.push(
         `  File tables: ${n(t.buckets.file_offsets)} + ${n(t.buckets.filenames)} bytes of names.`,
