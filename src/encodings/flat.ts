@@ -52,46 +52,75 @@ export const flatFormat: Format = {
     const namesSize = v.getUint32(L.filenamesSize, littleEndian);
     if (L.filenames + namesSize > bytes.length)
       throw new FormatError('flat table: file names run past the end');
-    const addr = (i: number) => v.getUint32(L.addrs + 4 * i, littleEndian);
-    return {
-      entries: n,
-      files: f,
-      lookup(offset: number, out: LookupHit): boolean {
-        let lo = 0;
-        let hi = n;
-        while (lo < hi) {
-          const mid = lo + ((hi - lo) >>> 1);
-          if (addr(mid) <= offset) lo = mid + 1;
-          else hi = mid;
-        }
-        if (lo === 0) return false;
-        const i = lo - 1;
-        const fileId = v.getUint16(L.fileIds + 2 * i, littleEndian);
-        if (fileId >= f) return false;
-        out.index = i;
-        out.offset = addr(i);
-        out.fileId = fileId;
-        out.line = v.getUint32(L.lines + 4 * i, littleEndian);
-        return true;
-      },
-      decodeAll(): EntryTable {
-        const offsets = new Uint32Array(n);
-        const fileIds = new Uint16Array(n);
-        const lines = new Uint32Array(n);
-        for (let i = 0; i < n; i++) {
-          offsets[i] = addr(i);
-          fileIds[i] = v.getUint16(L.fileIds + 2 * i, littleEndian);
-          lines[i] = v.getUint32(L.lines + 4 * i, littleEndian);
-        }
-        const names = bytes.subarray(L.filenames, L.filenames + namesSize);
-        const files = readFileNames(
-          (i) => v.getUint32(L.fileOffsets + 4 * i, littleEndian),
-          f,
-          names,
-        );
-        if (!files) throw new FormatError('flat table: a file name offset is out of bounds');
-        return { count: n, offsets, fileIds, lines, files };
-      },
-    };
+    return flatReader(bytes, littleEndian, 'flat table', {
+      n,
+      f,
+      addrs: L.addrs,
+      fileIds: L.fileIds,
+      lines: L.lines,
+      fileOffsets: L.fileOffsets,
+      namesAt: L.filenames,
+      namesSize,
+    });
   },
 };
+
+/** Where a flat table's arrays lie (already checked to fit). */
+export interface FlatLayout {
+  n: number;
+  f: number;
+  addrs: number;
+  fileIds: number;
+  lines: number;
+  fileOffsets: number;
+  namesAt: number;
+  namesSize: number;
+}
+
+/** The flat lookup (upper-bound binary search) and decoder over laid-out arrays: vmlinux tables and v1 module sections. */
+export function flatReader(
+  bytes: Uint8Array,
+  le: boolean,
+  what: string,
+  L: FlatLayout,
+): TableReader {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { n, f } = L;
+  const addr = (i: number) => v.getUint32(L.addrs + 4 * i, le);
+  return {
+    entries: n,
+    files: f,
+    lookup(offset: number, out: LookupHit): boolean {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = lo + ((hi - lo) >>> 1);
+        if (addr(mid) <= offset) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) return false;
+      const i = lo - 1;
+      const fileId = v.getUint16(L.fileIds + 2 * i, le);
+      if (fileId >= f) return false;
+      out.index = i;
+      out.offset = addr(i);
+      out.fileId = fileId;
+      out.line = v.getUint32(L.lines + 4 * i, le);
+      return true;
+    },
+    decodeAll(): EntryTable {
+      const offsets = new Uint32Array(n);
+      const fileIds = new Uint16Array(n);
+      const lines = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        offsets[i] = addr(i);
+        fileIds[i] = v.getUint16(L.fileIds + 2 * i, le);
+        lines[i] = v.getUint32(L.lines + 4 * i, le);
+      }
+      const names = bytes.subarray(L.namesAt, L.namesAt + L.namesSize);
+      const files = readFileNames((i) => v.getUint32(L.fileOffsets + 4 * i, le), f, names);
+      if (!files) throw new FormatError(`${what}: a file name offset is out of bounds`);
+      return { count: n, offsets, fileIds, lines, files };
+    },
+  };
+}

@@ -1,8 +1,9 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { blockReader, encodeBlockStream } from './blocks.js';
-import { fileTables, RodataWriter, readFileNames } from './rodata.js';
-import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
+import { flatReader } from './flat.js';
+import { fileTables, RodataWriter } from './rodata.js';
+import type { EncodedTable, Format, TableReader } from './types.js';
 
 /**
  * The module section `.mod_lineinfo` as the series laid it out before v3, for
@@ -73,47 +74,16 @@ export const moduleV1Format: Format = {
       throw new FormatError(
         `module-v1: ${n} entries and ${f} files do not fit ${bytes.length} bytes`,
       );
-    const names = bytes.subarray(namesAt, namesAt + namesSize);
-    const addr = (i: number) => v.getUint32(L.addrs + 4 * i, le);
-    return {
-      entries: n,
-      files: f,
-      lookup(offset: number, out: LookupHit): boolean {
-        let lo = 0;
-        let hi = n;
-        while (lo < hi) {
-          const mid = lo + ((hi - lo) >>> 1);
-          if (addr(mid) <= offset) lo = mid + 1;
-          else hi = mid;
-        }
-        if (lo === 0) return false;
-        const i = lo - 1;
-        const file = v.getUint16(L.fileIds + 2 * i, le);
-        if (file >= f) return false;
-        out.index = i;
-        out.offset = addr(i);
-        out.fileId = file;
-        out.line = v.getUint32(L.lines + 4 * i, le);
-        return true;
-      },
-      decodeAll(): EntryTable {
-        const files = readFileNames((i) => v.getUint32(L.fileOffsets + 4 * i, le), f, names);
-        if (!files) throw new FormatError('module-v1: a file name offset is out of range');
-        const t: EntryTable = {
-          count: n,
-          offsets: new Uint32Array(n),
-          fileIds: new Uint16Array(n),
-          lines: new Uint32Array(n),
-          files,
-        };
-        for (let i = 0; i < n; i++) {
-          t.offsets[i] = addr(i);
-          t.fileIds[i] = v.getUint16(L.fileIds + 2 * i, le);
-          t.lines[i] = v.getUint32(L.lines + 4 * i, le);
-        }
-        return t;
-      },
-    };
+    return flatReader(bytes, le, 'module-v1', {
+      n,
+      f,
+      addrs: L.addrs,
+      fileIds: L.fileIds,
+      lines: L.lines,
+      fileOffsets: L.fileOffsets,
+      namesAt,
+      namesSize,
+    });
   },
 };
 
