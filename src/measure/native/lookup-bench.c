@@ -69,6 +69,8 @@ struct table {
 	struct huff {
 		uint8_t order[64];
 		int32_t first_code[17], first_index[17], count[17];
+		/* codes of up to 8 bits decoded by one lookup: length << 8 | symbol, 0 = longer */
+		uint16_t fast[256];
 	} huff[3];
 	lookup_fn lookup;
 };
@@ -397,23 +399,31 @@ struct entry {
 	int64_t file, line;
 };
 
-/* MSB-first bits from [p, e); a read past e fails. */
+/* MSB-first bits from [p, e) through a 64-bit buffer (right-aligned, n
+ * valid bits); a read past e fails. */
 struct bits {
 	const uint8_t *p, *e;
-	uint32_t acc;
+	uint64_t acc;
 	int n;
 };
+
+INLINE void refill(struct bits *b)
+{
+	while (b->n <= 56 && b->p < b->e) {
+		b->acc = (b->acc << 8) | *b->p++;
+		b->n += 8;
+	}
+}
 
 INLINE int bit(struct bits *b, uint32_t *v)
 {
 	if (b->n == 0) {
-		if (b->p >= b->e)
+		refill(b);
+		if (b->n == 0)
 			return 0;
-		b->acc = *b->p++;
-		b->n = 8;
 	}
 	b->n--;
-	*v = (b->acc >> b->n) & 1;
+	*v = (uint32_t)(b->acc >> b->n) & 1;
 	return 1;
 }
 
@@ -449,6 +459,17 @@ INLINE int varbits(struct bits *b, uint64_t *v)
 
 INLINE int huff_symbol(struct bits *b, const struct huff *h, uint32_t *sym)
 {
+	if (b->n < 8)
+		refill(b);
+	if (b->n >= 8) {
+		uint16_t f = h->fast[(b->acc >> (b->n - 8)) & 0xff];
+		if (f) {
+			b->n -= f >> 8;
+			*sym = f & 0xff;
+			return 1;
+		}
+	}
+	/* a longer code, or the stream's last bits: one bit at a time */
 	int32_t code = 0;
 	for (int len = 1; len <= HUFF_MAX_LEN; len++) {
 		uint32_t x;
@@ -485,6 +506,22 @@ static void huff_build(struct huff *h, const struct table *t, int word0, int nsy
 				h->order[k++] = (uint8_t)i;
 		code = (code + h->count[l]) << 1;
 		index += h->count[l];
+	}
+	/* The fast table: every 8-bit window that starts with a code of up to 8
+	 * bits. Shorter codes are filled first and never overwritten, and codes
+	 * that do not fit their length are skipped, so even lengths from corrupt
+	 * bytes decode exactly as the bit-at-a-time loop does. */
+	memset(h->fast, 0, sizeof h->fast);
+	for (int l = 1; l <= 8; l++) {
+		for (int32_t k = 0; k < h->count[l]; k++) {
+			int32_t code_l = h->first_code[l] + k;
+			if (code_l >= (1 << l))
+				break;
+			uint32_t c = (uint32_t)code_l << (8 - l);
+			for (uint32_t tail = 0; tail < (1u << (8 - l)); tail++)
+				if (!h->fast[c | tail])
+					h->fast[c | tail] = (uint16_t)(l << 8 | h->order[h->first_index[l] + k]);
+		}
 	}
 }
 
@@ -650,6 +687,7 @@ INLINE int codec_lookup_(const struct table *t, uint64_t addr, struct hit *out, 
 		m.lines[0] = l0;
 		m.bits.p = p;
 		m.bits.e = e;
+		m.bits.acc = 0;
 		m.bits.n = 0;
 	}
 	uint64_t i = (uint64_t)b * t->block_size;
