@@ -13,8 +13,12 @@ function reproduce(run: RunResult, id: string): string {
   const spec = run.config.kernels.find((k) => k.id === id);
   if (!spec) return '-';
   const fmts = `--format ${run.config.formats.join(',')}`;
-  if ('debian' in spec)
-    return `\`lineinfo-bench measure debian:${spec.debian.flavour}${spec.debian.version ? `@${spec.debian.version}` : ''} ${fmts}\``;
+  if ('debian' in spec) {
+    // the version the run resolved, so the row names the very package
+    const prov = run.kernels.find((k) => k.id === id)?.provenance;
+    const version = spec.debian.version ?? (prov?.kind === 'debian' ? prov.version : undefined);
+    return `\`lineinfo-bench measure debian:${spec.debian.flavour}${version ? `@${version}` : ''} ${fmts}\``;
+  }
   if ('local' in spec) return `\`lineinfo-bench measure ${spec.local} ${fmts}\``;
   const b = spec.build;
   return `\`lineinfo-bench kernels build ${b.recipe} --arch ${b.arch}${b.compiler ? ` --compiler ${b.compiler}` : ''}\`, then \`measure\` its build directory`;
