@@ -1,7 +1,13 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { ByteSink, LebCursor, unzigzag, zigzag } from './leb.js';
-import { RodataWriter, readDataAndFiles, readFileNames, writeDataAndFiles } from './rodata.js';
+import {
+  lastAtOrBelow,
+  RodataWriter,
+  readDataAndFiles,
+  readFileNames,
+  writeDataAndFiles,
+} from './rodata.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
 
 /** How the signed deltas are written: zigzag + ULEB128 (v1, v2) or SLEB128 (v3 on). */
@@ -176,13 +182,7 @@ export function blockReader(
     entries: n,
     files: f,
     lookup(offset: number, out: LookupHit): boolean {
-      let lo = 0;
-      let hi = nb;
-      while (lo < hi) {
-        const mid = lo + ((hi - lo) >>> 1);
-        if (blockAddr(mid) <= offset) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = lastAtOrBelow(blockAddr, 0, nb, offset) + 1;
       if (lo === 0) return false;
       // The hot path, written out (no callback): decode block lo-1 until
       // the next entry would pass `offset`.

@@ -1,7 +1,13 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { ByteSink, LebCursor } from './leb.js';
-import { RodataWriter, readDataAndFiles, readFileNames, writeDataAndFiles } from './rodata.js';
+import {
+  lastAtOrBelow,
+  RodataWriter,
+  readDataAndFiles,
+  readFileNames,
+  writeDataAndFiles,
+} from './rodata.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
 
 /** The running state of a block decode: the current entry. */
@@ -215,13 +221,8 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
             hi = p + 1 < npages ? v.getUint32(pagesAt + 4 * (p + 1), le) + 1 : nb;
             if (lo >= nb || hi > nb || lo > hi) return false;
           }
-          while (lo < hi) {
-            const mid = lo + ((hi - lo) >>> 1);
-            if (blockAddr(mid) <= offset) lo = mid + 1;
-            else hi = mid;
-          }
-          if (lo === 0) return false;
-          const b = lo - 1;
+          const b = lastAtOrBelow(blockAddr, lo, hi, offset);
+          if (b < 0) return false;
           if (!startBlock(b)) return false;
           let i = b * blockSize;
           const last = Math.min(n, i + blockSize) - 1;

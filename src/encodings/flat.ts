@@ -1,6 +1,6 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
-import { fileTables, RodataWriter, readFileNames } from './rodata.js';
+import { fileTables, lastAtOrBelow, RodataWriter, readFileNames } from './rodata.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
 
 // arithmetic, not bit operations: sizes read from corrupt bytes can pass 2^31
@@ -91,13 +91,7 @@ export function flatReader(
     entries: n,
     files: f,
     lookup(offset: number, out: LookupHit): boolean {
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = lo + ((hi - lo) >>> 1);
-        if (addr(mid) <= offset) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = lastAtOrBelow(addr, 0, n, offset) + 1;
       if (lo === 0) return false;
       const i = lo - 1;
       const fileId = v.getUint16(L.fileIds + 2 * i, le);

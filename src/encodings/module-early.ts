@@ -2,7 +2,7 @@ import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { blockReader, encodeBlockStream } from './blocks.js';
 import { flatReader } from './flat.js';
-import { fileTables, RodataWriter } from './rodata.js';
+import { fileTables, RodataWriter, writeModuleBody } from './rodata.js';
 import type { EncodedTable, Format, TableReader } from './types.js';
 
 /**
@@ -114,11 +114,7 @@ export function moduleV2Format(blockSize = 64): Format {
       w.u32('header.data_size', 'counts', data.length);
       w.u32('header.filenames_size', 'counts', ft.names.length);
       w.u32('header.reserved', 'padding', 0);
-      w.u32Array('block_addrs', 'index', blockAddrs);
-      w.u32Array('block_offsets', 'index', blockOffsets);
-      w.raw('data', 'data', data);
-      w.u32Array('file_offsets', 'file_offsets', ft.offsets);
-      w.raw('filenames', 'filenames', ft.names);
+      writeModuleBody(w, blockAddrs, blockOffsets, data, ft);
       const { bytes, parts } = w.result();
       return { format: id, littleEndian, entries: t.count, files: t.files.length, bytes, parts };
     },

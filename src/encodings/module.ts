@@ -1,7 +1,7 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { blockReader, type DeltaCoding, encodeBlockStream } from './blocks.js';
-import { fileTables, RodataWriter } from './rodata.js';
+import { fileTables, RodataWriter, writeModuleBody } from './rodata.js';
 import type { EncodedTable, Format, TableReader } from './types.js';
 
 const HEADER_WORDS = [
@@ -58,11 +58,7 @@ export function moduleV3Format(blockSize = 64, coding: DeltaCoding = 'sleb'): Fo
       HEADER_WORDS.forEach((name, i) => {
         w.u32(`header.${name}`, name === 'reserved' ? 'padding' : 'counts', header[i]);
       });
-      w.u32Array('block_addrs', 'index', blockAddrs);
-      w.u32Array('block_offsets', 'index', blockOffsets);
-      w.raw('data', 'data', data);
-      w.u32Array('file_offsets', 'file_offsets', ft.offsets);
-      w.raw('filenames', 'filenames', ft.names);
+      writeModuleBody(w, blockAddrs, blockOffsets, data, ft);
       const { bytes, parts } = w.result();
       return { format: id, littleEndian, entries: t.count, files: t.files.length, bytes, parts };
     },

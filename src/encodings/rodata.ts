@@ -131,3 +131,37 @@ export function readDataAndFiles(
   if (namesAt + namesSize > length) fail('file names run past the end');
   return { dataSize, dataAt, fileOffsAt, namesAt, namesSize };
 }
+
+/**
+ * The series' upper-bound binary search over [lo, hi) of a sorted u32 array
+ * read through `at`: the index of the last element at or below `offset`,
+ * or lo - 1 when there is none.
+ */
+export function lastAtOrBelow(
+  at: (i: number) => number,
+  lo: number,
+  hi: number,
+  offset: number,
+): number {
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >>> 1);
+    if (at(mid) <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** What a module section carries after its header: block index, data, file tables (v2 and v3/v4 alike). */
+export function writeModuleBody(
+  w: RodataWriter,
+  blockAddrs: Uint32Array,
+  blockOffsets: Uint32Array,
+  data: Uint8Array,
+  ft: { offsets: Uint32Array; names: Uint8Array },
+): void {
+  w.u32Array('block_addrs', 'index', blockAddrs);
+  w.u32Array('block_offsets', 'index', blockOffsets);
+  w.raw('data', 'data', data);
+  w.u32Array('file_offsets', 'file_offsets', ft.offsets);
+  w.raw('filenames', 'filenames', ft.names);
+}

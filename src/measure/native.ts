@@ -134,6 +134,40 @@ function runHarness(h: Harness, args: string[]): string {
 }
 
 /**
+ * Writes the table and addresses to a scratch directory, runs the harness
+ * with `command` (it writes `out`), hands both to `read`, and removes the
+ * directory whatever happens.
+ */
+function withHarnessRun<T>(
+  h: Harness,
+  command: 'check' | 'time',
+  table: EncodedTable,
+  base: bigint,
+  addresses: BigUint64Array,
+  extra: string[],
+  read: (out: Buffer, stdout: string) => T,
+): T {
+  const dir = scratch();
+  try {
+    const { tablePath, addrPath } = writeInputs(dir, table, addresses);
+    const out = join(dir, `${command}.bin`);
+    const stdout = runHarness(h, [
+      command,
+      table.format,
+      table.littleEndian ? '1' : '0',
+      base.toString(),
+      tablePath,
+      addrPath,
+      out,
+      ...extra,
+    ]);
+    return read(readFileSync(out), stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * The harness's answers at every address, five u32 per address: found,
  * entry index, entry offset, file id, line (zeros when not found).
  */
@@ -143,29 +177,14 @@ export function nativeAnswersRaw(
   base: bigint,
   addresses: BigUint64Array,
 ): Uint32Array {
-  const dir = scratch();
-  try {
-    const { tablePath, addrPath } = writeInputs(dir, table, addresses);
-    const out = join(dir, 'answers.bin');
-    runHarness(h, [
-      'check',
-      table.format,
-      table.littleEndian ? '1' : '0',
-      base.toString(),
-      tablePath,
-      addrPath,
-      out,
-    ]);
-    const b = readFileSync(out);
+  return withHarnessRun(h, 'check', table, base, addresses, [], (b) => {
     const u = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     if (u.length !== addresses.length * 5)
       throw new Error(
         `native harness wrote ${u.length / 5} answers for ${addresses.length} addresses`,
       );
     return u;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Answer `i` of nativeAnswersRaw's output. */
@@ -211,27 +230,17 @@ export function nativeTiming(
   policy: SamplingPolicy,
   evictBytes: number,
 ): NativeTiming {
-  const dir = scratch();
-  try {
-    const { tablePath, addrPath } = writeInputs(dir, table, addresses);
-    const out = join(dir, 'samples.bin');
-    const stdout = runHarness(h, [
-      'time',
-      table.format,
-      table.littleEndian ? '1' : '0',
-      base.toString(),
-      tablePath,
-      addrPath,
-      out,
-      mode,
-      String(mode === 'cold' ? evictBytes : 0),
-      String(policy.warmupNs),
-      String(policy.minSamples),
-      String(policy.minTimeNs),
-      String(policy.maxSamples),
-      String(policy.batchResolutions),
-      String(policy.maxBatch),
-    ]);
+  const extra = [
+    mode,
+    String(mode === 'cold' ? evictBytes : 0),
+    String(policy.warmupNs),
+    String(policy.minSamples),
+    String(policy.minTimeNs),
+    String(policy.maxSamples),
+    String(policy.batchResolutions),
+    String(policy.maxBatch),
+  ];
+  return withHarnessRun(h, 'time', table, base, addresses, extra, (b, stdout) => {
     const meta = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       samples: number;
       prepare: number;
@@ -243,7 +252,6 @@ export function nativeTiming(
       evictBytes: number;
       tableHugeBytes: number;
     };
-    const b = readFileSync(out);
     const f = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     if (f.length !== meta.samples + meta.prepare)
       throw new Error(
@@ -259,7 +267,5 @@ export function nativeTiming(
       evictBytes: meta.evictBytes,
       tableHugeBytes: meta.tableHugeBytes,
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
