@@ -122,6 +122,19 @@ export function ensureArchitecture(arch: string, allow: boolean, onProgress?: Pr
   }
 }
 
+/**
+ * The ABI of a `linux-image-<abi>-<flavour>-dbg` name, or undefined when the
+ * name is another flavour's. The ABI is 6.1.0-56 or 6.12.107+deb12 and no
+ * more, so flavour amd64 does not take rt-amd64's or cloud-amd64's packages.
+ */
+export function dbgPackageAbi(name: string, flavour: string): string | undefined {
+  const esc = flavour.replace(/[.+]/g, '\\$&');
+  const m = new RegExp(`^linux-image-(\\d+\\.\\d+\\.\\d+(?:-\\d+|\\+deb\\d+)?)-${esc}-dbg$`).exec(
+    name,
+  );
+  return m?.[1];
+}
+
 /** Finds the dbg package: every `linux-image-<abi>-<flavour>-dbg` apt knows, newest (or the pinned version) first. */
 export function resolveDebian(req: DebianRequest, onProgress?: ProgressFn): DebianResolved {
   if (!/^[a-z0-9][a-z0-9.+-]*$/.test(req.flavour))
@@ -138,12 +151,12 @@ export function resolveDebian(req: DebianRequest, onProgress?: ProgressFn): Debi
     '--names-only',
     `^linux-image-[0-9].*-${esc}-dbg$`,
   ]);
-  const abiRe = new RegExp(`^linux-image-(\\d+\\.\\d+\\.\\d+\\S*)-${esc}-dbg$`);
   let names = search
     .split('\n')
     .map((l) => l.split(' - ')[0].trim())
-    .filter((n) => abiRe.test(n));
-  if (req.series) names = names.filter((n) => abiRe.exec(n)![1].startsWith(`${req.series}.`));
+    .filter((n) => dbgPackageAbi(n, req.flavour) !== undefined);
+  if (req.series)
+    names = names.filter((n) => dbgPackageAbi(n, req.flavour)!.startsWith(`${req.series}.`));
   if (names.length === 0) {
     throw new UserError(
       `no package linux-image-<abi>-${req.flavour}-dbg${req.series ? ` in series ${req.series}` : ''} for ${arch} in the apt indexes (try apt-get update, or check the flavour)`,

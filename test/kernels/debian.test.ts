@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { UserError } from '../../src/errors.js';
 import { cacheRoot, readDone, sha256 } from '../../src/kernels/cache.js';
-import { DebianSource, flavourArch, resolveDebian } from '../../src/kernels/debian.js';
+import {
+  DebianSource,
+  dbgPackageAbi,
+  flavourArch,
+  resolveDebian,
+} from '../../src/kernels/debian.js';
 import { parseKconfig } from '../../src/kernels/metadata.js';
 import { hasProgram } from './helpers.js';
 
@@ -28,21 +33,36 @@ function readBytes(path: string, offset: number, length: number): Buffer {
   }
 }
 
-describe.skipIf(!apt)('Debian debug packages', () => {
-  it('resolves the newest 6.1 package as the meta-package linux-image-cloud-amd64-dbg does', () => {
-    const candidate = /Candidate:\s*(\S+)/.exec(
-      execFileSync('apt-cache', ['policy', 'linux-image-cloud-amd64-dbg'], { encoding: 'utf8' }),
-    )![1];
-    const depends = /^Depends: (linux-image-\S+-dbg) \(= (\S+)\)/m.exec(
-      execFileSync('apt-cache', ['show', `linux-image-cloud-amd64-dbg=${candidate}`], {
-        encoding: 'utf8',
-      }),
-    )!;
-    const r = resolveDebian({ flavour: 'cloud-amd64', series: '6.1' });
-    expect(r.dbg.package).toBe(depends[1]);
-    expect(r.dbg.version).toBe(depends[2]);
-    expect(r.arch).toBe('amd64');
+describe('dbg package names', () => {
+  it("takes the ABI and no more, so one flavour never takes another flavour's package", () => {
+    expect(dbgPackageAbi('linux-image-6.1.0-56-amd64-dbg', 'amd64')).toBe('6.1.0-56');
+    expect(dbgPackageAbi('linux-image-6.1.0-56-rt-amd64-dbg', 'amd64')).toBeUndefined();
+    expect(dbgPackageAbi('linux-image-6.1.0-56-cloud-amd64-dbg', 'amd64')).toBeUndefined();
+    expect(dbgPackageAbi('linux-image-6.1.0-56-rt-amd64-dbg', 'rt-amd64')).toBe('6.1.0-56');
+    expect(dbgPackageAbi('linux-image-6.12.107+deb12-arm64-dbg', 'arm64')).toBe('6.12.107+deb12');
+    expect(dbgPackageAbi('linux-image-6.12.107+deb12-arm64-16k-dbg', 'arm64')).toBeUndefined();
+    expect(dbgPackageAbi('linux-image-6.12-amd64-dbg', 'amd64')).toBeUndefined();
   });
+});
+
+describe.skipIf(!apt)('Debian debug packages', () => {
+  // amd64 and cloud-amd64 were once resolved to rt-amd64's package: the ABI took "-56-rt"
+  it.each(['cloud-amd64', 'amd64', 'rt-amd64'])(
+    'resolves flavour %s to the newest 6.1 package, as its meta-package does',
+    (flavour) => {
+      const meta = `linux-image-${flavour}-dbg`;
+      const candidate = /Candidate:\s*(\S+)/.exec(
+        execFileSync('apt-cache', ['policy', meta], { encoding: 'utf8' }),
+      )![1];
+      const depends = /^Depends: (linux-image-\S+-dbg) \(= (\S+)\)/m.exec(
+        execFileSync('apt-cache', ['show', `${meta}=${candidate}`], { encoding: 'utf8' }),
+      )!;
+      const r = resolveDebian({ flavour, series: '6.1' });
+      expect(r.dbg.package).toBe(depends[1]);
+      expect(r.dbg.version).toBe(depends[2]);
+      expect(r.arch).toBe('amd64');
+    },
+  );
 
   it('pins a version, and names the versions apt has when the pin is wrong', () => {
     const r = resolveDebian(PINNED);
