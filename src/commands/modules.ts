@@ -6,7 +6,12 @@ import { cacheRoot } from '../kernels/cache.js';
 import { DebianSource } from '../kernels/debian.js';
 import { describeLocal } from '../kernels/local.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
-import { findModules, type ModuleSetResult, measureModuleSet } from '../measure/modules.js';
+import {
+  commonDir,
+  findModules,
+  type ModuleSetResult,
+  measureModuleSet,
+} from '../measure/modules.js';
 import { renderModulesTerminal } from '../report/modules-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
 
@@ -56,12 +61,6 @@ export async function resolveModules(
     paths: findModules(path),
     vmlinux: vmlinux ?? (existsSync(debianVmlinux) ? resolve(debianVmlinux) : undefined),
   };
-}
-
-function commonDir(paths: string[]): string {
-  let d = dirname(paths[0]);
-  while (!paths.every((p) => p.startsWith(`${d}/`))) d = dirname(d);
-  return d;
 }
 
 /** `lineinfo-bench modules`: wiring only; the work is measureModuleSet, the output renderModulesTerminal. */

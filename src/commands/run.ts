@@ -7,8 +7,19 @@ import { cacheRoot } from '../kernels/cache.js';
 import { DebianSource } from '../kernels/debian.js';
 import { describeLocal } from '../kernels/local.js';
 import type { Kernel } from '../kernels/types.js';
+import {
+  commonDir,
+  compactModuleSet,
+  type ModuleSetResult,
+  measureModuleSet,
+} from '../measure/modules.js';
 import { renderTerminal } from '../report/terminal.js';
-import { type KernelSpec, loadRunConfig, type RunConfig } from '../results/config.js';
+import {
+  type KernelSpec,
+  loadRunConfig,
+  type RunConfig,
+  selectKernels,
+} from '../results/config.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
 import { newRunId, saveRun } from '../results/store.js';
 import { bar, type ProcessLike, Progress } from '../util/process.js';
@@ -25,10 +36,11 @@ async function obtain(
   cache: string,
   onProgress: (t: string) => void,
 ): Promise<Kernel> {
+  const modules = spec.modules ?? false;
   if ('debian' in spec) {
-    return new DebianSource({ ...spec.debian, image: true }, cache).get(onProgress);
+    return new DebianSource({ ...spec.debian, image: true, modules }, cache).get(onProgress);
   }
-  if ('local' in spec) return describeLocal({ path: spec.local });
+  if ('local' in spec) return describeLocal({ path: spec.local, modules });
   const b = await resolveBuild(
     {
       source: { kind: 'tarball', tarball: spec.build.tarball },
@@ -38,6 +50,10 @@ async function obtain(
     },
     { cache, allowInstall: config.allowInstall, onProgress },
   );
+  if (modules && !b.recipe.recipe.modules)
+    throw new UserError(
+      `kernel ${spec.id} asks for modules, but recipe ${spec.build.recipe} builds none (use a recipe with "modules": true)`,
+    );
   const r = await runBuild(b, { cache, allowInstall: config.allowInstall, onProgress });
   if (!r.kernel) {
     throw new UserError(
@@ -47,6 +63,27 @@ async function obtain(
   return r.kernel;
 }
 
+/** A kernel's .ko files as `modules` measures them, compacted for run.json. */
+async function measureRunModules(
+  kernel: Kernel,
+  id: string,
+  rules: string,
+  base: string | bigint | undefined,
+  say: (t: string) => void,
+): Promise<ModuleSetResult> {
+  if (kernel.modules.length === 0) throw new UserError(`kernel ${id}: no .ko files found`);
+  const r = await measureModuleSet({
+    source: id,
+    paths: kernel.modules,
+    root: commonDir(kernel.modules),
+    vmlinux: kernel.vmlinux,
+    vmlinuxBase: base,
+    rules,
+    onProgress: (done, total) => say(`modules ${bar(done, total, 10)}`),
+  });
+  return compactModuleSet(r);
+}
+
 /**
  * Runs a config end to end: each kernel is obtained and measured; a kernel
  * that fails is recorded with its cause and the run goes on.
@@ -54,6 +91,8 @@ async function obtain(
 export async function executeRun(
   config: RunConfig,
   options: {
+    /** The config's path as given, so reports can say how to run it again. */
+    configFile?: string;
     cache: string;
     onProgress?: (t: string) => void;
     now?: () => Date;
@@ -67,6 +106,7 @@ export async function executeRun(
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: newRunId(config.name, started),
     config,
+    configFile: options.configFile,
     startedAt: started.toISOString(),
     finishedAt: '',
     tool: { name: 'lineinfo-bench', version: VERSION, node: process.version },
@@ -84,13 +124,14 @@ export async function executeRun(
     const tag = `${bar(i, config.kernels.length, 10)} ${spec.id}`;
     try {
       const kernel = await obtain(spec, config, options.cache, (t) => say(`${tag}: ${t}`));
+      const base = 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined;
       const measure = measureKernel(kernel, {
         formats: config.formats,
         rules: config.rules,
         agreeSamples: config.measure.agreement,
         seed: config.seed,
         verifySamples: config.measure.verifySamples,
-        base: 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined,
+        base,
         onProgress: (t) => say(`${tag}: ${t}`),
       });
       const lat = config.measure.latency;
@@ -102,11 +143,16 @@ export async function executeRun(
             modes: lat.modes,
             addresses: lat.addresses,
             seed: config.seed,
-            base: 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined,
+            base,
             onProgress: (t) => say(`${tag}: ${t}`),
           })
         : undefined;
-      run.kernels.push({ id: spec.id, provenance: kernel.provenance, measure, latency });
+      const modules = spec.modules
+        ? await measureRunModules(kernel, spec.id, config.rules[0], base, (t) =>
+            say(`${tag}: ${t}`),
+          )
+        : undefined;
+      run.kernels.push({ id: spec.id, provenance: kernel.provenance, measure, latency, modules });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       run.failures.push({ id: spec.id, error: e.line() });
@@ -130,33 +176,51 @@ export function registerRunCommand(
     )
     .argument('<config>', 'a matrix file, e.g. configs/default.json')
     .option('--results <dir>', 'where runs are saved (one directory per run)', 'results/runs')
+    .option(
+      '--only <ids>',
+      'measure only these kernels of the config (comma-separated ids), e.g. to reproduce one row of a report',
+    )
     .option('--json', 'print the run as JSON instead of tables')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  lineinfo-bench run configs/default.json\n' +
         '  lineinfo-bench run configs/blocksize.json && lineinfo-bench report latest --format text\n' +
+        '  lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc,arm64-defconfig-gcc\n' +
         '\nA config lists kernels (debian, local or build), formats, rule sets and measurements;\n' +
         'a bad key is named with its path. Kernels and builds are cached, so a rerun only\n' +
         'measures. Results go to <results>/<run-id>/run.json (raw integers) and tables.csv,\n' +
         'written atomically; `report` renders them in every format without measuring again.\n' +
         'A kernel that fails is reported and the run goes on (exit 2 at the end).',
     )
-    .action(async (configPath: string, opts: { results: string; json?: boolean }) => {
-      const config = loadRunConfig(configPath);
-      const progress = new Progress(proc.stderr);
-      const results = resolve(proc.cwd(), opts.results);
-      const run = await executeRun(config, {
-        cache: cacheRoot(proc.env),
-        onProgress: (t) => progress.update(t),
-        // saved after every kernel: an interrupted run keeps what it measured
-        onKernelDone: (partial) => saveRun(results, partial),
-      });
-      progress.done();
-      saveRun(results, run);
-      proc.stdout.write(opts.json ? `${JSON.stringify(run, null, 1)}\n` : renderTerminal(run));
-      proc.stdout.write(`\nsaved ${join(opts.results, run.runId)} (run.json, tables.csv)\n`);
-      for (const f of run.failures) proc.stderr.write(`error: ${f.id}: ${f.error}\n`);
-      setExit(run.failures.length ? 2 : 0);
-    });
+    .action(
+      async (configPath: string, opts: { results: string; only?: string; json?: boolean }) => {
+        const full = loadRunConfig(configPath);
+        const config = opts.only
+          ? selectKernels(
+              full,
+              opts.only
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+              configPath,
+            )
+          : full;
+        const progress = new Progress(proc.stderr);
+        const results = resolve(proc.cwd(), opts.results);
+        const run = await executeRun(config, {
+          configFile: configPath,
+          cache: cacheRoot(proc.env),
+          onProgress: (t) => progress.update(t),
+          // saved after every kernel: an interrupted run keeps what it measured
+          onKernelDone: (partial) => saveRun(results, partial),
+        });
+        progress.done();
+        saveRun(results, run);
+        proc.stdout.write(opts.json ? `${JSON.stringify(run, null, 1)}\n` : renderTerminal(run));
+        proc.stdout.write(`\nsaved ${join(opts.results, run.runId)} (run.json, tables.csv)\n`);
+        for (const f of run.failures) proc.stderr.write(`error: ${f.id}: ${f.error}\n`);
+        setExit(run.failures.length ? 2 : 0);
+      },
+    );
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ElfFile } from '../elf/elf-file.js';
@@ -296,10 +296,14 @@ export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetS
 }
 
 /** vmlinux's own table in the layout the series puts in .rodata (blocks of 64, SLEB128: v3/v4), for scale. */
-export function vmlinuxTable(vmlinux: string, rules = 'v1-v4'): VmlinuxComparison {
+export function vmlinuxTable(
+  vmlinux: string,
+  rules = 'v1-v4',
+  base?: string | bigint,
+): VmlinuxComparison {
   const elf = ElfFile.open(vmlinux);
   try {
-    const ex = extractUpstream(elf, { rules });
+    const ex = extractUpstream(elf, { rules, base });
     const f = blocksFormat(64, 'sleb');
     const acc = account(f.encode(ex.table, elf.littleEndian));
     return { vmlinux, format: f.id, entries: acc.entries, bytes: acc.total, modulesPercent: 0 };
@@ -312,6 +316,8 @@ export interface ModuleSetRequest extends ModuleSetOptions {
   source: string;
   paths: string[];
   vmlinux?: string;
+  /** vmlinux's base address or symbol, when it is not a vmlinux with _text (test objects). */
+  vmlinuxBase?: string | bigint;
 }
 
 export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSetResult> {
@@ -322,7 +328,7 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
   const summary = summarize(modules, skipped.length);
   let vmlinux: VmlinuxComparison | undefined;
   if (req.vmlinux) {
-    vmlinux = vmlinuxTable(req.vmlinux, rules);
+    vmlinux = vmlinuxTable(req.vmlinux, rules, req.vmlinuxBase);
     vmlinux.modulesPercent = pct(summary.totals.full.bytes[MAIN_MODULE_FORMAT], vmlinux.bytes);
   }
   return {
@@ -339,4 +345,30 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
     jobs,
     timeMs: Math.round(performance.now() - t0),
   };
+}
+
+/** How many of the differing modules a run keeps by name (the count and causes are always whole). */
+export const DIFFER_KEPT = 20;
+
+/**
+ * A module set as a run stores it: the summary without the per-module list
+ * (1,121 modules would make run.json tens of MB), naming only the first
+ * DIFFER_KEPT modules where the relocations differ.
+ */
+export function compactModuleSet(r: ModuleSetResult): ModuleSetResult {
+  return {
+    ...r,
+    modules: [],
+    summary: {
+      ...r.summary,
+      differ: { ...r.summary.differ, modules: r.summary.differ.modules.slice(0, DIFFER_KEPT) },
+    },
+  };
+}
+
+/** The directory all paths are under (names of modules are relative to it). */
+export function commonDir(paths: string[]): string {
+  let d = dirname(paths[0]);
+  while (!paths.every((p) => p.startsWith(`${d}/`))) d = dirname(d);
+  return d;
 }

@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { latencyPoints, n, paretoPoints, pct, summaryRows, sweepSeries } from './model.js';
+import {
+  latencyPoints,
+  MODULE_HEAD,
+  moduleCells,
+  moduleRows,
+  n,
+  paretoPoints,
+  pct,
+  summaryRows,
+  sweepSeries,
+} from './model.js';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +63,24 @@ export function renderHtml(run: RunResult): string {
         `<td>${r.ratio ? `${r.ratio.toFixed(2)}x` : '-'}</td>${bases.map((b) => `<td>${pct(r.growth[b])}</td>`).join('')}</tr>`,
     )
     .join('\n');
+  const mods = moduleRows(run);
+  const modulesTable = mods.length
+    ? `<h2>Modules: the sum of their .mod_lineinfo sections (${esc(mods[0].format)})</h2>
+<table id="modules">
+<thead><tr>${MODULE_HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
+<tbody>
+${mods
+  .map(
+    (r) =>
+      `<tr>${moduleCells(r)
+        .map((c) => `<td>${esc(c)}</td>`)
+        .join('')}</tr>`,
+  )
+  .join('\n')}
+</tbody>
+</table>
+<p class="note">Upstream: relocated as scripts/gen_lineinfo does (only .debug_line's 32-bit absolute relocations); full: every debug relocation applied. Percent of vmlinux's own table (blocks of 64) and growth are of the full sum.</p>`
+    : '';
   const failures = run.failures
     .map((f) => `<p class="fail">${esc(f.id)} failed: ${esc(f.error)}</p>`)
     .join('\n');
@@ -81,6 +109,7 @@ Every table was verified (round trip; lookups against the flat search). B/entry 
 ${tableRows}
 </tbody>
 </table>
+${modulesTable}
 ${failures}
 <div class="charts">
  <div><h2>Size per format, by bucket</h2><div class="chart"><canvas id="sizes"></canvas></div></div>

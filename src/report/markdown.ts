@@ -1,5 +1,14 @@
 import type { RunResult } from '../results/schema.js';
-import { n, pct, summaryCells, summaryHead, summaryRows } from './model.js';
+import {
+  MODULE_HEAD,
+  moduleCells,
+  moduleRows,
+  n,
+  pct,
+  summaryCells,
+  summaryHead,
+  summaryRows,
+} from './model.js';
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
   const sep = head.map((_, i) => (right[i] ? '---:' : '---'));
@@ -8,8 +17,13 @@ function table(head: string[], rows: string[][], right: boolean[]): string {
 
 const UPSTREAM = /^blocks:64(:sleb|:zigzag)?$/;
 
-/** How to get one kernel of a run again, as commands. */
+/**
+ * How to get one kernel's figures again: the run's own config cut down to
+ * that kernel (same formats, rules, seed), or, for a run saved without its
+ * config file's name, the commands that get and measure it.
+ */
 function reproduce(run: RunResult, id: string): string {
+  if (run.configFile) return `\`lineinfo-bench run ${run.configFile} --only ${id}\``;
   const spec = run.config.kernels.find((k) => k.id === id);
   if (!spec) return '-';
   const fmts = `--format ${run.config.formats.join(',')}`;
@@ -67,6 +81,24 @@ export function growthByArch(run: RunResult): string {
   );
 }
 
+/**
+ * The modules' .mod_lineinfo sections per kernel: entries and bytes under
+ * upstream's relocation and fully relocated, and the full sum against
+ * vmlinux's own table and the modules' sizes.
+ */
+export function modulesTable(run: RunResult): string {
+  return table(MODULE_HEAD, moduleRows(run).map(moduleCells), [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
+}
+
 export function renderMarkdown(run: RunResult): string {
   const rows = summaryRows(run);
   const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
@@ -91,6 +123,8 @@ export function renderMarkdown(run: RunResult): string {
       growthByArch(run),
     );
   }
+  if (moduleRows(run).length)
+    out.push('', `## Modules (${run.config.rules[0]} rules)`, '', modulesTable(run));
   for (const k of run.kernels) {
     out.push('', `## ${k.id}`, '', 'Bytes by bucket (they add up to the total):', '');
     out.push(

@@ -195,3 +195,75 @@ export function summaryCells(r: SummaryRow, bases: string[]): string[] {
     ...bases.map((b) => pct(r.growth[b])),
   ];
 }
+
+/** One kernel's modules in a run: the sum of their .mod_lineinfo sections against vmlinux's table. */
+export interface ModuleRow {
+  kernel: string;
+  arch: string;
+  modules: number;
+  skipped: number;
+  format: string;
+  /** Entries and bytes of the main layout, relocated as upstream does and fully. */
+  upstreamEntries: number;
+  upstreamBytes: number;
+  fullEntries: number;
+  fullBytes: number;
+  /** vmlinux's own table (blocks of 64) and the modules' full sum in percent of it. */
+  vmlinuxBytes?: number;
+  percentOfVmlinux?: number;
+  /** Growth of the modules' loaded sections and .text, in percent (full relocation). */
+  growthAlloc: number;
+  growthText: number;
+  /** Modules whose tables differ between the two relocations. */
+  differ: number;
+}
+
+export function moduleRows(run: RunResult): ModuleRow[] {
+  return run.kernels.flatMap((k) => {
+    const r = k.modules;
+    if (!r) return [];
+    const s = r.summary;
+    return [
+      {
+        kernel: k.id,
+        arch: s.arch ?? k.measure.kernel.metadata.arch,
+        modules: s.modules,
+        skipped: s.skipped,
+        format: r.mainFormat,
+        upstreamEntries: s.totals.upstream.entries,
+        upstreamBytes: s.totals.upstream.bytes[r.mainFormat],
+        fullEntries: s.totals.full.entries,
+        fullBytes: s.totals.full.bytes[r.mainFormat],
+        vmlinuxBytes: r.vmlinux?.bytes,
+        percentOfVmlinux: r.vmlinux?.modulesPercent,
+        growthAlloc: s.growth.alloc,
+        growthText: s.growth.text,
+        differ: s.differ.count,
+      },
+    ];
+  });
+}
+
+/** The modules table's header and cells, shared by the terminal, Markdown, RST and HTML reports. */
+export const MODULE_HEAD = [
+  'kernel',
+  'modules',
+  'entries (upstream / full)',
+  'bytes (upstream / full)',
+  '% of vmlinux table',
+  'growth loaded',
+  'growth .text',
+  'differ',
+];
+export function moduleCells(r: ModuleRow): string[] {
+  return [
+    r.kernel,
+    `${n(r.modules)}${r.skipped ? ` (+${n(r.skipped)} without DWARF)` : ''}`,
+    `${n(r.upstreamEntries)} / ${n(r.fullEntries)}`,
+    `${n(r.upstreamBytes)} / ${n(r.fullBytes)}`,
+    pct(r.percentOfVmlinux),
+    pct(r.growthAlloc),
+    pct(r.growthText),
+    n(r.differ),
+  ];
+}

@@ -104,7 +104,7 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
     out.push(
       `  ${m.name}: ${n(m.upstreamEntries)} vs ${n(m.fullEntries)} entries (${m.causes.join(', ')})`,
     );
-  if (s.differ.modules.length > shown.length)
-    out.push(`  ... and ${n(s.differ.modules.length - shown.length)} more (--json lists them all)`);
+  if (s.differ.count > shown.length)
+    out.push(`  ... and ${n(s.differ.count - shown.length)} more (modules --json lists them all)`);
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/schema.js';
-import { pct, summaryRows } from './model.js';
+import { moduleRows, pct, summaryRows } from './model.js';
 
 /** An RST simple table: columns separated by spaces, '=' rules above and below the header. */
 function simpleTable(head: string[], rows: string[][]): string {
@@ -44,5 +44,26 @@ export function renderRst(run: RunResult): string {
       ]),
     ),
   );
+  const mods = moduleRows(run);
+  if (mods.length) {
+    out.push(
+      '',
+      `Modules carry their own table (.mod_lineinfo, ${mods[0].format}); their sum,`,
+      "fully relocated, against vmlinux's table and the modules' loaded size:",
+      '',
+      simpleTable(
+        ['Architecture', 'Kernel', 'Modules', 'Entries', 'Table', '% of vmlinux table', 'Loaded'],
+        mods.map((r) => [
+          r.arch,
+          r.kernel,
+          r.modules.toLocaleString('en-US'),
+          r.fullEntries.toLocaleString('en-US'),
+          `${(r.fullBytes / 2 ** 20).toFixed(1)} MiB`,
+          pct(r.percentOfVmlinux),
+          pct(r.growthAlloc),
+        ]),
+      ),
+    );
+  }
   return `${out.join('\n')}\n`;
 }

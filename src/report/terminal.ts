@@ -4,6 +4,9 @@ import type { RunResult } from '../results/schema.js';
 import { renderMeasureTerminal } from './measure-terminal.js';
 import {
   latencyPoints,
+  MODULE_HEAD,
+  moduleCells,
+  moduleRows,
   ns,
   paretoPoints,
   pct,
@@ -12,6 +15,7 @@ import {
   summaryRows,
   sweepSeries,
 } from './model.js';
+import { renderModulesTerminal } from './modules-terminal.js';
 
 const plain = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
@@ -157,8 +161,20 @@ export function renderTerminal(run: RunResult): string {
       ),
     );
   }
-  for (const k of run.kernels)
+  const mods = moduleRows(run);
+  if (mods.length) {
+    out.push(
+      '',
+      `Modules: the sum of their .mod_lineinfo sections (${mods[0].format}), ${run.config.rules[0]} rules:`,
+    );
+    const mt = new Table({ head: MODULE_HEAD, chars: plain, style: { head: [], border: [] } });
+    for (const r of mods) mt.push(moduleCells(r));
+    out.push(mt.toString());
+  }
+  for (const k of run.kernels) {
     out.push('', `== ${k.id}`, renderMeasureTerminal(k.measure).trimEnd());
+    if (k.modules) out.push('', `-- ${k.id} modules`, renderModulesTerminal(k.modules).trimEnd());
+  }
   for (const f of run.failures) out.push('', `!! ${f.id} failed: ${f.error}`);
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/schema.js';
-import { comparedTable, n } from './model.js';
+import { comparedTable, moduleRows, n } from './model.js';
 
 const WIDTH = 72;
 
@@ -96,6 +96,18 @@ export function renderMailText(run: RunResult): string {
         );
       if (growth.length) out.push(...wrap(`Growth: ${growth.join('; ')}.`, 2));
       out.push('');
+    }
+    const mod = moduleRows(run).find((r) => r.kernel === k.id);
+    if (mod) {
+      out.push(
+        ...wrap(
+          `Modules (${n(mod.modules)} .ko files, ${mod.format}, fully relocated): ${n(mod.fullEntries)} entries, ${n(mod.fullBytes)} bytes in all` +
+            `${mod.percentOfVmlinux !== undefined ? `, ${mod.percentOfVmlinux.toFixed(1)}% of vmlinux's table` : ''}` +
+            `; +${mod.growthAlloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ${n(mod.upstreamEntries)} entries, ${n(mod.upstreamBytes)} bytes.`,
+          2,
+        ),
+        '',
+      );
     }
   }
   out.push(

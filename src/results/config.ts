@@ -18,12 +18,16 @@ const kernelSpec = z.union([
       /** Consent to `dpkg --add-architecture` for a foreign architecture's package. */
       allowAddArch: z.boolean().optional(),
     }),
+    /** Measure the kernel's .ko files too (the debug package's modules). */
+    modules: z.boolean().optional(),
   }),
   z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9._-]+$/),
     local: z.string(),
     /** A base symbol or address for ELF files that are not a vmlinux (no _text). */
     base: z.string().optional(),
+    /** Measure the build directory's .ko files too. */
+    modules: z.boolean().optional(),
   }),
   z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9._-]+$/),
@@ -33,6 +37,8 @@ const kernelSpec = z.union([
       compiler: z.enum(['gcc', 'clang']).optional(),
       tarball: z.string().optional(),
     }),
+    /** Measure the build's .ko files too (the recipe must build modules). */
+    modules: z.boolean().optional(),
   }),
 ]);
 
@@ -113,4 +119,16 @@ export function validateRunConfig(raw: unknown, path: string): RunConfig {
     ids.add(k.id);
   });
   return c;
+}
+
+/** The config cut down to the named kernels (`run --only`), in the config's order. */
+export function selectKernels(config: RunConfig, ids: string[], path: string): RunConfig {
+  const known = config.kernels.map((k) => k.id);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length)
+    throw new UserError(
+      `--only: no kernel ${unknown.join(', ')} in this config (it has: ${known.join(', ')})`,
+      path,
+    );
+  return { ...config, kernels: config.kernels.filter((k) => ids.includes(k.id)) };
 }

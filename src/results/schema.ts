@@ -1,6 +1,7 @@
 import type { MeasureResult } from '../commands/measure.js';
 import type { Provenance } from '../kernels/types.js';
 import type { LatencyResult } from '../measure/latency.js';
+import type { ModuleSetResult } from '../measure/modules.js';
 import type { RunConfig } from './config.js';
 
 /** Bump when a field changes meaning; readers refuse versions they do not know. */
@@ -13,6 +14,8 @@ export interface KernelResult {
   measure: MeasureResult;
   /** Lookup latency per format (raw samples kept), when the config asks for it. */
   latency?: LatencyResult;
+  /** The kernel's .ko files (summary only: no per-module list), when the config asks for them. */
+  modules?: ModuleSetResult;
 }
 
 /** A kernel that could not be measured: the run goes on and says why. */
@@ -26,6 +29,8 @@ export interface RunResult {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   runId: string;
   config: RunConfig;
+  /** The config file `run` was given (as given: relative to where it ran), when it ran from one. */
+  configFile?: string;
   startedAt: string;
   /** Empty while the run is still going (or was interrupted): what is here was measured. */
   finishedAt: string;

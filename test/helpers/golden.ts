@@ -6,7 +6,10 @@ import { DebianSource } from '../../src/kernels/debian.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** shared/ lies beside the project's root (CI lays a copy there); LINEINFO_BENCH_SHARED overrides. */
-export const GOLDEN_DIR = join(process.env.LINEINFO_BENCH_SHARED ?? join(root, '..', 'shared'), 'golden');
+export const GOLDEN_DIR = join(
+  process.env.LINEINFO_BENCH_SHARED ?? join(root, '..', 'shared'),
+  'golden',
+);
 
 export interface GoldenKernel {
   kernel: string;
@@ -31,7 +34,9 @@ export interface GoldenKernel {
 export function readGolden(name: string): GoldenKernel {
   const path = join(GOLDEN_DIR, `${name}.json`);
   if (!existsSync(path)) {
-    throw new Error(`${path}: no golden figures (shared/ must lie beside the repository, or set LINEINFO_BENCH_SHARED)`);
+    throw new Error(
+      `${path}: no golden figures (shared/ must lie beside the repository, or set LINEINFO_BENCH_SHARED)`,
+    );
   }
   return JSON.parse(readFileSync(path, 'utf8')) as GoldenKernel;
 }
