@@ -5,7 +5,7 @@
 #   scripts/setup-debian.sh --cross    also the cross compilers the tests use
 set -euo pipefail
 
-pkgs=(build-essential clang llvm elfutils libdw-dev binutils zstd xz-utils time lz4 bzip2 chromium
+pkgs=(build-essential patch clang llvm elfutils libdw-dev binutils zstd xz-utils time lz4 bzip2 chromium
       ca-certificates)
 # kernel builds (src/kernels, test/kernels): the 6.12 source tarball and its build deps
 pkgs+=(linux-source-6.12 linux-source-6.1 flex bison bc libssl-dev libelf-dev cpio kmod rsync git

@@ -150,8 +150,8 @@ function sourceFrom(opts: {
     if (!opts.ref) throw new UserError('--git needs --ref (a branch, tag or commit)');
     return { kind: 'git', repo: opts.git, ref: opts.ref, patches: opts.patch ?? [] };
   }
-  if (opts.ref || opts.patch?.length) throw new UserError('--ref and --patch go with --git');
-  return { kind: 'tarball', tarball: opts.tarball };
+  if (opts.ref) throw new UserError('--ref goes with --git');
+  return { kind: 'tarball', tarball: opts.tarball, patches: opts.patch ?? [] };
 }
 
 /** Registers `kernels list|get|build|matrix` on the program. */
@@ -283,7 +283,7 @@ export function registerKernelsCommands(
     .option('--ref <ref>', 'the branch, tag or commit of --git')
     .option(
       '--patch <file...>',
-      'patches (git format-patch mbox files) applied with git am, in order',
+      'patches applied in order: with git am on --git (format-patch mbox files), with patch -p1 on the tarball',
     )
     .option('-j, --jobs <n>', 'parallel make jobs (make -j)', (v) => Number.parseInt(v, 10), 2)
     .option('--allow-install', 'apt-get install the cross compiler when it is missing')

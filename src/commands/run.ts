@@ -43,7 +43,7 @@ async function obtain(
   if ('local' in spec) return describeLocal({ path: spec.local, modules });
   const b = await resolveBuild(
     {
-      source: { kind: 'tarball', tarball: spec.build.tarball },
+      source: { kind: 'tarball', tarball: spec.build.tarball, patches: spec.build.patches },
       arch: spec.build.arch,
       recipe: spec.build.recipe,
       compiler: spec.build.compiler,

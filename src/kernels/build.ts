@@ -136,11 +136,9 @@ export async function resolveBuild(spec: BuildSpec, opts: BuildOptions): Promise
     },
     compiler: compilerText,
   });
-  // a git build names its commit (and patch count), so it never shares a label with the tarball's
-  const from =
-    source.kind === 'git'
-      ? `-git${source.ref.slice(0, 8)}${source.patches.length ? `+${source.patches.length}p` : ''}`
-      : '';
+  // a git build names its commit, a patched build its patch count: never the plain tarball's label
+  const patched = source.patches.length ? `+${source.patches.length}p` : '';
+  const from = source.kind === 'git' ? `-git${source.ref.slice(0, 8)}${patched}` : patched;
   const label = `${arch.name}-${recipe.recipe.name}-${compiler}${from}`;
   return {
     spec,
@@ -173,7 +171,7 @@ export function kernelOf(b: ResolvedBuild): Kernel {
       origin: b.source.origin,
       ref: b.source.ref,
       commit: b.source.kind === 'git' ? b.source.ref : undefined,
-      patches: b.spec.source.kind === 'git' ? (b.spec.source.patches ?? []) : [],
+      patches: b.spec.source.patches ?? [],
       recipe: b.recipe.file,
       jobKey: b.key,
     },

@@ -59,7 +59,11 @@ export function expandMatrix(m: MatrixFile, baseDir: string, name = 'matrix'): M
           repo: /^[a-z]+:\/\//.test(s.repo) || s.repo.includes('@') ? s.repo : rel(s.repo),
           patches: (s.patches ?? []).map(rel),
         }
-      : { ...s, tarball: s.tarball ? rel(s.tarball) : undefined };
+      : {
+          ...s,
+          tarball: s.tarball ? rel(s.tarball) : undefined,
+          patches: s.patches ? s.patches.map(rel) : undefined,
+        };
   const source = fixSource(m.source ?? { kind: 'tarball' });
   const recipe = (r: string) => (r.endsWith('.json') ? rel(r) : r);
   const jobs: BuildSpec[] = [];

@@ -16,7 +16,12 @@ import type { ProgressFn } from './types.js';
 
 /** Where kernel sources come from. */
 export type SourceSpec =
-  | { kind: 'tarball' /** default /usr/src/linux-source-6.12.tar.xz */; tarball?: string }
+  | {
+      kind: 'tarball' /** default /usr/src/linux-source-6.12.tar.xz */;
+      tarball?: string;
+      /** unified diffs applied with patch -p1 after extraction, in order (a build fix, say) */
+      patches?: string[];
+    }
   | {
       kind: 'git' /** a local path or a URL */;
       repo: string;
@@ -60,7 +65,7 @@ export async function identifySource(
   cache: string,
   onProgress?: ProgressFn,
 ): Promise<SourceIdentity> {
-  const patches = spec.kind === 'git' ? (spec.patches ?? []).map((p) => patchHash(p)) : [];
+  const patches = (spec.patches ?? []).map((p) => patchHash(p));
   if (spec.kind === 'tarball') {
     const path = resolve(spec.tarball ?? DEFAULT_TARBALL);
     if (!existsSync(path)) throw tarballMissing(path);
@@ -96,6 +101,11 @@ export async function identifySource(
   }
   if (!commit) throw new UserError(`git ref '${spec.ref}' is not a commit`, spec.repo);
   return { kind: 'git', origin: spec.repo, ref: commit, patches };
+}
+
+/** A patched tree is another directory than the plain one: -p<hash of the patches>. */
+function patchSuffix(id: SourceIdentity): string {
+  return id.patches.length ? `-p${hashKey(id.patches, 8)}` : '';
 }
 
 function patchHash(p: string): string {
@@ -152,8 +162,8 @@ export async function prepareSource(
 ): Promise<string> {
   const name =
     id.kind === 'tarball'
-      ? `${basename(id.origin).replace(/\.tar(\.\w+)?$/, '')}_${id.ref.replace(/^.*=/, '').replace(/[^A-Za-z0-9.+~_-]/g, '_')}`
-      : `git-${id.ref.slice(0, 12)}${id.patches.length ? `-p${hashKey(id.patches, 8)}` : ''}`;
+      ? `${basename(id.origin).replace(/\.tar(\.\w+)?$/, '')}_${id.ref.replace(/^.*=/, '').replace(/[^A-Za-z0-9.+~_-]/g, '_')}${patchSuffix(id)}`
+      : `git-${id.ref.slice(0, 12)}${patchSuffix(id)}`;
   const dir = join(cache, 'src', name);
   const tree = join(dir, 'linux');
   if (isDone(dir)) return tree;
@@ -174,6 +184,22 @@ export async function prepareSource(
         );
       renameSync(join(tmp, top[0]), tree);
       rmSync(tmp, { recursive: true, force: true });
+      for (const p of spec.patches ?? []) {
+        onProgress?.(`patch -p1 < ${basename(p)}`);
+        const r = runCapture('patch', ['-p1', '--batch', '--forward', '-i', resolve(p)], {
+          cwd: tree,
+        });
+        if (r.code !== 0) {
+          rmSync(dir, { recursive: true, force: true });
+          const why = `${r.stdout}\n${r.stderr}`
+            .split('\n')
+            .find((l) => /FAILED|malformed|can't|No file/i.test(l));
+          throw new UserError(
+            `patch does not apply to ${basename(id.origin)} (${why?.trim() ?? `patch exit ${r.code}`})`,
+            p,
+          );
+        }
+      }
     } else {
       if (spec.kind !== 'git') throw new Error('source spec and identity disagree');
       const mirror = await gitMirror(spec.repo, cache, onProgress);

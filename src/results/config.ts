@@ -36,6 +36,8 @@ const kernelSpec = z.union([
       recipe: z.string(),
       compiler: z.enum(['gcc', 'clang']).optional(),
       tarball: z.string().optional(),
+      /** Unified diffs applied to the tarball with patch -p1 (paths from where run is started). */
+      patches: z.array(z.string()).optional(),
     }),
     /** Measure the build's .ko files too (the recipe must build modules). */
     modules: z.boolean().optional(),

@@ -81,7 +81,7 @@ describe('kernels commands', () => {
       ],
       [
         ['kernels', 'build', 'tinyconfig-dwarf5', '--arch', 'arm64', '--ref', 'v6.12'],
-        /--ref and --patch go with --git/,
+        /--ref goes with --git/,
       ],
       [['kernels', 'get', 'local', join(dir, 'nothing')], /nothing: no such file or directory/],
       [['kernels', 'matrix', join(dir, 'no-matrix.json')], /no-matrix\.json: no such matrix file/],

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,56 @@ describe('tarball sources', () => {
       encoding: 'utf8',
     });
     expect(id.ref).toBe(`linux-source-6.12=${v}`);
+  });
+
+  it('applies patches to a tarball in a tree of their own; a patch that does not apply is named', async () => {
+    // a small tarball and unified diffs, made with tar and diff
+    const top = join(dir, 'tb', 'linux-9.9');
+    mkdirSync(top, { recursive: true });
+    writeFileSync(join(top, 'fcntl.c'), 'int check(void) { return 21; }\n');
+    const tarball = join(dir, 'tb', 'linux-9.9.tar.gz');
+    execFileSync('tar', ['-czf', tarball, '-C', join(dir, 'tb'), 'linux-9.9']);
+    const diff = (from: string, to: string, name: string) => {
+      const a = join(dir, 'tb', `${name}.a`);
+      const b = join(dir, 'tb', `${name}.b`);
+      mkdirSync(a, { recursive: true });
+      mkdirSync(b, { recursive: true });
+      writeFileSync(join(a, 'fcntl.c'), from);
+      writeFileSync(join(b, 'fcntl.c'), to);
+      const r = spawnSync('diff', ['-u', `${name}.a/fcntl.c`, `${name}.b/fcntl.c`], {
+        cwd: join(dir, 'tb'),
+        encoding: 'utf8',
+      });
+      const p = join(dir, 'tb', `${name}.patch`);
+      writeFileSync(p, r.stdout);
+      return p;
+    };
+    const fix = diff('int check(void) { return 21; }\n', 'int check(void) { return 20; }\n', 'fix');
+    const wrong = diff(
+      'int check(void) { return 7; }\n',
+      'int check(void) { return 8; }\n',
+      'wrong',
+    );
+
+    const spec: SourceSpec = { kind: 'tarball', tarball, patches: [fix] };
+    const id = await identifySource(spec, cache);
+    expect(id.patches).toEqual([sha256(readFileSync(fix))]);
+    const tree = await prepareSource(spec, id, cache);
+    expect(readFileSync(join(tree, 'fcntl.c'), 'utf8')).toBe('int check(void) { return 20; }\n');
+    const plainSpec: SourceSpec = { kind: 'tarball', tarball };
+    const plain = await prepareSource(plainSpec, await identifySource(plainSpec, cache), cache);
+    expect(plain).not.toBe(tree);
+    expect(readFileSync(join(plain, 'fcntl.c'), 'utf8')).toBe('int check(void) { return 21; }\n');
+
+    const badSpec: SourceSpec = { kind: 'tarball', tarball, patches: [wrong] };
+    const badId = await identifySource(badSpec, cache);
+    const err = await prepareSource(badSpec, badId, cache).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.file).toBe(wrong);
+    expect(err.message).toMatch(/^patch does not apply to linux-9\.9\.tar\.gz \(.*FAILED/);
+    expect(
+      existsSync(join(cache, 'src', `linux-9.9_${badId.ref}-p${hashKey(badId.patches, 8)}`)),
+    ).toBe(false);
   });
 
   it('says how to install a missing tarball', async () => {
