@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { mergeRuns } from '../../src/results/merge.js';
+import type { KernelResult, RunResult } from '../../src/results/schema.js';
+
+/** A run as a job leaves it: one config, measured kernels (their figures do not matter to merge) and failures. */
+function job(ids: string[], failed: string[], finishedAt = '2026-11-25T10:00:00.000Z'): RunResult {
+  const spec = (id: string) => ({ id, local: `/k/${id}` });
+  return {
+    schemaVersion: 1,
+    runId: `r-${ids.join('-')}-${failed.join('-')}`,
+    config: {
+      name: 'm',
+      kernels: [...ids, ...failed].map(spec),
+      formats: ['flat'],
+      rules: ['v1-v4'],
+      seed: 1,
+      measure: { verifySamples: 10, agreement: 0 },
+      allowInstall: false,
+    },
+    startedAt: '2026-11-25T09:00:00.000Z',
+    finishedAt,
+    tool: { name: 'lineinfo-bench', version: '0', node: 'v20' },
+    machine: { cpus: 2, cpuModel: 'x', memoryBytes: 1, loadAverage: [0, 0, 0] },
+    kernels: ids.map((id) => ({ id }) as KernelResult),
+    failures: failed.map((id) => ({ id, error: `${id} did not build` })),
+  };
+}
+
+describe('mergeRuns', () => {
+  it('drops a failure that another run measured (a retried job), keeps the others', () => {
+    const first = job(['a'], ['b', 'c']);
+    const retry = job(['b'], [], '2026-11-25T11:00:00.000Z');
+    const m = mergeRuns([first, retry], 'all', new Date('2026-11-25T12:00:00Z'));
+    expect(m.kernels.map((k) => k.id)).toEqual(['a', 'b']);
+    expect(m.failures).toEqual([{ id: 'c', error: 'c did not build' }]);
+    // each kernel's spec once, in first-seen order
+    expect(m.config.kernels.map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    expect(m.finishedAt).toBe('2026-11-25T11:00:00.000Z');
+  });
+
+  it('refuses a kernel measured twice', () => {
+    expect(() => mergeRuns([job(['a'], []), job(['a'], [])], 'x')).toThrow(
+      'merge: kernel a is in more than one run',
+    );
+  });
+});
