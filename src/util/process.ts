@@ -10,17 +10,30 @@ export interface ProcessLike {
   stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
 }
 
-/** Live progress on stderr, only when it is a terminal; one line rewritten in place. */
+/**
+ * Live progress on stderr. On a terminal: one line rewritten in place. Into
+ * a pipe or a log file (a run under nohup): nothing for the first 10 s, so
+ * short commands stay quiet, then a plain line every 30 s at most.
+ */
 export class Progress {
   private last = 0;
   private shown = false;
+  private readonly started: number;
   constructor(
     private readonly out: ProcessLike['stderr'],
-    private readonly enabled = Boolean(out.isTTY),
-  ) {}
+    private readonly tty = Boolean(out.isTTY),
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.started = clock();
+  }
   update(text: string): void {
-    if (!this.enabled) return;
-    const now = Date.now();
+    const now = this.clock();
+    if (!this.tty) {
+      if (now - this.started < 10_000 || now - this.last < 30_000) return;
+      this.last = now;
+      this.out.write(`${new Date(now).toISOString().slice(11, 19)} ${text}\n`);
+      return;
+    }
     if (now - this.last < 100) return;
     this.last = now;
     this.shown = true;

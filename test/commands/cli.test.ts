@@ -123,7 +123,7 @@ function write(name: string, data: string | Uint8Array): string {
 }
 
 describe('progress', () => {
-  it('draws a bar on a terminal and nothing elsewhere', async () => {
+  it('draws a bar on a terminal; into a log, a line every 30 s once 10 s have passed', async () => {
     const { bar, Progress } = await import('../../src/util/process.js');
     expect(bar(7, 20)).toBe('[#######.............]  35% 7/20');
     expect(bar(0, 0, 4)).toBe('[....]   0% 0/0');
@@ -132,10 +132,24 @@ describe('progress', () => {
     tty.update('reading');
     tty.done();
     expect(shown).toEqual(['\r\x1b[Kreading', '\r\x1b[K']);
-    const quiet: string[] = [];
-    const pipe = new Progress({ write: (s: string) => quiet.push(s), isTTY: false });
-    pipe.update('reading');
+    const logged: string[] = [];
+    let now = Date.parse('2026-11-25T10:00:00Z');
+    const pipe = new Progress(
+      { write: (s: string) => logged.push(s), isTTY: false },
+      undefined,
+      () => now,
+    );
+    pipe.update('reading'); // a short command stays quiet
+    now += 9_999;
+    pipe.update('still reading');
+    expect(logged).toEqual([]);
+    now += 1;
+    pipe.update('building 1/3');
+    now += 29_999;
+    pipe.update('building 2/3');
+    now += 1;
+    pipe.update('building 3/3');
     pipe.done();
-    expect(quiet).toEqual([]);
+    expect(logged).toEqual(['10:00:10 building 1/3\n', '10:00:40 building 3/3\n']);
   });
 });
