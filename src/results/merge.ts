@@ -30,12 +30,15 @@ export function mergeRuns(runs: RunResult[], name: string, now = new Date()): Ru
     }
   }
   const failures = new Map<string, RunResult['failures'][number]>();
+  for (const r of runs) for (const f of r.failures) if (!measured.has(f.id)) failures.set(f.id, f);
+  // each kernel's spec once, from the run that measured it (a retry may have changed it)
+  const specs = new Map<string, RunResult['config']['kernels'][number]>();
   for (const r of runs)
-    for (const f of r.failures) if (!measured.has(f.id)) failures.set(f.id, f);
-  const seen = new Set<string>();
-  const kernelSpecs = runs
-    .flatMap((r) => r.config.kernels)
-    .filter((k) => !seen.has(k.id) && seen.add(k.id));
+    for (const k of r.config.kernels) {
+      const mine = r.kernels.some((x) => x.id === k.id);
+      if (!specs.has(k.id) || mine) specs.set(k.id, k);
+    }
+  const kernelSpecs = [...specs.values()];
   const starts = runs.map((r) => r.startedAt).sort();
   const ends = runs.map((r) => r.finishedAt);
   return {
@@ -45,7 +48,13 @@ export function mergeRuns(runs: RunResult[], name: string, now = new Date()): Ru
     startedAt: starts[0],
     // unfinished if any part is
     finishedAt: ends.some((e) => !e) ? '' : ends.sort().at(-1)!,
-    kernels: runs.flatMap((r) => r.kernels),
+    // in the order of the specs: a retried kernel takes its place in the matrix again
+    kernels: runs
+      .flatMap((r) => r.kernels)
+      .sort(
+        (a, b) =>
+          kernelSpecs.findIndex((k) => k.id === a.id) - kernelSpecs.findIndex((k) => k.id === b.id),
+      ),
     failures: [...failures.values()],
   };
 }

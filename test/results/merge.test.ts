@@ -30,11 +30,21 @@ describe('mergeRuns', () => {
   it('drops a failure that another run measured (a retried job), keeps the others', () => {
     const first = job(['a'], ['b', 'c']);
     const retry = job(['b'], [], '2026-11-25T11:00:00.000Z');
+    // the retry built b another way (a build fix, say): its spec is the one kept
+    retry.config.kernels = [{ id: 'b', local: '/k/b-fixed' }];
     const m = mergeRuns([first, retry], 'all', new Date('2026-11-25T12:00:00Z'));
     expect(m.kernels.map((k) => k.id)).toEqual(['a', 'b']);
+    // kernels in the matrix's order, whichever run measured them
+    const late = mergeRuns([job(['a'], ['b', 'c']), job(['c'], []), job(['b'], [])], 'all');
+    expect(late.kernels.map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    expect(late.failures).toEqual([]);
     expect(m.failures).toEqual([{ id: 'c', error: 'c did not build' }]);
-    // each kernel's spec once, in first-seen order
-    expect(m.config.kernels.map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    // each kernel's spec once, in first-seen order, from the run that measured it
+    expect(m.config.kernels).toEqual([
+      { id: 'a', local: '/k/a' },
+      { id: 'b', local: '/k/b-fixed' },
+      { id: 'c', local: '/k/c' },
+    ]);
     expect(m.finishedAt).toBe('2026-11-25T11:00:00.000Z');
   });
 
