@@ -10,6 +10,8 @@ export interface SummaryRow {
   arch: string;
   version?: string;
   config?: string;
+  /** gcc / clang, when the kernel says. */
+  compiler?: string;
   rules: string;
   entries: number;
   files: number;
@@ -49,6 +51,7 @@ export function summaryRows(run: RunResult): SummaryRow[] {
         arch: m.kernel.metadata.arch,
         version: m.kernel.metadata.kernelVersion,
         config: m.kernel.metadata.configName,
+        compiler: m.kernel.metadata.compiler,
         rules,
         entries: any.entries,
         files: any.files,

@@ -35,7 +35,8 @@ export function renderRst(run: RunResult): string {
       ['Architecture', 'Config', 'Entries', 'Bytes/entry', 'Table', 'Loaded', 'Boot image'],
       rows.map((r) => [
         r.arch,
-        r.config ?? r.kernel,
+        // the same config from gcc and clang are two rows: say which
+        `${r.config ?? r.kernel}${r.compiler ? ` (${r.compiler})` : ''}`,
         r.entries.toLocaleString('en-US'),
         (r.bytesPerEntry ?? 10).toFixed(2),
         `${((r.formatBytes ?? r.flatBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`,

@@ -90,7 +90,9 @@ describe('run, report, diff', () => {
 
     const rst = await cli('report', '--results', results, id, '--format', 'rst');
     expect(rst.out).toMatch(/^Memory Overhead\n===============\n/);
-    expect(rst.out).toMatch(/\ns390x\s+\S+\s+[\d,]+\s+[\d.]+\s+[\d.]+ MiB\s+[\d.]+%/);
+    expect(rst.out).toMatch(
+      /\ns390x\s+s390x-fixture \(gcc\)\s+[\d,]+\s+[\d.]+\s+[\d.]+ MiB\s+[\d.]+%/,
+    );
 
     const md = await cli('report', '--results', results, 'latest', '--format', 'markdown');
     expect(md.out).toMatch(/^# lineinfo-bench run /);
