@@ -299,7 +299,8 @@ export function registerKernelsCommands(
         '  lineinfo-bench kernels build defconfig-dwarf5 --arch ppc64 --allow-install --record results/builds\n' +
         '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch x86_64 --compiler clang\n' +
         '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch riscv64 --git ~/linux --ref v6.12 --patch 0001-*.patch\n' +
-        '\nOnly `make vmlinux` is built (plus modules when the recipe says so). After olddefconfig the\n' +
+        '\n`make vmlinux` is built (plus modules when the recipe says so), then the boot image\n' +
+        '(bzImage, Image, zImage; timed apart, and a build without one still counts). After olddefconfig the\n' +
         '.config is checked: debug info on, the DWARF version and compression asked for, every recipe\n' +
         'option kept; if the arch dropped any, the build stops and says which.\n' +
         'Interrupted builds resume where make stopped; the full log is <build dir>/build.log.',

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type ArchBuild, archBuild, type CompilerName, makeVars } from './arches.js';
@@ -70,6 +70,12 @@ export interface BuildDone {
   vmlinuxBytes: number;
   /** 1-minute load average when make started and when it ended: above the make -j, other work shared the CPUs. */
   loadAvg?: [number, number];
+  /**
+   * The boot image (bzImage, Image, zImage), made after vmlinux and timed
+   * apart so build times stay comparable; a failure here leaves the build
+   * done, only without an image to measure growth against.
+   */
+  bootImage?: { target: string; seconds: number } | { target: string; error: string };
 }
 
 export interface BuildResult {
@@ -230,7 +236,13 @@ export function runBuild(b: ResolvedBuild, opts: BuildOptions): Promise<BuildRes
 async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<BuildResult> {
   const log = join(b.dir, 'build.log');
   const prior = readDone<BuildDone>(b.dir);
-  if (prior && existsSync(join(b.dir, 'out', 'vmlinux'))) {
+  const cached = prior !== undefined && existsSync(join(b.dir, 'out', 'vmlinux'));
+  // a build done before boot images were made gets its image now, once
+  const needsImage = (d: BuildDone) =>
+    b.arch.bootImage !== undefined &&
+    d.bootImage === undefined &&
+    !existsSync(join(b.dir, 'out', b.arch.bootImage));
+  if (cached && !needsImage(prior)) {
     return { status: 'cached', build: b, log, kernel: kernelOf(b), done: prior };
   }
   const out = join(b.dir, 'out');
@@ -275,6 +287,21 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
     });
     return r.code === 0 && !r.aborted;
   };
+  const bootImage = async (): Promise<BuildDone['bootImage']> => {
+    if (!b.arch.bootImage) return undefined;
+    const target = basename(b.arch.bootImage);
+    const t = Date.now();
+    if (!(await make([target], 'boot image')) || !existsSync(join(out, b.arch.bootImage)))
+      return { target, error: `make ${target} failed (see ${log})` };
+    return { target, seconds: Math.round((Date.now() - t) / 100) / 10 };
+  };
+  if (cached) {
+    const image = await bootImage();
+    if (opts.signal?.aborted) return fail('killed');
+    const done = { ...prior, bootImage: image };
+    markDone(b.dir, done);
+    return { status: 'cached', build: b, log, kernel: kernelOf(b), done };
+  }
 
   // 1. Config, unless a previous run finished it and .config is unchanged since.
   const configMarker = join(b.dir, 'config.json');
@@ -346,6 +373,8 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
     vmlinuxBytes: statSync(vmlinux).size,
     loadAvg: [Math.round(loadAtStart * 100) / 100, Math.round(loadavg()[0] * 100) / 100],
   };
+  done.bootImage = await bootImage();
+  if (opts.signal?.aborted) return fail('killed');
   markDone(b.dir, done);
   return { status: 'built', build: b, log, kernel: kernelOf(b), done };
 }

@@ -192,6 +192,7 @@ export function buildRecord(
     makeSeconds: done.makeSeconds,
     resumed: done.resumed,
     vmlinuxBytes: done.vmlinuxBytes,
+    bootImage: done.bootImage,
     loadAvg: done.loadAvg,
     finishedAt: done.finishedAt,
     jobKey: done.key,

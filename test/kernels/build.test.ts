@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ElfFile } from '../../src/elf/elf-file.js';
 import {
+  type BuildDone,
   type BuildResult,
   type ResolvedBuild,
   resolveBuild,
@@ -89,8 +91,7 @@ describe('a real arm64 tinyconfig + DWARF 5 cross build', () => {
       patches: [],
     });
     expect((k.provenance as { ref: string }).ref).toMatch(/^linux-source-6\.12=6\.12\./);
-    // only `make vmlinux`: no boot image, no modules
-    expect(k.bootImage).toBeUndefined();
+    // the recipe builds no modules
     expect(k.modules).toEqual([]);
   });
 
@@ -101,6 +102,23 @@ describe('a real arm64 tinyconfig + DWARF 5 cross build', () => {
     expect(done.seconds).toBeGreaterThan(10);
     const again = await runBuild(await resolveBuild(spec, { cache }), { cache });
     expect(again.status).toBe('cached');
+  });
+
+  it('makes the boot image after vmlinux: arm64 Image whose header gives _end - _text', () => {
+    const k = result.kernel!;
+    expect(k.bootImage).toBe(join(build.dir, 'out', 'arch/arm64/boot/Image'));
+    const done = readDone<BuildDone>(build.dir)!;
+    expect(done.bootImage).toMatchObject({ target: 'Image' });
+    const image = readFileSync(k.bootImage!);
+    // arm64's boot header (Documentation/arch/arm64/booting.rst): magic at 56, image_size at 16
+    expect(image.subarray(56, 60).toString('latin1')).toBe('ARM\x64');
+    const elf = ElfFile.open(k.vmlinux);
+    try {
+      const size = elf.symbolValue('_end')! - elf.symbolValue('_text')!;
+      expect(image.readBigUInt64LE(16)).toBe(size);
+    } finally {
+      elf.close();
+    }
   });
 
   it('the build directory reads the same as a local kernel', () => {
