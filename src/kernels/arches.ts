@@ -120,6 +120,8 @@ export const ARCHES: ArchBuild[] = [
     clang: false,
     defconfig: 'defconfig',
     fragment: [],
+    // m68k's `make zImage` is vmlinux.gz in the output's top directory
+    bootImage: 'vmlinux.gz',
   },
   {
     name: 'parisc',
@@ -129,7 +131,7 @@ export const ARCHES: ArchBuild[] = [
     clang: false,
     defconfig: 'defconfig',
     fragment: ['# CONFIG_64BIT is not set'],
-    bootImage: undefined,
+    bootImage: 'arch/parisc/boot/bzImage',
   },
   {
     name: 'mips',
@@ -148,6 +150,8 @@ export const ARCHES: ArchBuild[] = [
     clang: false,
     defconfig: 'sparc64_defconfig',
     fragment: ['CONFIG_64BIT=y'],
+    // on sparc64, zImage is the stripped image gzipped
+    bootImage: 'arch/sparc/boot/zImage',
   },
 ];
 
