@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Renders a saved run into report/<config name>/ in every format and takes a
 // screenshot of its HTML dashboard in headless Chromium (Debian's chromium).
-//   node scripts/publish-report.mjs [run|latest] [--results results/runs]
+// With --readme, the README's tables between <!-- numbers:<config> begin -->
+// and <!-- numbers:<config> end --> are made again from the same run.
+//   node scripts/publish-report.mjs [run|latest] [--results results/runs] [--readme]
 import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,10 +13,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const r = args.indexOf('--results');
 const results = r >= 0 ? args.splice(r, 2)[1] : 'results/runs';
+const readme = args.indexOf('--readme');
+if (readme >= 0) args.splice(readme, 1);
 const ref = args[0] ?? 'latest';
 const { loadRun } = await import(join(root, 'dist/results/store.js'));
 const { checkHtmlPage } = await import(join(root, 'dist/report/screenshot.js'));
 const run = loadRun(ref, resolve(root, results));
+// report/<config>/ and the README speak for the whole matrix: a subset (run --only) would replace them
+if (run.only) {
+  console.error(
+    `run ${run.runId} measured only ${run.only.join(', ')} of ${run.config.name}; not published (merge the jobs first: lineinfo-bench merge)`,
+  );
+  process.exit(2);
+}
 const out = join(root, 'report', run.config.name);
 execFileSync(
   process.execPath,
@@ -44,3 +56,39 @@ if (page.consoleErrors.length || page.chartsDrawn !== page.canvases) {
 console.log(
   `${out}: ${page.chartsDrawn} charts drawn, no console errors; screenshot ${run.config.name}-dashboard.png`,
 );
+
+if (readme >= 0) {
+  const { growthByArch, modulesTable } = await import(join(root, 'dist/report/markdown.js'));
+  const { moduleRows } = await import(join(root, 'dist/report/model.js'));
+  const name = run.config.name;
+  const begin = `<!-- numbers:${name} begin -->`;
+  const end = `<!-- numbers:${name} end -->`;
+  const path = join(root, 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) {
+    console.error(`README.md has no ${begin} ... ${end} section`);
+    process.exit(2);
+  }
+  const failed = run.failures.map((f) => `${f.id} (${f.error.split('\n')[0]})`);
+  const parts = [
+    begin,
+    `Run \`${run.runId}\` (${run.kernels.length} kernels${failed.length ? `; failed: ${failed.join('; ')}` : ''}), ${run.config.rules[0]} rules.`,
+    '',
+    growthByArch(run),
+  ];
+  if (moduleRows(run).length) {
+    parts.push(
+      '',
+      "Modules carry their own tables (one `.mod_lineinfo` section each); their sum, against vmlinux's table and the modules' own sizes:",
+      '',
+      modulesTable(run),
+    );
+  }
+  parts.push(end);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text.slice(0, a) + parts.join('\n') + text.slice(b + end.length));
+  renameSync(tmp, path);
+  console.log(`README.md: ${name} tables from run ${run.runId}`);
+}

@@ -1,5 +1,5 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { resolveBuild, runBuild } from '../kernels/build.js';
@@ -14,12 +14,7 @@ import {
   measureModuleSet,
 } from '../measure/modules.js';
 import { renderTerminal } from '../report/terminal.js';
-import {
-  type KernelSpec,
-  loadRunConfig,
-  type RunConfig,
-  selectKernels,
-} from '../results/config.js';
+import { checkOnly, type KernelSpec, loadRunConfig, type RunConfig } from '../results/config.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
 import { newRunId, saveRun } from '../results/store.js';
 import { bar, type ProcessLike, Progress } from '../util/process.js';
@@ -66,16 +61,17 @@ async function obtain(
 /** A kernel's .ko files as `modules` measures them, compacted for run.json. */
 async function measureRunModules(
   kernel: Kernel,
-  id: string,
   rules: string,
   base: string | bigint | undefined,
   say: (t: string) => void,
 ): Promise<ModuleSetResult> {
-  if (kernel.modules.length === 0) throw new UserError(`kernel ${id}: no .ko files found`);
+  if (kernel.modules.length === 0)
+    throw new UserError('no .ko files found for this kernel', dirname(kernel.vmlinux));
+  const root = commonDir(kernel.modules);
   const r = await measureModuleSet({
-    source: id,
+    source: root,
     paths: kernel.modules,
-    root: commonDir(kernel.modules),
+    root,
     vmlinux: kernel.vmlinux,
     vmlinuxBase: base,
     rules,
@@ -93,6 +89,8 @@ export async function executeRun(
   options: {
     /** The config's path as given, so reports can say how to run it again. */
     configFile?: string;
+    /** Measure only these kernels of the config (`run --only`; checked by checkOnly). */
+    only?: string[];
     cache: string;
     onProgress?: (t: string) => void;
     now?: () => Date;
@@ -104,9 +102,16 @@ export async function executeRun(
   const started = now();
   const run: RunResult = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
-    runId: newRunId(config.name, started),
+    // jobs of one matrix run side by side: a subset names its kernel, so ids do not collide
+    runId: newRunId(
+      options.only
+        ? `${config.name}-${options.only.length === 1 ? options.only[0] : `${options.only.length}-kernels`}`
+        : config.name,
+      started,
+    ),
     config,
     configFile: options.configFile,
+    only: options.only,
     startedAt: started.toISOString(),
     finishedAt: '',
     tool: { name: 'lineinfo-bench', version: VERSION, node: process.version },
@@ -120,8 +125,11 @@ export async function executeRun(
     failures: [],
   };
   const say = options.onProgress ?? (() => {});
-  for (const [i, spec] of config.kernels.entries()) {
-    const tag = `${bar(i, config.kernels.length, 10)} ${spec.id}`;
+  const specs = options.only
+    ? config.kernels.filter((k) => options.only!.includes(k.id))
+    : config.kernels;
+  for (const [i, spec] of specs.entries()) {
+    const tag = `${bar(i, specs.length, 10)} ${spec.id}`;
     try {
       const kernel = await obtain(spec, config, options.cache, (t) => say(`${tag}: ${t}`));
       const base = 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined;
@@ -147,12 +155,27 @@ export async function executeRun(
             onProgress: (t) => say(`${tag}: ${t}`),
           })
         : undefined;
-      const modules = spec.modules
-        ? await measureRunModules(kernel, spec.id, config.rules[0], base, (t) =>
+      // a module problem leaves the kernel's own figures standing
+      let modules: ModuleSetResult | undefined;
+      let modulesError: string | undefined;
+      if (spec.modules) {
+        try {
+          modules = await measureRunModules(kernel, config.rules[0], base, (t) =>
             say(`${tag}: ${t}`),
-          )
-        : undefined;
-      run.kernels.push({ id: spec.id, provenance: kernel.provenance, measure, latency, modules });
+          );
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          modulesError = e.line();
+        }
+      }
+      run.kernels.push({
+        id: spec.id,
+        provenance: kernel.provenance,
+        measure,
+        latency,
+        modules,
+        modulesError,
+      });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       run.failures.push({ id: spec.id, error: e.line() });
@@ -195,21 +218,13 @@ export function registerRunCommand(
     )
     .action(
       async (configPath: string, opts: { results: string; only?: string; json?: boolean }) => {
-        const full = loadRunConfig(configPath);
-        const config = opts.only
-          ? selectKernels(
-              full,
-              opts.only
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean),
-              configPath,
-            )
-          : full;
+        const config = loadRunConfig(configPath);
+        const only = opts.only !== undefined ? checkOnly(config, opts.only, configPath) : undefined;
         const progress = new Progress(proc.stderr);
         const results = resolve(proc.cwd(), opts.results);
         const run = await executeRun(config, {
           configFile: configPath,
+          only,
           cache: cacheRoot(proc.env),
           onProgress: (t) => progress.update(t),
           // saved after every kernel: an interrupted run keeps what it measured

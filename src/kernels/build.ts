@@ -291,13 +291,17 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
     if (!b.arch.bootImage) return undefined;
     const target = basename(b.arch.bootImage);
     const t = Date.now();
-    if (!(await make([target], 'boot image')) || !existsSync(join(out, b.arch.bootImage)))
+    if (!(await make([target], 'boot image')))
       return { target, error: `make ${target} failed (see ${log})` };
+    if (!existsSync(join(out, b.arch.bootImage)))
+      return { target, error: `${join(out, b.arch.bootImage)} missing after make ${target}` };
     return { target, seconds: Math.round((Date.now() - t) / 100) / 10 };
   };
   if (cached) {
     const image = await bootImage();
-    if (opts.signal?.aborted) return fail('killed');
+    // killed: still done, without an image; the next run tries the image again
+    if (opts.signal?.aborted)
+      return { status: 'cached', build: b, log, kernel: kernelOf(b), done: prior };
     const done = { ...prior, bootImage: image };
     markDone(b.dir, done);
     return { status: 'cached', build: b, log, kernel: kernelOf(b), done };
@@ -373,8 +377,9 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
     vmlinuxBytes: statSync(vmlinux).size,
     loadAvg: [Math.round(loadAtStart * 100) / 100, Math.round(loadavg()[0] * 100) / 100],
   };
-  done.bootImage = await bootImage();
-  if (opts.signal?.aborted) return fail('killed');
+  // done as soon as vmlinux is: a kill during the image step must not cost the build's time
   markDone(b.dir, done);
+  done.bootImage = await bootImage();
+  if (!opts.signal?.aborted) markDone(b.dir, done);
   return { status: 'built', build: b, log, kernel: kernelOf(b), done };
 }

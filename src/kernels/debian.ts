@@ -124,12 +124,14 @@ export function ensureArchitecture(arch: string, allow: boolean, onProgress?: Pr
 
 /**
  * The ABI of a `linux-image-<abi>-<flavour>-dbg` name, or undefined when the
- * name is another flavour's. The ABI is 6.1.0-56 or 6.12.107+deb12 and no
- * more, so flavour amd64 does not take rt-amd64's or cloud-amd64's packages.
+ * name is another flavour's. The ABI is 6.1.0-56, 6.12.107+deb12, 6.12.38+bpo
+ * or 6.1.0-0.deb11.17, and no more: flavour amd64 does not take rt-amd64's
+ * or cloud-amd64's packages.
  */
 export function dbgPackageAbi(name: string, flavour: string): string | undefined {
   const esc = flavour.replace(/[.+]/g, '\\$&');
-  const m = new RegExp(`^linux-image-(\\d+\\.\\d+\\.\\d+(?:-\\d+|\\+deb\\d+)?)-${esc}-dbg$`).exec(
+  // pieces after the version start with a digit (-56, -0.deb11.17) or follow it (+deb12, +bpo)
+  const m = new RegExp(`^linux-image-(\\d+\\.\\d+\\.\\d+[^-]*(?:-\\d[^-]*)*)-${esc}-dbg$`).exec(
     name,
   );
   return m?.[1];

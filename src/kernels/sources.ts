@@ -193,7 +193,7 @@ export async function prepareSource(
           rmSync(dir, { recursive: true, force: true });
           const why = `${r.stdout}\n${r.stderr}`
             .split('\n')
-            .find((l) => /FAILED|malformed|can't|No file/i.test(l));
+            .find((l) => /FAILED|malformed|can't|No file|Reversed|previously applied/i.test(l));
           throw new UserError(
             `patch does not apply to ${basename(id.origin)} (${why?.trim() ?? `patch exit ${r.code}`})`,
             p,

@@ -6,6 +6,7 @@ import {
   latencyPoints,
   MODULE_HEAD,
   moduleCells,
+  moduleErrors,
   moduleRows,
   n,
   paretoPoints,
@@ -81,9 +82,12 @@ ${mods
 </table>
 <p class="note">Upstream: relocated as scripts/gen_lineinfo does (only .debug_line's 32-bit absolute relocations); full: every debug relocation applied. Percent of vmlinux's own table (blocks of 64) and growth are of the full sum.</p>`
     : '';
-  const failures = run.failures
-    .map((f) => `<p class="fail">${esc(f.id)} failed: ${esc(f.error)}</p>`)
-    .join('\n');
+  const failures = [
+    ...run.failures.map((f) => `<p class="fail">${esc(f.id)} failed: ${esc(f.error)}</p>`),
+    ...moduleErrors(run).map(
+      (e) => `<p class="fail">${esc(e.kernel)}: modules not measured: ${esc(e.error)}</p>`,
+    ),
+  ].join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

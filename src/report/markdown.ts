@@ -2,6 +2,7 @@ import type { RunResult } from '../results/schema.js';
 import {
   MODULE_HEAD,
   moduleCells,
+  moduleErrors,
   moduleRows,
   n,
   pct,
@@ -125,6 +126,8 @@ export function renderMarkdown(run: RunResult): string {
   }
   if (moduleRows(run).length)
     out.push('', `## Modules (${run.config.rules[0]} rules)`, '', modulesTable(run));
+  for (const e of moduleErrors(run))
+    out.push('', `**${e.kernel}: modules not measured:** ${e.error}`);
   for (const k of run.kernels) {
     out.push('', `## ${k.id}`, '', 'Bytes by bucket (they add up to the total):', '');
     out.push(

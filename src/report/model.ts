@@ -247,6 +247,13 @@ export function moduleRows(run: RunResult): ModuleRow[] {
   });
 }
 
+/** Kernels whose modules were asked for but could not be measured, and why. */
+export function moduleErrors(run: RunResult): { kernel: string; error: string }[] {
+  return run.kernels.flatMap((k) =>
+    k.modulesError ? [{ kernel: k.id, error: k.modulesError }] : [],
+  );
+}
+
 /** The modules table's header and cells, shared by the terminal, Markdown, RST and HTML reports. */
 export const MODULE_HEAD = [
   'kernel',

@@ -6,6 +6,7 @@ import {
   latencyPoints,
   MODULE_HEAD,
   moduleCells,
+  moduleErrors,
   moduleRows,
   ns,
   paretoPoints,
@@ -171,6 +172,8 @@ export function renderTerminal(run: RunResult): string {
     for (const r of mods) mt.push(moduleCells(r));
     out.push(mt.toString());
   }
+  for (const e of moduleErrors(run))
+    out.push('', `!! ${e.kernel}: modules not measured: ${e.error}`);
   for (const k of run.kernels) {
     out.push('', `== ${k.id}`, renderMeasureTerminal(k.measure).trimEnd());
     if (k.modules) out.push('', `-- ${k.id} modules`, renderModulesTerminal(k.modules).trimEnd());

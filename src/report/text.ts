@@ -97,6 +97,7 @@ export function renderMailText(run: RunResult): string {
       if (growth.length) out.push(...wrap(`Growth: ${growth.join('; ')}.`, 2));
       out.push('');
     }
+    if (k.modulesError) out.push(...wrap(`Modules not measured: ${k.modulesError}`, 2), '');
     const mod = moduleRows(run).find((r) => r.kernel === k.id);
     if (mod) {
       out.push(

@@ -123,14 +123,27 @@ export function validateRunConfig(raw: unknown, path: string): RunConfig {
   return c;
 }
 
-/** The config cut down to the named kernels (`run --only`), in the config's order. */
-export function selectKernels(config: RunConfig, ids: string[], path: string): RunConfig {
+/**
+ * The kernel ids of `run --only`, checked against the config: each must be
+ * one of its kernels, and at least one must be given.
+ */
+export function checkOnly(config: RunConfig, only: string, path: string): string[] {
+  const ids = [
+    ...new Set(
+      only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   const known = config.kernels.map((k) => k.id);
+  if (ids.length === 0)
+    throw new UserError(`--only: no kernel id given (it has: ${known.join(', ')})`, path);
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length)
     throw new UserError(
       `--only: no kernel ${unknown.join(', ')} in this config (it has: ${known.join(', ')})`,
       path,
     );
-  return { ...config, kernels: config.kernels.filter((k) => ids.includes(k.id)) };
+  return ids;
 }

@@ -39,12 +39,19 @@ export function mergeRuns(runs: RunResult[], name: string, now = new Date()): Ru
       if (!specs.has(k.id) || mine) specs.set(k.id, k);
     }
   const kernelSpecs = [...specs.values()];
+  // jobs of one matrix (`run --only`) merge back into it: say what is still missing, if anything
+  const covered = kernelSpecs.map((k) => k.id).filter((id) => measured.has(id) || failures.has(id));
+  const only = covered.length === kernelSpecs.length ? undefined : covered;
+  const files = new Set(runs.map((r) => r.configFile));
   const starts = runs.map((r) => r.startedAt).sort();
   const ends = runs.map((r) => r.finishedAt);
   return {
     ...first,
     runId: newRunId(name, now),
     config: { ...first.config, name, kernels: kernelSpecs },
+    // a row's "run <config> --only <id>" is only right when every part ran from one config file
+    configFile: files.size === 1 ? first.configFile : undefined,
+    only,
     startedAt: starts[0],
     // unfinished if any part is
     finishedAt: ends.some((e) => !e) ? '' : ends.sort().at(-1)!,

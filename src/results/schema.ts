@@ -16,6 +16,8 @@ export interface KernelResult {
   latency?: LatencyResult;
   /** The kernel's .ko files (summary only: no per-module list), when the config asks for them. */
   modules?: ModuleSetResult;
+  /** Why the modules could not be measured (the kernel's own figures stand). */
+  modulesError?: string;
 }
 
 /** A kernel that could not be measured: the run goes on and says why. */
@@ -31,6 +33,8 @@ export interface RunResult {
   config: RunConfig;
   /** The config file `run` was given (as given: relative to where it ran), when it ran from one. */
   configFile?: string;
+  /** `run --only`: the kernels of the config this run measured; absent when it set out to measure all. */
+  only?: string[];
   startedAt: string;
   /** Empty while the run is still going (or was interrupted): what is here was measured. */
   finishedAt: string;

@@ -42,6 +42,12 @@ describe('dbg package names', () => {
     expect(dbgPackageAbi('linux-image-6.12.107+deb12-arm64-dbg', 'arm64')).toBe('6.12.107+deb12');
     expect(dbgPackageAbi('linux-image-6.12.107+deb12-arm64-16k-dbg', 'arm64')).toBeUndefined();
     expect(dbgPackageAbi('linux-image-6.12-amd64-dbg', 'amd64')).toBeUndefined();
+    // backports name their ABI otherwise
+    expect(dbgPackageAbi('linux-image-6.12.38+bpo-amd64-dbg', 'amd64')).toBe('6.12.38+bpo');
+    expect(dbgPackageAbi('linux-image-6.1.0-0.deb11.17-amd64-dbg', 'amd64')).toBe(
+      '6.1.0-0.deb11.17',
+    );
+    expect(dbgPackageAbi('linux-image-6.1.0-0.deb11.17-rt-amd64-dbg', 'amd64')).toBeUndefined();
   });
 });
 

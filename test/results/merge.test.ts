@@ -48,6 +48,23 @@ describe('mergeRuns', () => {
     expect(m.finishedAt).toBe('2026-11-25T11:00:00.000Z');
   });
 
+  it('jobs of one matrix (run --only) merge back in the matrix order, with the config file they share', () => {
+    const part = (id: string, file = 'configs/m.json') => {
+      const r = job([id], []);
+      r.config.kernels = ['a', 'b', 'c'].map((k) => ({ id: k, local: `/k/${k}` }));
+      r.only = [id];
+      r.configFile = file;
+      return r;
+    };
+    const m = mergeRuns([part('c'), part('a'), part('b')], 'm');
+    expect(m.kernels.map((k) => k.id)).toEqual(['a', 'b', 'c']);
+    expect(m.only).toBeUndefined();
+    expect(m.configFile).toBe('configs/m.json');
+    const some = mergeRuns([part('c'), part('a', 'configs/other.json')], 'm');
+    expect(some.only).toEqual(['a', 'c']);
+    expect(some.configFile).toBeUndefined();
+  });
+
   it('refuses a kernel measured twice', () => {
     expect(() => mergeRuns([job(['a'], []), job(['a'], [])], 'x')).toThrow(
       'merge: kernel a is in more than one run',
