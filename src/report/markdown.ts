@@ -41,8 +41,9 @@ function reproduce(run: RunResult, id: string): string {
 
 /**
  * Growth in percent per architecture and config, for the upstream format
- * (blocks of 64) and the smallest format of ours in the run, with the command
- * that reproduces each row.
+ * (blocks of 64) and the smallest format of ours in the run: of the loaded
+ * size and of the boot image (the table compressed as the image is), with
+ * the command that reproduces each row.
  */
 export function growthByArch(run: RunResult): string {
   const rules = run.config.rules[0];
@@ -61,8 +62,10 @@ export function growthByArch(run: RunResult): string {
       n(up.entries),
       `${up.bytesPerEntry.toFixed(2)}`,
       pct(up.growth.loaded),
+      pct(up.growth.image),
       ours ? `${ours.format}: ${ours.bytesPerEntry.toFixed(2)}` : '-',
       ours ? pct(ours.growth.loaded) : '-',
+      ours ? pct(ours.growth.image) : '-',
       reproduce(run, k.id),
     ]);
   }
@@ -73,12 +76,14 @@ export function growthByArch(run: RunResult): string {
       'entries',
       'upstream B/entry',
       'upstream growth',
+      'upstream image',
       'ours B/entry',
       'ours growth',
+      'ours image',
       'reproduce',
     ],
     rows,
-    [false, false, true, true, true, false, true, false],
+    [false, false, true, true, true, true, false, true, true, false],
   );
 }
 
@@ -119,7 +124,7 @@ export function renderMarkdown(run: RunResult): string {
   if (run.kernels.some((k) => k.measure.tables.some((t) => UPSTREAM.test(t.format)))) {
     out.push(
       '',
-      `## Growth of the loaded size (${run.config.rules[0]} rules)`,
+      `## Growth of the loaded size and the boot image (${run.config.rules[0]} rules)`,
       '',
       growthByArch(run),
     );
