@@ -1,6 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { blocksFormat } from '../encodings/blocks.js';
 import { UserError } from '../errors.js';
 import { resolveBuild, runBuild } from '../kernels/build.js';
 import { cacheRoot } from '../kernels/cache.js';
@@ -19,7 +20,7 @@ import { RESULTS_SCHEMA_VERSION, type RunResult } from '../results/schema.js';
 import { newRunId, saveRun } from '../results/store.js';
 import { bar, type ProcessLike, Progress } from '../util/process.js';
 import { latencyFile } from './latency.js';
-import { measureKernel } from './measure.js';
+import { type MeasureResult, measureKernel } from './measure.js';
 import { parseBase } from './options.js';
 
 export const VERSION = '0.1.0';
@@ -63,17 +64,25 @@ async function measureRunModules(
   kernel: Kernel,
   rules: string,
   base: string | bigint | undefined,
+  measured: MeasureResult,
   say: (t: string) => void,
 ): Promise<ModuleSetResult> {
   if (kernel.modules.length === 0)
     throw new UserError('no .ko files found for this kernel', dirname(kernel.vmlinux));
   const root = commonDir(kernel.modules);
+  const upstreamTable = measured.tables.find(
+    (t) => t.rules === rules && t.format === blocksFormat(64, 'sleb').id,
+  );
   const r = await measureModuleSet({
     source: root,
     paths: kernel.modules,
     root,
     vmlinux: kernel.vmlinux,
     vmlinuxBase: base,
+    // the run measured vmlinux's blocks of 64 already when its formats have them
+    vmlinuxMeasured: upstreamTable
+      ? { entries: upstreamTable.entries, bytes: upstreamTable.total }
+      : undefined,
     rules,
     onProgress: (done, total) => say(`modules ${bar(done, total, 10)}`),
   });
@@ -160,7 +169,7 @@ export async function executeRun(
       let modulesError: string | undefined;
       if (spec.modules) {
         try {
-          modules = await measureRunModules(kernel, config.rules[0], base, (t) =>
+          modules = await measureRunModules(kernel, config.rules[0], base, measure, (t) =>
             say(`${tag}: ${t}`),
           );
         } catch (e) {

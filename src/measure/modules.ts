@@ -318,6 +318,8 @@ export interface ModuleSetRequest extends ModuleSetOptions {
   vmlinux?: string;
   /** vmlinux's base address or symbol, when it is not a vmlinux with _text (test objects). */
   vmlinuxBase?: string | bigint;
+  /** vmlinux's blocks-of-64 table when the caller has measured it already (run does): not read twice. */
+  vmlinuxMeasured?: { entries: number; bytes: number };
 }
 
 export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSetResult> {
@@ -328,7 +330,14 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
   const summary = summarize(modules, skipped.length);
   let vmlinux: VmlinuxComparison | undefined;
   if (req.vmlinux) {
-    vmlinux = vmlinuxTable(req.vmlinux, rules, req.vmlinuxBase);
+    vmlinux = req.vmlinuxMeasured
+      ? {
+          vmlinux: req.vmlinux,
+          format: blocksFormat(64, 'sleb').id,
+          modulesPercent: 0,
+          ...req.vmlinuxMeasured,
+        }
+      : vmlinuxTable(req.vmlinux, rules, req.vmlinuxBase);
     vmlinux.modulesPercent = pct(summary.totals.full.bytes[MAIN_MODULE_FORMAT], vmlinux.bytes);
   }
   return {

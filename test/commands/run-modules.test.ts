@@ -76,6 +76,16 @@ describe.runIf(hasKoTools(x86))('run measures a kernel’s modules when the conf
       2 * one.full.tables.find((t: { format: string }) => t.format === MAIN_MODULE_FORMAT).total,
     );
     expect(m.vmlinux.modulesPercent).toBeCloseTo((100 * fullBytes) / m.vmlinux.bytes, 9);
+    // vmlinux's table is the run's own blocks-of-64 measurement, not read a second time
+    const upTable = saved.kernels[0].measure.tables.find(
+      (t: { rules: string; format: string }) =>
+        t.rules === 'v1-v4' && t.format === 'blocks:64:sleb',
+    );
+    expect(m.vmlinux).toMatchObject({
+      entries: upTable.entries,
+      bytes: upTable.total,
+      format: 'blocks:64:sleb',
+    });
 
     const md = await cli('report', '--results', results, id, '--format', 'markdown');
     expect(md.code, md.err).toBe(0);
