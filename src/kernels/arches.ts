@@ -141,6 +141,8 @@ export const ARCHES: ArchBuild[] = [
     clang: false,
     defconfig: 'defconfig',
     fragment: [],
+    // the zboot image (CONFIG_SYS_SUPPORTS_ZBOOT, as the generic platform has), in the output's top directory
+    bootImage: 'vmlinuz',
   },
   {
     name: 'sparc64',
