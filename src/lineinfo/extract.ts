@@ -175,6 +175,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const upstream = rs.winner === 'smallest' ? new CandidateTable(capacity) : undefined;
   const last = rs.winner === 'last' ? new LastRowTable(capacity) : undefined;
   let gaps = 0;
+  let lineZeroGaps = 0;
   let scratch: LineRows = allocRows(1 << 16);
 
   for (let u = 0; u < units.length; u++) {
@@ -217,6 +218,14 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
       const line = rows.line[i];
       if (line === 0) {
         drops.lineZero++;
+        if (rs.lineZero === 'gap') {
+          // the tools have no line here: a gap entry, when the address is in range
+          const off = (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
+          if (off >= 0 && off < endOffset && off <= 0xffffffff) {
+            last!.add(off, 0, 0);
+            lineZeroGaps++;
+          }
+        }
         continue;
       }
       const flags = rows.flags[i];
@@ -307,6 +316,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     // an end row that became a gap candidate is counted by that candidate's
     // fate (an entry, or replaced, or merged), not as a dropped end row
     drops.endSequence -= gaps;
+    drops.lineZero -= lineZeroGaps;
     table = r.table;
   }
   return { table, rules, base, end, drops, stats, relocations: [...dw.relocations.values()] };

@@ -15,6 +15,12 @@ export interface RuleSet {
    */
   endSequence: 'keep' | 'drop' | 'gap';
   /**
+   * Rows with line 0 (code the compiler made up: clang emits many): 'drop'
+   * (upstream: the address takes the line before it), or 'gap': an entry
+   * with line 0, so the lookup answers "no line" there, as the tools do.
+   */
+  lineZero: 'drop' | 'gap';
+  /**
    * Which row wins when several share an address: 'smallest' (file_id, then
    * line: the upstream sort and walk) or 'last' (the last row at the address,
    * as llvm-symbolizer and addr2line pick).
@@ -33,6 +39,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
       'upstream v1-v4: every row, smallest (file, line) wins at an address, no upper bound',
     stmtOnly: false,
     endSequence: 'keep',
+    lineZero: 'drop',
     winner: 'smallest',
     etextCap: false,
     cleanPaths: false,
@@ -42,6 +49,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     description: 'upstream v5+: as v1-v4, and rows at or above _etext dropped',
     stmtOnly: false,
     endSequence: 'keep',
+    lineZero: 'drop',
     winner: 'smallest',
     etextCap: true,
     cleanPaths: false,
@@ -51,6 +59,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     description: 'ours: the last row at an address wins, end-of-sequence rows dropped',
     stmtOnly: false,
     endSequence: 'drop',
+    lineZero: 'drop',
     winner: 'last',
     etextCap: false,
     cleanPaths: false,
@@ -61,6 +70,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
       'ours: the last row at an address wins, end of sequence becomes a "no line" gap entry',
     stmtOnly: false,
     endSequence: 'gap',
+    lineZero: 'drop',
     winner: 'last',
     etextCap: false,
     cleanPaths: false,
@@ -70,6 +80,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     description: 'ours: as last-row-gaps, statement rows only',
     stmtOnly: true,
     endSequence: 'gap',
+    lineZero: 'drop',
     winner: 'last',
     etextCap: false,
     cleanPaths: false,
@@ -77,9 +88,10 @@ export const RULE_SETS: Record<string, RuleSet> = {
   symbolizer: {
     id: 'symbolizer',
     description:
-      'ours: as last-row-gaps, and "//" in file names collapsed (answers as llvm-symbolizer)',
+      'ours: as last-row-gaps, line-0 rows as gaps too, and "//" in file names collapsed (answers as llvm-symbolizer)',
     stmtOnly: false,
     endSequence: 'gap',
+    lineZero: 'gap',
     winner: 'last',
     etextCap: false,
     cleanPaths: true,

@@ -19,6 +19,7 @@ export const TOOLS: Tool[] = ['addr2line', 'llvm-symbolizer'];
 
 export const CAUSES = [
   'code without DWARF (the tool has no line)',
+  'line-0 row: code the compiler made (the tool has no line)',
   'no entry in the table (the tool has a line)',
   'same line, the tool names another file',
   'end-of-sequence row won at the address',
@@ -122,10 +123,15 @@ export function askTool(tool: Tool, path: string, addresses: bigint[]): Answer[]
   return lines.map(parseGnuLine);
 }
 
-/** "path:line", "path:line (discriminator N)", "??:0" or "??:?". */
+/**
+ * "path:line", "path:line (discriminator N)", "??:0" or "??:?"; "path:?" and
+ * "path:0" (a line-0 row: code the compiler made) keep the path, so a
+ * mismatch there is told apart from code without DWARF.
+ */
 export function parseGnuLine(s: string): Answer {
   const m = /^(.*):(\d+|\?)(?: \(discriminator \d+\))?$/.exec(s.trim());
-  if (!m || m[1] === '??' || m[2] === '?' || m[2] === '0') return { line: 0 };
+  if (!m || m[1] === '??') return { line: 0 };
+  if (m[2] === '?' || m[2] === '0') return { file: m[1], line: 0 };
   return { file: m[1], line: Number(m[2]) };
 }
 
@@ -235,7 +241,7 @@ export function measureAgreement(
           examples.push({
             address: `0x${addresses[k].toString(16)}`,
             ours: o.line ? `${o.file}:${o.line}` : '-',
-            theirs: t.line ? `${t.file}:${t.line}` : '??',
+            theirs: t.line ? `${t.file}:${t.line}` : t.file ? `${t.file}:0` : '??',
             cause,
           });
         }
@@ -266,7 +272,10 @@ function lookupAll(table: EntryTable, offsets: number[]): Answer[] {
 }
 
 function classify(ours: Answer, theirs: Answer, rows: RowSeen[]): Cause {
-  if (theirs.line === 0) return 'code without DWARF (the tool has no line)';
+  if (theirs.line === 0)
+    return theirs.file
+      ? 'line-0 row: code the compiler made (the tool has no line)'
+      : 'code without DWARF (the tool has no line)';
   if (ours.line === 0) return 'no entry in the table (the tool has a line)';
   if (
     ours.line === theirs.line &&
