@@ -1,5 +1,5 @@
 import { FormatError } from '../errors.js';
-import type { EntryTable } from '../lineinfo/entries.js';
+import { collectEntries, type EntryTable } from '../lineinfo/entries.js';
 import { ByteSink, LebCursor, unzigzag, zigzag } from './leb.js';
 import {
   lastAtOrBelow,
@@ -222,24 +222,19 @@ export function blockReader(
       return true;
     },
     decodeAll(): EntryTable {
-      const offsets = new Uint32Array(n);
-      const fileIds = new Uint16Array(n);
-      const lines = new Uint32Array(n);
-      for (let b = 0; b < nb; b++) {
-        const ok = walk(b, Number.POSITIVE_INFINITY, (i, off, file, line) => {
-          offsets[i] = off;
-          fileIds[i] = file;
-          lines[i] = line;
-        });
-        if (!ok) throw new FormatError(`${id} table: block ${b} is malformed`);
-      }
+      const columns = collectEntries(n, (put) => {
+        for (let b = 0; b < nb; b++) {
+          if (!walk(b, Number.POSITIVE_INFINITY, put))
+            throw new FormatError(`${id} table: block ${b} is malformed`);
+        }
+      });
       const files = readFileNames(
         (i) => v.getUint32(fileOffsAt + 4 * i, le),
         f,
         bytes.subarray(namesAt, namesAt + namesSize),
       );
       if (!files) throw new FormatError(`${id} table: a file name offset is out of bounds`);
-      return { count: n, offsets, fileIds, lines, files };
+      return { ...columns, files };
     },
   };
 }

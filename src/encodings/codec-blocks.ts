@@ -1,5 +1,5 @@
 import { FormatError } from '../errors.js';
-import type { EntryTable } from '../lineinfo/entries.js';
+import { collectEntries, type EntryTable } from '../lineinfo/entries.js';
 import { ByteSink, LebCursor } from './leb.js';
 import {
   lastAtOrBelow,
@@ -242,34 +242,28 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
           return true;
         },
         decodeAll(): EntryTable {
-          const offsets = new Uint32Array(n);
-          const fileIds = new Uint16Array(n);
-          const lines = new Uint32Array(n);
-          for (let b = 0; b < nb; b++) {
-            if (!startBlock(b)) fail(`block ${b} is malformed`);
-            let i = b * blockSize;
-            const last = Math.min(n, i + blockSize) - 1;
-            offsets[i] = s.offset;
-            fileIds[i] = s.file;
-            lines[i] = s.line;
-            while (i < last) {
-              if (!step()) fail(`block ${b} is malformed`);
-              s.offset = next.offset;
-              s.file = next.file;
-              s.line = next.line;
-              i++;
-              offsets[i] = s.offset;
-              fileIds[i] = s.file;
-              lines[i] = s.line;
+          const columns = collectEntries(n, (put) => {
+            for (let b = 0; b < nb; b++) {
+              if (!startBlock(b)) fail(`block ${b} is malformed`);
+              let i = b * blockSize;
+              const last = Math.min(n, i + blockSize) - 1;
+              put(i, s.offset, s.file, s.line);
+              while (i < last) {
+                if (!step()) fail(`block ${b} is malformed`);
+                s.offset = next.offset;
+                s.file = next.file;
+                s.line = next.line;
+                put(++i, s.offset, s.file, s.line);
+              }
             }
-          }
+          });
           const files = readFileNames(
             (i) => v.getUint32(fileOffsAt + 4 * i, le),
             f,
             bytes.subarray(namesAt, namesAt + namesSize),
           );
           if (!files) fail('a file name offset is out of bounds');
-          return { count: n, offsets, fileIds, lines, files: files! };
+          return { ...columns, files: files! };
         },
       };
     },

@@ -1,5 +1,5 @@
 import { FormatError } from '../errors.js';
-import type { EntryTable } from '../lineinfo/entries.js';
+import { collectEntries, type EntryTable } from '../lineinfo/entries.js';
 import { fileTables, lastAtOrBelow, RodataWriter, readFileNames } from './rodata.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from './types.js';
 
@@ -103,18 +103,14 @@ export function flatReader(
       return true;
     },
     decodeAll(): EntryTable {
-      const offsets = new Uint32Array(n);
-      const fileIds = new Uint16Array(n);
-      const lines = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        offsets[i] = addr(i);
-        fileIds[i] = v.getUint16(L.fileIds + 2 * i, le);
-        lines[i] = v.getUint32(L.lines + 4 * i, le);
-      }
+      const columns = collectEntries(n, (put) => {
+        for (let i = 0; i < n; i++)
+          put(i, addr(i), v.getUint16(L.fileIds + 2 * i, le), v.getUint32(L.lines + 4 * i, le));
+      });
       const names = bytes.subarray(L.namesAt, L.namesAt + L.namesSize);
       const files = readFileNames((i) => v.getUint32(L.fileOffsets + 4 * i, le), f, names);
       if (!files) throw new FormatError(`${what}: a file name offset is out of bounds`);
-      return { count: n, offsets, fileIds, lines, files };
+      return { ...columns, files };
     },
   };
 }

@@ -9,6 +9,28 @@ export interface EntryTable {
   files: string[];
 }
 
+/** Sets entry i of the columns being filled. */
+export type PutEntry = (i: number, offset: number, fileId: number, line: number) => void;
+
+/**
+ * The columns of n entries, filled by `fill` through `put`: every decoder's
+ * decodeAll, whatever its layout, ends in the same three arrays.
+ */
+export function collectEntries(
+  n: number,
+  fill: (put: PutEntry) => void,
+): Omit<EntryTable, 'files'> {
+  const offsets = new Uint32Array(n);
+  const fileIds = new Uint16Array(n);
+  const lines = new Uint32Array(n);
+  fill((i, offset, fileId, line) => {
+    offsets[i] = offset;
+    fileIds[i] = fileId;
+    lines[i] = line;
+  });
+  return { count: n, offsets, fileIds, lines };
+}
+
 /** The entries as little-endian u32 triples (offset, file_id, line): the dump format the golden SHA-256 is taken over. */
 export function entriesToTriples(t: EntryTable): Uint8Array {
   const out = new Uint8Array(t.count * 12);

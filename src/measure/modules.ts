@@ -14,6 +14,7 @@ import {
   MODULE_MODES,
   type ModuleMeasure,
   type ModuleMode,
+  type ModuleModeResult,
   measureModule,
 } from '../lineinfo/modules.js';
 import { account } from './accounting.js';
@@ -78,13 +79,12 @@ export function distribution(values: number[]): Distribution {
   };
 }
 
-export interface ModeTotals {
-  entries: number;
-  files: number;
-  rowsRead: number;
-  units: number;
-  unitsWithLines: number;
-  unitsUnreadable: number;
+/** One relocation mode summed over the modules: the per-module counters, and what only a sum has. */
+export interface ModeTotals
+  extends Pick<
+    ModuleModeResult,
+    'entries' | 'files' | 'rowsRead' | 'units' | 'unitsWithLines' | 'unitsUnreadable'
+  > {
   /** Rows dropped at or past .text's end (full: other sections' sequences, and end rows at .text's end). */
   rowsOutsideText: number;
   /** Table bytes by format id, summed over the modules. */

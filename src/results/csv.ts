@@ -1,3 +1,4 @@
+import { BUCKETS } from '../encodings/types.js';
 import type { RunResult } from './schema.js';
 
 /** One row per kernel x rule set x format: raw integers and the figures derived from them. */
@@ -10,12 +11,7 @@ export const TABLE_COLUMNS = [
   'format',
   'entries',
   'files',
-  'counts',
-  'index',
-  'data',
-  'file_offsets',
-  'filenames',
-  'padding',
+  ...BUCKETS,
   'total',
   'bytes_per_entry',
   'bytes_per_entry_all',
@@ -46,12 +42,7 @@ export function tableRows(run: RunResult): (string | number | undefined)[][] {
         t.format,
         t.entries,
         t.files,
-        t.buckets.counts,
-        t.buckets.index,
-        t.buckets.data,
-        t.buckets.file_offsets,
-        t.buckets.filenames,
-        t.buckets.padding,
+        ...BUCKETS.map((b) => t.buckets[b]),
         t.total,
         t.bytesPerEntry.toFixed(4),
         t.bytesPerEntryAll.toFixed(4),

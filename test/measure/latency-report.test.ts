@@ -53,6 +53,15 @@ describe('latency rendering', () => {
   });
 
   it('labels a model run as not the kernel, and shows every run with its flags', () => {
+    // one sample, no warm-up: the report's layout is under test, not the policy
+    const onceOnly = {
+      warmupNs: 0,
+      minSamples: 1,
+      minTimeNs: 0,
+      maxSamples: 1,
+      batchResolutions: 0,
+      maxBatch: 1,
+    };
     const result: LatencyResult = {
       schemaVersion: 1,
       file: 'vmlinux',
@@ -65,24 +74,7 @@ describe('latency rendering', () => {
       engine: { kind: 'model', label: 'model, not the kernel: TypeScript lookups timed in Node' },
       machine: { cpu: 'cpu', cpus: 2, loadavg: [1, 2, 3], loadavgAfter: [4, 5, 6] },
       cache: { source: 'test', evictBytes: 64 << 20, llcBytes: 32 << 20, llcLevel: 3 },
-      policy: {
-        warm: {
-          warmupNs: 0,
-          minSamples: 1,
-          minTimeNs: 0,
-          maxSamples: 1,
-          batchResolutions: 0,
-          maxBatch: 1,
-        },
-        cold: {
-          warmupNs: 0,
-          minSamples: 1,
-          minTimeNs: 0,
-          maxSamples: 1,
-          batchResolutions: 0,
-          maxBatch: 1,
-        },
-      },
+      policy: { warm: onceOnly, cold: onceOnly },
       sets: [{ name: 'uniform', description: 'uniform over the text range' }],
       sizes: [{ format: 'flat', bytes: 1000, bytesPerEntry: 10, checked: 0, blocks: 0 }],
       runs: [runOf('flat', 'warm', [20, 21, 22, 500]), runOf('flat', 'cold', [300, 310, 320])],
