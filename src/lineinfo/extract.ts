@@ -87,7 +87,12 @@ export interface ExtractResult {
 
 export const MAX_FILES = 65535;
 
-function resolveBase(
+/**
+ * The base address entries are relative to (and a module's `.text` end): what
+ * extraction uses, exported so measurements can sample addresses before they
+ * extract.
+ */
+export function resolveBase(
   elf: ElfFile,
   base: string | bigint | undefined,
 ): { base: bigint; end?: bigint; module: boolean } {
