@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { reporter } from '../../src/report/reporter.js';
+import {
+  baseOf,
+  checkedInRun,
+  kernelOf,
+  noteCheckedInDifference,
+  noteDifference,
+  RUNS,
+  tableOf,
+} from './runs.js';
+
+const csv = reporter('csv')!;
+const multiarch = checkedInRun('multiarch');
+const out = csv.render(multiarch);
+const [header, ...rows] = out.trimEnd().split('\n');
+const columns = header.split(',');
+
+/** The rows as records by column name (no cell of these runs is quoted). */
+const records = rows.map((r) => {
+  const cells = r.split(',');
+  if (cells.length !== columns.length) throw new Error(`${cells.length} cells: ${r}`);
+  return Object.fromEntries(columns.map((c, i) => [c, cells[i]]));
+});
+
+function record(kernel: string, rules: string, format: string) {
+  const r = records.filter((x) => x.kernel === kernel && x.rules === rules && x.format === format);
+  expect(r, `${kernel} ${rules} ${format}`).toHaveLength(1);
+  return r[0];
+}
+
+describe('csv reporter over the multiarch run', () => {
+  it('has the documented header', () => {
+    expect(columns).toEqual([
+      'kernel',
+      'arch',
+      'bits',
+      'endianness',
+      'rules',
+      'format',
+      'entries',
+      'files',
+      'counts',
+      'index',
+      'data',
+      'file_offsets',
+      'filenames',
+      'padding',
+      'total',
+      'bytes_per_entry',
+      'bytes_per_entry_all',
+      'growth_loaded_pct',
+      'growth_image_pct',
+      'base_loaded_bytes',
+      'base_image_bytes',
+    ]);
+  });
+
+  it('has one row per kernel x rule set x format, in run order', () => {
+    const expected = multiarch.kernels.flatMap((k) =>
+      k.measure.tables.map((t) => `${k.id} ${t.rules} ${t.format}`),
+    );
+    expect(expected).toHaveLength(21 * 2 * 5);
+    expect(records.map((r) => `${r.kernel} ${r.rules} ${r.format}`)).toEqual(expected);
+    // the config's "blocks:64" is saved (and written) as blocks:64:sleb
+    expect(multiarch.config.formats).toContain('blocks:64');
+    expect(new Set(records.map((r) => r.format))).toEqual(
+      new Set(['flat', 'blocks:64:sleb', 'flagged:64', 'mru-huffman:64', 'special:16:paged']),
+    );
+  });
+
+  it("writes x86_64-defconfig-gcc's blocks:64 row with run.json's raw integers", () => {
+    const id = 'x86_64-defconfig-gcc';
+    const k = kernelOf(multiarch, id);
+    const t = tableOf(multiarch, id, 'v1-v4', 'blocks:64:sleb');
+    const r = record(id, 'v1-v4', 'blocks:64:sleb');
+    const md = k.measure.kernel.metadata;
+    expect(r).toEqual({
+      kernel: id,
+      arch: md.arch,
+      bits: String(md.bits),
+      endianness: md.endianness,
+      rules: 'v1-v4',
+      format: 'blocks:64:sleb',
+      entries: String(t.entries),
+      files: String(t.files),
+      counts: String(t.buckets.counts),
+      index: String(t.buckets.index),
+      data: String(t.buckets.data),
+      file_offsets: String(t.buckets.file_offsets),
+      filenames: String(t.buckets.filenames),
+      padding: String(t.buckets.padding),
+      total: String(t.total),
+      bytes_per_entry: t.bytesPerEntry.toFixed(4),
+      bytes_per_entry_all: t.bytesPerEntryAll.toFixed(4),
+      growth_loaded_pct: String(t.growth.loaded),
+      growth_image_pct: String(t.growth.image),
+      base_loaded_bytes: String(baseOf(multiarch, id, 'loaded')),
+      base_image_bytes: String(baseOf(multiarch, id, 'image')),
+    });
+    expect(rows).toContain(
+      'x86_64-defconfig-gcc,x86_64,64,little,v1-v4,blocks:64:sleb,1709750,4160,20,213720,6165966,16640,110039,2,6506387,3.7314,3.8055,16.72,29.11,38912755,13620224',
+    );
+  });
+
+  it('writes raw integers, never thousands separators or units, and the buckets add up to the total', () => {
+    for (const r of records) {
+      for (const c of ['entries', 'files', 'counts', 'index', 'data', 'total', 'base_loaded_bytes'])
+        expect(r[c]).toMatch(/^\d+$/);
+      const sum = ['counts', 'index', 'data', 'file_offsets', 'filenames', 'padding']
+        .map((c) => Number(r[c]))
+        .reduce((a, b) => a + b, 0);
+      expect(sum).toBe(Number(r.total));
+      expect(r.bytes_per_entry).toMatch(/^\d+\.\d{4}$/);
+    }
+  });
+
+  it('leaves the image cells empty for a kernel without a boot image (default run)', () => {
+    const d = csv.render(checkedInRun('default')).trimEnd().split('\n');
+    expect(d[0]).toBe(header);
+    const arm = d.filter((l) => l.startsWith('arm64-tinyconfig,'));
+    expect(arm).toHaveLength(10);
+    expect(arm).toContain(
+      'arm64-tinyconfig,arm64,64,little,v1-v4,blocks:64:sleb,163616,809,20,20456,576452,3236,18869,0,619033,3.6482,3.7835,32.46,,1907044,',
+    );
+  });
+
+  it("matches the run's own tables.csv, written when the run was saved (a difference is noted)", async ({
+    annotate,
+  }) => {
+    for (const name of ['multiarch', 'default'] as const) {
+      await noteDifference(
+        annotate,
+        `results/runs/${RUNS[name]}/tables.csv`,
+        csv.render(checkedInRun(name)),
+        'it was saved with the run, by the lineinfo-bench of then',
+      );
+    }
+  });
+
+  it('matches report/multiarch/multiarch.csv (a difference is noted, not failed)', async ({
+    annotate,
+  }) => {
+    await noteCheckedInDifference(annotate, 'multiarch', csv.extension, out);
+  });
+});

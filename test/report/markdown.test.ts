@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { reporter } from '../../src/report/reporter.js';
+import type { KernelResult, RunResult } from '../../src/results/schema.js';
+import {
+  checkedInRun,
+  commas,
+  comparedOf,
+  kernelOf,
+  noteCheckedInDifference,
+  pct2,
+  type Table,
+} from './runs.js';
+
+const markdown = reporter('markdown')!;
+const multiarch = checkedInRun('multiarch');
+const defaults = checkedInRun('default');
+const out = markdown.render(multiarch);
+
+/** The first Markdown table after a heading: header cells and rows of cells. */
+function tableAfter(text: string, heading: string): { head: string[]; rows: string[][] } {
+  const lines = text.split('\n');
+  const at = lines.indexOf(heading);
+  if (at < 0) throw new Error(`no heading ${heading}`);
+  let i = at + 1;
+  while (i < lines.length && !lines[i].startsWith('| ')) i++;
+  const block: string[] = [];
+  while (i < lines.length && lines[i].startsWith('| ')) block.push(lines[i++]);
+  const cells = (l: string) => l.slice(2, -2).split(' | ');
+  expect(block[1]).toMatch(/^\| (---:?)( \| ---:?)* \|$/);
+  return { head: cells(block[0]), rows: block.slice(2).map(cells) };
+}
+
+const UPSTREAM = /^blocks:64(:sleb|:zigzag)?$/;
+const GROWTH_HEADING = '## Growth of the loaded size and the boot image (v1-v4 rules)';
+
+/** A kernel's growth row from run.json: the upstream table, the smallest of ours, the command. */
+function growthRow(run: RunResult, k: KernelResult, reproduce: string): string[] {
+  const tables = k.measure.tables.filter((t) => t.rules === run.config.rules[0]);
+  const up = tables.find((t) => UPSTREAM.test(t.format))!;
+  const ours = tables
+    .filter((t) => t.format !== 'flat' && !UPSTREAM.test(t.format))
+    .reduce((a: Table | undefined, t) => (!a || t.total < a.total ? t : a), undefined)!;
+  return [
+    k.measure.kernel.metadata.arch,
+    k.id,
+    commas(up.entries),
+    up.bytesPerEntry.toFixed(2),
+    pct2(up.growth.loaded),
+    pct2(up.growth.image),
+    `${ours.format}: ${ours.bytesPerEntry.toFixed(2)}`,
+    pct2(ours.growth.loaded),
+    pct2(ours.growth.image),
+    reproduce,
+  ];
+}
+
+describe('markdown reporter over the multiarch run', () => {
+  it('titles the page with the run and its description', () => {
+    expect(out.split('\n').slice(0, 3)).toEqual([
+      `# lineinfo-bench run ${multiarch.runId}`,
+      '',
+      multiarch.config.description,
+    ]);
+  });
+
+  it('has a growth row per kernel with the command that reproduces it from the config file', () => {
+    expect(multiarch.configFile).toBe('configs/multiarch.json');
+    const g = tableAfter(out, GROWTH_HEADING);
+    expect(g.head).toEqual([
+      'arch',
+      'kernel',
+      'entries',
+      'upstream B/entry',
+      'upstream growth',
+      'upstream image',
+      'ours B/entry',
+      'ours growth',
+      'ours image',
+      'reproduce',
+    ]);
+    expect(g.rows).toEqual(
+      multiarch.kernels.map((k) =>
+        growthRow(multiarch, k, `\`lineinfo-bench run configs/multiarch.json --only ${k.id}\``),
+      ),
+    );
+  });
+
+  it('prints the growth row of x86_64 defconfig (gcc) as read from the run', () => {
+    expect(out.split('\n')).toContain(
+      '| x86_64 | x86_64-defconfig-gcc | 1,709,750 | 3.73 | 16.72% | 29.11% | mru-huffman:64: 1.97 | 9.00% | 23.73% | `lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc` |',
+    );
+    expect(out.split('\n')).toContain(
+      '| arm64 | arm64-debian-6.1 | 1,475,517 | 3.72 | 16.77% | 9.14% | mru-huffman:64: 1.75 | 8.07% | 7.42% | `lineinfo-bench run configs/multiarch.json --only arm64-debian-6.1` |',
+    );
+  });
+
+  it('has a summary row per kernel and rule set against flat', () => {
+    const s = tableAfter(out, multiarch.config.description!);
+    expect(s.head).toEqual([
+      'kernel',
+      'arch',
+      'rules',
+      'entries',
+      'files',
+      'flat bytes',
+      'format',
+      'bytes',
+      'B/entry',
+      'ratio',
+      'growth loaded',
+      'growth image',
+      'growth code',
+    ]);
+    const k = kernelOf(multiarch, 'x86_64-defconfig-gcc');
+    const flat = k.measure.tables.find((t) => t.rules === 'symbolizer' && t.format === 'flat')!;
+    const t = comparedOf(k, 'symbolizer');
+    expect(s.rows).toContainEqual([
+      k.id,
+      'x86_64',
+      'symbolizer',
+      commas(t.entries),
+      commas(t.files),
+      commas(flat.total),
+      t.format,
+      commas(t.total),
+      t.bytesPerEntry.toFixed(3),
+      `${(flat.total / t.total).toFixed(2)}x`,
+      pct2(t.growth.loaded),
+      pct2(t.growth.image),
+      pct2(t.growth.code),
+    ]);
+    expect(s.rows).toHaveLength(42);
+    expect(out.split('\n')).toContain(
+      '| x86_64-defconfig-gcc | x86_64 | v1-v4 | 1,709,750 | 4,160 | 17,224,191 | blocks:64:sleb | 6,506,387 | 3.731 | 2.65x | 16.72% | 29.11% | 16.78% |',
+    );
+  });
+
+  it("lists a kernel's bytes by bucket and its agreement with the tools", () => {
+    const id = 'x86_64-defconfig-gcc';
+    const k = kernelOf(multiarch, id);
+    const b = tableAfter(out, `## ${id}`);
+    expect(b.rows).toEqual(
+      k.measure.tables.map((t) => [
+        t.rules,
+        t.format,
+        ...(['counts', 'index', 'data', 'file_offsets', 'filenames', 'padding'] as const).map((x) =>
+          commas(t.buckets[x]),
+        ),
+        commas(t.total),
+      ]),
+    );
+    const section = out.slice(out.indexOf(`## ${id}\n`));
+    const a = tableAfter(section, 'Agreement with the tools on 2,000 sampled addresses (seed 1):');
+    expect(a.rows).toEqual(
+      k.measure.agreement!.results.flatMap((r) =>
+        r.tools.map((t) => [r.rules, t.tool, `${t.percent.toFixed(2)}%`]),
+      ),
+    );
+    expect(a.rows).toContainEqual(['v1-v4', 'addr2line', '74.75%']);
+    expect(a.rows).toContainEqual(['symbolizer', 'llvm-symbolizer', '99.80%']);
+  });
+
+  it('reproduces rows of a run without a config file by measure and kernels build commands', () => {
+    expect(defaults.configFile).toBeUndefined();
+    const g = tableAfter(markdown.render(defaults), GROWTH_HEADING);
+    const fmts = defaults.config.formats.join(',');
+    expect(g.rows).toEqual([
+      growthRow(
+        defaults,
+        kernelOf(defaults, 'amd64-cloud-6.1'),
+        `\`lineinfo-bench measure debian:cloud-amd64@6.1.192-2 --format ${fmts}\``,
+      ),
+      growthRow(
+        defaults,
+        kernelOf(defaults, 'arm64-tinyconfig'),
+        '`lineinfo-bench kernels build tinyconfig-dwarf5 --arch arm64`, then `measure` its build directory',
+      ),
+    ]);
+    // blocks:64:zigzag is the upstream format there; arm64 tinyconfig has no boot image
+    expect(g.rows[0].slice(0, 6)).toEqual([
+      'x86_64',
+      'amd64-cloud-6.1',
+      '1,216,043',
+      '3.72',
+      '10.92%',
+      '23.08%',
+    ]);
+    expect(g.rows[1][5]).toBe('-');
+  });
+
+  it('matches report/multiarch/multiarch.md (a difference is noted, not failed)', async ({
+    annotate,
+  }) => {
+    await noteCheckedInDifference(annotate, 'multiarch', markdown.extension, out);
+  });
+});

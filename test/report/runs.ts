@@ -1,0 +1,127 @@
+// The checked-in runs and what the renderer tests derive their expectations from.
+// Expected figures are computed here from run.json with formatting of our own
+// (not the renderers' helpers), so a change in either shows up.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KernelResult, RunResult } from '../../src/results/schema.js';
+import { loadRun } from '../../src/results/store.js';
+
+export type Table = KernelResult['measure']['tables'][number];
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const RESULTS = join(ROOT, 'results', 'runs');
+
+/** The two checked-in runs, by the name their rendered reports live under (report/<name>/). */
+export const RUNS = {
+  default: '2026-11-25T13-43-59Z-default',
+  multiarch: '2026-11-25T16-41-21Z-multiarch',
+} as const;
+export type RunName = keyof typeof RUNS;
+
+/** A checked-in run through the store's loader (by id under results/runs). */
+export function checkedInRun(name: RunName): RunResult {
+  return loadRun(RUNS[name], RESULTS);
+}
+
+/** The run.json file's own text, read apart from the loader. */
+export function runJsonText(name: RunName): string {
+  return readFileSync(join(RESULTS, RUNS[name], 'run.json'), 'utf8');
+}
+
+export function kernelOf(run: RunResult, id: string): KernelResult {
+  const k = run.kernels.find((x) => x.id === id);
+  if (!k) throw new Error(`no kernel ${id} in run ${run.runId}`);
+  return k;
+}
+
+export function tableOf(run: RunResult, id: string, rules: string, format: string): Table {
+  const t = kernelOf(run, id).measure.tables.find((x) => x.rules === rules && x.format === format);
+  if (!t) throw new Error(`no ${rules} ${format} table for ${id} in run ${run.runId}`);
+  return t;
+}
+
+export function baseOf(run: RunResult, id: string, base: string): number {
+  const b = kernelOf(run, id).measure.bases.find((x) => x.id === base);
+  if (!b) throw new Error(`no base ${base} for ${id} in run ${run.runId}`);
+  return b.bytes;
+}
+
+/** Rule sets of a kernel's tables, in the order measured. */
+export function rulesOf(k: KernelResult): string[] {
+  return [...new Set(k.measure.tables.map((t) => t.rules))];
+}
+
+/** The first non-flat table of a rule set: the format every report compares against flat. */
+export function comparedOf(k: KernelResult, rules: string): Table {
+  const t = k.measure.tables.find((x) => x.rules === rules && x.format !== 'flat');
+  if (!t) throw new Error(`no compared table for ${k.id} ${rules}`);
+  return t;
+}
+
+/** 1234567 -> "1,234,567", independent of the renderers and of the locale. */
+export const commas = (v: number) => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+export const pct2 = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)}%`);
+export const mib1 = (v: number) => `${(v / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Where two texts first part, for a readable note (1-based line). */
+export function firstDifference(
+  a: string,
+  b: string,
+): { line: number; checkedIn: string; rendered: string } | undefined {
+  if (a === b) return undefined;
+  const x = a.split('\n');
+  const y = b.split('\n');
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] !== y[i])
+      return {
+        line: i + 1,
+        checkedIn: (x[i] ?? '<end>').slice(0, 200),
+        rendered: (y[i] ?? '<end>').slice(0, 200),
+      };
+  }
+  return undefined;
+}
+
+/**
+ * Compares a checked-in file (path relative to the repository) with what a
+ * reporter renders now. Checked-in files may come from an older renderer, so
+ * a difference is a note (an annotation and a warning), not a failure, unless
+ * STRICT_REPORTS=1. Returns whether they are equal.
+ */
+export async function noteDifference(
+  annotate: (message: string, type?: string) => Promise<unknown>,
+  path: string,
+  rendered: string,
+  hint: string,
+): Promise<boolean> {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) {
+    await annotate(`${path} is not checked in`, 'warning');
+    return false;
+  }
+  const d = firstDifference(readFileSync(full, 'utf8'), rendered);
+  if (!d) return true;
+  const msg =
+    `${path} differs from what the reporter renders now ` +
+    `(line ${d.line}: checked in ${JSON.stringify(d.checkedIn)}, rendered ${JSON.stringify(d.rendered)}); ${hint}`;
+  if (process.env.STRICT_REPORTS === '1') throw new Error(msg);
+  console.warn(msg);
+  await annotate(msg, 'warning');
+  return false;
+}
+
+/** noteDifference for report/<name>/<name>.<extension>, which publish-report.mjs renders. */
+export function noteCheckedInDifference(
+  annotate: (message: string, type?: string) => Promise<unknown>,
+  name: RunName,
+  extension: string,
+  rendered: string,
+): Promise<boolean> {
+  return noteDifference(
+    annotate,
+    `report/${name}/${name}.${extension}`,
+    rendered,
+    `re-render it with npm run build && node scripts/publish-report.mjs ${RUNS[name]}`,
+  );
+}
