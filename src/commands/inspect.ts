@@ -1,112 +1,92 @@
-import { statSync } from 'node:fs';
-import { ElfFile } from '../elf/elf-file.js';
+import type { Command } from 'commander';
 import type { RelocationMode } from '../elf/relocate.js';
-import {
-  type DropCounters,
-  type ExtractResult,
-  extractUpstream,
-  type UpstreamRules,
-} from '../lineinfo/extract.js';
+import { dumpFile } from '../lineinfo/dump.js';
+import type { UpstreamRules } from '../lineinfo/extract.js';
+import { inspectFile } from '../lineinfo/inspect.js';
+import { renderInspectText } from '../report/inspect.js';
+import { bar, type ProcessLike, Progress } from '../util/process.js';
+import { baseOption, emit, relocationOption, rulesOption } from './options.js';
 
-export interface InspectOptions {
-  rules?: UpstreamRules;
-  base?: string | bigint;
-  /** For a .ko (ET_REL): which relocations to apply first; vmlinux files are never relocated. */
-  relocation?: RelocationMode;
-  onProgress?: (done: number, total: number) => void;
-}
-
-/** What `inspect` found, as data: raw integers, addresses as hex strings. */
-export interface InspectResult {
-  schemaVersion: 1;
-  file: string;
-  fileBytes: number;
-  arch: string;
-  bits: 32 | 64;
-  endianness: 'little' | 'big';
-  elfType: string;
-  dwarf: {
-    unitVersions: Record<string, number>;
-    lineVersions: Record<string, number>;
-    units: number;
-    unitsWithLines: number;
-    sequences: number;
-    debugLineBytes: number;
-    compression: Record<string, string>;
-  };
-  rules: UpstreamRules;
-  base: string;
-  baseFrom: string;
-  end?: string;
-  rowsRead: number;
-  rowsDropped: number;
-  drops: DropCounters;
-  entries: number;
-  files: number;
-  timeMs: number;
-}
-
-/** Opens an ELF file and runs the upstream extraction; returns the result and the figures. */
-export function inspectFile(
-  path: string,
-  options: InspectOptions = {},
-): { result: InspectResult; extract: ExtractResult } {
-  const t0 = performance.now();
-  const elf = ElfFile.open(path);
-  try {
-    const arch = elf.arch; // an unknown machine is bad input
-    const extract = extractUpstream(elf, options);
-    const compression: Record<string, string> = {};
-    for (const name of [
-      '.debug_info',
-      '.debug_line',
-      '.debug_line_str',
-      '.debug_str',
-      '.debug_abbrev',
-    ]) {
-      const s = elf.section(name);
-      if (s) compression[name] = s.flags & 0x800 ? elf.contents(s).compression : 'none';
-    }
-    const dropped = Object.values(extract.drops).reduce((a, b) => a + b, 0);
-    const result: InspectResult = {
-      schemaVersion: 1,
-      file: path,
-      fileBytes: statSync(path).size,
-      arch: arch.name,
-      bits: elf.is64 ? 64 : 32,
-      endianness: elf.littleEndian ? 'little' : 'big',
-      elfType: elf.typeName,
-      dwarf: {
-        unitVersions: extract.stats.unitVersions,
-        lineVersions: extract.stats.lineVersions,
-        units: extract.stats.units,
-        unitsWithLines: extract.stats.unitsWithLines,
-        sequences: extract.stats.sequences,
-        debugLineBytes: elf.section('.debug_line')?.size ?? 0,
-        compression,
+/** `lineinfo-bench inspect` and `dump`: wiring only; the work is inspectFile and dumpFile. */
+export function registerInspectCommands(
+  program: Command,
+  proc: ProcessLike,
+  setExit: (code: number) => void,
+): void {
+  program
+    .command('inspect')
+    .description(
+      "read an ELF file's line tables and print what the upstream generator would make of them",
+    )
+    .argument('<elf>', 'a vmlinux (or any ELF with DWARF line tables)')
+    .addOption(rulesOption())
+    .addOption(baseOption())
+    .addOption(relocationOption())
+    .option('--json', 'print the same figures as JSON (raw integers)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lineinfo-bench inspect vmlinux\n  lineinfo-bench inspect --rules v5 --json vmlinux > inspect.json\n' +
+        '\nRows are counted as read from .debug_line; "dropped" lists every reason a row did not\nbecome an entry, and the reasons add up to rows read minus entries.',
+    )
+    .action(
+      (
+        elf: string,
+        opts: {
+          rules: UpstreamRules;
+          base?: string | bigint;
+          relocation: RelocationMode;
+          json?: boolean;
+        },
+      ) => {
+        const progress = new Progress(proc.stderr);
+        const { result } = inspectFile(elf, {
+          rules: opts.rules,
+          base: opts.base,
+          relocation: opts.relocation,
+          onProgress: (done, total) =>
+            progress.update(`reading line tables ${bar(done, total)} units`),
+        });
+        progress.done();
+        emit(proc, opts.json, result, () => renderInspectText(result));
+        setExit(0);
       },
-      rules: extract.rules,
-      base: hex(extract.base),
-      baseFrom:
-        typeof options.base === 'bigint'
-          ? 'address'
-          : elf.type === 1 && options.base === undefined
-            ? '.text'
-            : (options.base ?? '_text'),
-      end: extract.end === undefined ? undefined : hex(extract.end),
-      rowsRead: extract.stats.rowsRead,
-      rowsDropped: dropped,
-      drops: extract.drops,
-      entries: extract.table.count,
-      files: extract.table.files.length,
-      timeMs: Math.round(performance.now() - t0),
-    };
-    return { result, extract };
-  } finally {
-    elf.close();
-  }
-}
+    );
 
-export function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
+  program
+    .command('dump')
+    .description(
+      'write the entry table for other tools: u32 LE triples (offset, file_id, line) and the file names',
+    )
+    .argument('<elf>', 'a vmlinux (or any ELF with DWARF line tables)')
+    .requiredOption('--out <file>', 'where the entries go (12 bytes each)')
+    .option(
+      '--files <file>',
+      'where the file names go, one per line in file_id order (default: <out>.files.txt)',
+    )
+    .addOption(rulesOption())
+    .addOption(baseOption())
+    .addOption(relocationOption())
+    .action(
+      (
+        elf: string,
+        opts: {
+          out: string;
+          files?: string;
+          rules: UpstreamRules;
+          base?: string | bigint;
+          relocation: RelocationMode;
+        },
+      ) => {
+        const r = dumpFile(elf, opts.out, opts.files, {
+          rules: opts.rules,
+          base: opts.base,
+          relocation: opts.relocation,
+        });
+        proc.stdout.write(
+          `${r.inspect.entries.toLocaleString('en-US')} entries -> ${r.entriesFile} (${r.entriesBytes} bytes)\n` +
+            `${r.inspect.files.toLocaleString('en-US')} file names -> ${r.filesFile}\n`,
+        );
+        setExit(0);
+      },
+    );
 }

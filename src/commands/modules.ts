@@ -1,67 +1,12 @@
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { cacheRoot } from '../kernels/cache.js';
-import { DebianSource } from '../kernels/debian.js';
-import { describeLocal } from '../kernels/local.js';
+import { resolveModuleSet } from '../kernels/resolve.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
-import {
-  commonDir,
-  findModules,
-  type ModuleSetResult,
-  measureModuleSet,
-} from '../measure/modules.js';
+import { type ModuleSetResult, measureModuleSet } from '../measure/modules.js';
 import { renderModulesTerminal } from '../report/modules-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
-
-export interface ModulesTarget {
-  source: string;
-  root: string;
-  paths: string[];
-  vmlinux?: string;
-}
-
-/**
- * What `modules` reads: debian:FLAVOUR[@VERSION] (the -dbg package's modules),
- * a kernel build directory (its .ko files and vmlinux), any directory of .ko
- * files (e.g. usr/lib/debug/lib/modules/<release>), or one .ko.
- */
-export async function resolveModules(
-  spec: string,
-  proc: ProcessLike,
-  vmlinux: string | undefined,
-  onProgress?: (t: string) => void,
-): Promise<ModulesTarget> {
-  const m = /^debian:([a-z0-9-]+)(?:@(.+))?$/.exec(spec);
-  if (m) {
-    const k = await new DebianSource(
-      { flavour: m[1], version: m[2], modules: true },
-      cacheRoot(proc.env),
-    ).get(onProgress);
-    const root = k.modules.length ? commonDir(k.modules) : dirname(k.vmlinux);
-    return { source: spec, root, paths: k.modules, vmlinux: vmlinux ?? k.vmlinux };
-  }
-  const path = resolve(proc.cwd(), spec);
-  if (!existsSync(path)) throw new UserError('no such file or directory', spec);
-  if (!statSync(path).isDirectory()) {
-    if (!path.endsWith('.ko'))
-      throw new UserError('expected a .ko file or a directory of them', spec);
-    return { source: spec, root: dirname(path), paths: [path], vmlinux };
-  }
-  if (existsSync(join(path, 'vmlinux'))) {
-    const k = describeLocal({ path, modules: true });
-    return { source: spec, root: path, paths: k.modules, vmlinux: vmlinux ?? k.vmlinux };
-  }
-  // a Debian-style tree: usr/lib/debug/lib/modules/<release> next to usr/lib/debug/boot/vmlinux-<release>
-  const debianVmlinux = join(path, '..', '..', '..', 'boot', `vmlinux-${basename(path)}`);
-  return {
-    source: spec,
-    root: path,
-    paths: findModules(path),
-    vmlinux: vmlinux ?? (existsSync(debianVmlinux) ? resolve(debianVmlinux) : undefined),
-  };
-}
+import { emit, wholeNumber } from './options.js';
 
 /** `lineinfo-bench modules`: wiring only; the work is measureModuleSet, the output renderModulesTerminal. */
 export function registerModulesCommand(
@@ -103,19 +48,15 @@ export function registerModulesCommand(
           throw new UserError(
             `--rules: unknown rule set ${opts.rules} (known: ${Object.keys(RULE_SETS).join(', ')})`,
           );
-        let jobs: number | undefined;
-        if (opts.jobs !== undefined) {
-          jobs = Number(opts.jobs);
-          if (!Number.isInteger(jobs) || jobs < 1)
-            throw new UserError(`--jobs takes a whole number from 1, not ${opts.jobs}`);
-        }
+        const jobs = opts.jobs === undefined ? undefined : wholeNumber('--jobs', 1)(opts.jobs);
         const progress = new Progress(proc.stderr);
-        const target = await resolveModules(
-          spec,
-          proc,
-          typeof opts.vmlinux === 'string' ? opts.vmlinux : undefined,
-          (t) => progress.update(t),
-        );
+        const target = await resolveModuleSet(spec, {
+          cache: cacheRoot(proc.env),
+          cwd: proc.cwd(),
+          onProgress: (t) => progress.update(t),
+        });
+        // --vmlinux names another one; --no-vmlinux reads none
+        if (typeof opts.vmlinux === 'string') target.vmlinux = opts.vmlinux;
         if (opts.vmlinux === false) target.vmlinux = undefined;
         const result: ModuleSetResult = await measureModuleSet({
           source: target.source,
@@ -127,9 +68,7 @@ export function registerModulesCommand(
           onProgress: (done, total) => progress.update(`reading modules: ${done}/${total}`),
         });
         progress.done();
-        proc.stdout.write(
-          opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderModulesTerminal(result),
-        );
+        emit(proc, opts.json, result, () => renderModulesTerminal(result));
         setExit(0);
       },
     );

@@ -1,8 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { renderDiff } from '../report/diff.js';
 import { REPORTERS, reporter } from '../report/reporter.js';
-import { diffRuns, KEY_FIELDS, type KeyField, renderDiff } from '../results/diff.js';
+import { diffRuns, KEY_FIELDS, type KeyField } from '../results/diff.js';
 import { mergeRuns } from '../results/merge.js';
 import { loadRun, saveRun } from '../results/store.js';
 import { writeFileAtomic } from '../util/atomic-write.js';

@@ -5,7 +5,7 @@ import { flatFormat } from '../encodings/flat.js';
 import type { LookupHit } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
-import { extractUpstream } from '../lineinfo/extract.js';
+import { extractUpstream, resolveBase } from '../lineinfo/extract.js';
 import { seededRandom } from './verify.js';
 
 /**
@@ -150,75 +150,100 @@ interface RowSeen {
 }
 
 /**
- * Measures agreement for each rule set. Rows at each sample's floor address
- * are collected in the same pass to explain every mismatch.
+ * The rows at each sample's floor (the nearest row address at or below it),
+ * gathered while the kernel is extracted anyway, to explain every mismatch.
+ * A row at offset o can only be the floor of the samples from the first one
+ * at or above o on, so each row updates one bucket, and a sample's floor is
+ * the highest bucket maximum at or below it.
  */
-export function measureAgreement(
-  elf: ElfFile,
-  options: {
-    rules: string[];
-    samples: number;
-    seed: number;
-    tools?: Tool[];
-    base?: string | bigint;
-  },
-): RuleAgreement[] {
-  const tools = options.tools ?? TOOLS;
-  const first = extractUpstream(elf, { rules: options.rules[0], base: options.base });
-  const base = first.base;
-  const addresses = sampleFunctionAddresses(elf, base, options.samples, options.seed);
-  const offsets = addresses.map((a) => Number(a - base));
-  const answers = new Map(tools.map((t) => [t, askTool(t, elf.name, addresses)]));
+export class FloorRows {
+  private readonly sorted: number[];
+  private readonly max: number[];
+  private readonly rows: RowSeen[][];
+  constructor(offsets: number[]) {
+    this.sorted = [...new Set(offsets)].sort((a, b) => a - b);
+    this.max = this.sorted.map(() => -1);
+    this.rows = this.sorted.map(() => []);
+  }
 
-  // Each sample's floor: the nearest row address at or below it (first walk:
-  // every row's offset; second walk: the rows at those floors).
-  let all = new Uint32Array(1 << 20);
-  let n = 0;
-  extractUpstream(elf, {
-    rules: options.rules[0],
-    base: options.base,
-    onRow: (offset) => {
-      if (n === all.length) {
-        const bigger = new Uint32Array(all.length * 2);
-        bigger.set(all);
-        all = bigger;
-      }
-      all[n++] = offset;
-    },
-  });
-  const rowOffsets = all.subarray(0, n).sort();
-  const floor = new Map<number, number>();
-  for (const s of offsets) {
+  /** An `onRow` for extractUpstream: every row with a line, before any rule set filters it. */
+  readonly onRow = (
+    offset: number,
+    line: number,
+    flags: number,
+    name: () => string | undefined,
+  ): void => {
+    const s = this.sorted;
     let lo = 0;
-    let hi = n;
+    let hi = s.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (rowOffsets[mid] <= s) lo = mid + 1;
+      if (s[mid] < offset) lo = mid + 1;
       else hi = mid;
     }
-    if (lo > 0) floor.set(s, rowOffsets[lo - 1]);
-  }
-  const rowsAt = new Map<number, RowSeen[]>();
-  const wanted = new Set(floor.values());
-  extractUpstream(elf, {
-    rules: options.rules[0],
-    base: options.base,
-    onRow: (offset, line, flags, name) => {
-      if (!wanted.has(offset)) return;
-      const list = rowsAt.get(offset) ?? [];
-      if (list.length === 0) rowsAt.set(offset, list);
-      list.push({ offset, line, flags, file: name() });
-    },
-  });
+    if (lo === s.length || offset < this.max[lo]) return;
+    if (offset > this.max[lo]) {
+      this.max[lo] = offset;
+      this.rows[lo] = [];
+    }
+    this.rows[lo].push({ offset, line, flags, file: name() });
+  };
 
-  const results: RuleAgreement[] = [];
-  for (const rules of options.rules) {
-    const ex =
-      rules === options.rules[0] ? first : extractUpstream(elf, { rules, base: options.base });
-    const ours = lookupAll(ex.table, offsets);
-    const toolResults: ToolAgreement[] = [];
-    for (const tool of tools) {
-      const theirs = answers.get(tool)!;
+  /** The rows at the floor of each offset asked for at construction, by offset. */
+  floors(): Map<number, RowSeen[]> {
+    const out = new Map<number, RowSeen[]>();
+    let best = -1;
+    for (let i = 0; i < this.sorted.length; i++) {
+      if (this.max[i] > (best < 0 ? -1 : this.max[best])) best = i;
+      if (best >= 0) out.set(this.sorted[i], this.rows[best]);
+    }
+    return out;
+  }
+}
+
+/** What agreement compares against: the sampled addresses and the tools' answers for them. */
+export interface AgreementPlan {
+  samples: number;
+  seed: number;
+  base: bigint;
+  addresses: bigint[];
+  /** The addresses less the base: what the tables are searched for. */
+  offsets: number[];
+  answers: Map<Tool, Answer[]>;
+}
+
+/** Samples addresses and asks the tools about them (once, whatever the rule sets). */
+export function planAgreement(
+  elf: ElfFile,
+  options: { base: bigint; samples: number; seed: number; tools?: Tool[] },
+): AgreementPlan {
+  const tools = options.tools ?? TOOLS;
+  const addresses = sampleFunctionAddresses(elf, options.base, options.samples, options.seed);
+  return {
+    samples: options.samples,
+    seed: options.seed,
+    base: options.base,
+    addresses,
+    offsets: addresses.map((a) => Number(a - options.base)),
+    answers: new Map(tools.map((t) => [t, askTool(t, elf.name, addresses)])),
+  };
+}
+
+/**
+ * Agreement of each rule set's table with the tools, every mismatch put down
+ * to a cause with the rows `floorRows` saw during extraction.
+ */
+export function compareWithTools(
+  plan: AgreementPlan,
+  tables: { rules: string; table: EntryTable }[],
+  floorRows: FloorRows,
+): RuleAgreement[] {
+  const { offsets, addresses } = plan;
+  const rowsAt = floorRows.floors();
+  return tables.map(({ rules, table }) => {
+    const ours = lookupAll(table, offsets);
+    const tools: ToolAgreement[] = [];
+    for (const [tool, theirs] of plan.answers) {
       const causes = Object.fromEntries(CAUSES.map((c) => [c, 0])) as Record<Cause, number>;
       const examples: ToolAgreement['examples'] = [];
       let agree = 0;
@@ -235,7 +260,7 @@ export function measureAgreement(
           agree++;
           continue;
         }
-        const cause = classify(o, t, rowsAt.get(floor.get(offsets[k]) ?? -1) ?? []);
+        const cause = classify(o, t, rowsAt.get(offsets[k]) ?? []);
         causes[cause]++;
         if (examples.length < 40) {
           examples.push({
@@ -246,7 +271,7 @@ export function measureAgreement(
           });
         }
       }
-      toolResults.push({
+      tools.push({
         tool,
         samples: offsets.length,
         agree,
@@ -255,9 +280,36 @@ export function measureAgreement(
         examples,
       });
     }
-    results.push({ rules, entries: ex.table.count, tools: toolResults });
-  }
-  return results;
+    return { rules, entries: table.count, tools };
+  });
+}
+
+/**
+ * Agreement for each rule set on an open ELF file, each rule set extracted
+ * once (the first one also gathers the rows behind each mismatch).
+ */
+export function measureAgreement(
+  elf: ElfFile,
+  options: {
+    rules: string[];
+    samples: number;
+    seed: number;
+    tools?: Tool[];
+    base?: string | bigint;
+  },
+): RuleAgreement[] {
+  const { base } = resolveBase(elf, options.base);
+  const plan = planAgreement(elf, { ...options, base });
+  const floorRows = new FloorRows(plan.offsets);
+  const tables = options.rules.map((rules, i) => ({
+    rules,
+    table: extractUpstream(elf, {
+      rules,
+      base: options.base,
+      onRow: i === 0 ? floorRows.onRow : undefined,
+    }).table,
+  }));
+  return compareWithTools(plan, tables, floorRows);
 }
 
 function lookupAll(table: EntryTable, offsets: number[]): Answer[] {

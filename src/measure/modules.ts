@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ElfFile } from '../elf/elf-file.js';
 import { blocksFormat } from '../encodings/blocks.js';
 import { FormatError, UserError } from '../errors.js';
+import type { EntryTable } from '../lineinfo/entries.js';
 import { extractUpstream } from '../lineinfo/extract.js';
 import {
   CAUSES,
@@ -16,22 +17,9 @@ import {
   type ModuleMode,
   type ModuleModeResult,
   measureModule,
-} from '../lineinfo/modules.js';
+} from '../measure/module-tables.js';
+import { percentile, percentOf } from '../util/numbers.js';
 import { account } from './accounting.js';
-
-/** Every `.ko` under a directory (symlinked directories such as build/ and source/ are not followed), sorted. */
-export function findModules(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith('.ko')) out.push(p);
-    }
-  };
-  walk(root);
-  return out.sort();
-}
 
 /** A module that could not be measured, and why (no DWARF line tables, for one). */
 export interface ModuleSkip {
@@ -58,13 +46,6 @@ export interface Distribution {
   mean: number;
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1];
-}
-
 export function distribution(values: number[]): Distribution {
   const s = [...values].sort((a, b) => a - b);
   const sum = s.reduce((a, b) => a + b, 0);
@@ -72,8 +53,8 @@ export function distribution(values: number[]): Distribution {
     count: s.length,
     sum,
     min: s[0] ?? 0,
-    median: percentile(s, 50),
-    p90: percentile(s, 90),
+    median: s.length ? percentile(s, 50) : 0,
+    p90: s.length ? percentile(s, 90) : 0,
     max: s[s.length - 1] ?? 0,
     mean: s.length ? sum / s.length : 0,
   };
@@ -218,8 +199,6 @@ export async function measureModules(
 const mainBytes = (m: ModuleMeasure, mode: ModuleMode) =>
   m[mode].tables.find((t) => t.format === MAIN_MODULE_FORMAT)!.total;
 
-const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
-
 export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetSummary {
   const totals = {} as Record<ModuleMode, ModeTotals>;
   for (const mode of MODULE_MODES) {
@@ -277,10 +256,10 @@ export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetS
     distributionUpstream: distribution(modules.map((m) => mainBytes(m, 'upstream'))),
     largest,
     growth: {
-      text: pct(main, sizes.text),
-      alloc: pct(main, sizes.alloc),
-      stripped: pct(main, sizes.stripped),
-      file: pct(main, sizes.file),
+      text: percentOf(main, sizes.text),
+      alloc: percentOf(main, sizes.alloc),
+      stripped: percentOf(main, sizes.stripped),
+      file: percentOf(main, sizes.file),
     },
     differ: {
       count: differing.length,
@@ -304,12 +283,24 @@ export function vmlinuxTable(
   const elf = ElfFile.open(vmlinux);
   try {
     const ex = extractUpstream(elf, { rules, base });
-    const f = blocksFormat(64, 'sleb');
-    const acc = account(f.encode(ex.table, elf.littleEndian));
-    return { vmlinux, format: f.id, entries: acc.entries, bytes: acc.total, modulesPercent: 0 };
+    return {
+      vmlinux,
+      format: blocksFormat(64, 'sleb').id,
+      ...upstreamVmlinuxSize(ex.table, elf.littleEndian),
+      modulesPercent: 0,
+    };
   } finally {
     elf.close();
   }
+}
+
+/** Entries and bytes of vmlinux's table in upstream's blocks of 64 (SLEB128). */
+export function upstreamVmlinuxSize(
+  table: EntryTable,
+  littleEndian: boolean,
+): { entries: number; bytes: number } {
+  const acc = account(blocksFormat(64, 'sleb').encode(table, littleEndian));
+  return { entries: acc.entries, bytes: acc.total };
 }
 
 export interface ModuleSetRequest extends ModuleSetOptions {
@@ -338,7 +329,10 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
           ...req.vmlinuxMeasured,
         }
       : vmlinuxTable(req.vmlinux, rules, req.vmlinuxBase);
-    vmlinux.modulesPercent = pct(summary.totals.full.bytes[MAIN_MODULE_FORMAT], vmlinux.bytes);
+    vmlinux.modulesPercent = percentOf(
+      summary.totals.full.bytes[MAIN_MODULE_FORMAT],
+      vmlinux.bytes,
+    );
   }
   return {
     schemaVersion: 1,
@@ -373,11 +367,4 @@ export function compactModuleSet(r: ModuleSetResult): ModuleSetResult {
       differ: { ...r.summary.differ, modules: r.summary.differ.modules.slice(0, DIFFER_KEPT) },
     },
   };
-}
-
-/** The directory all paths are under (names of modules are relative to it). */
-export function commonDir(paths: string[]): string {
-  let d = dirname(paths[0]);
-  while (!paths.every((p) => p.startsWith(`${d}/`))) d = dirname(d);
-  return d;
 }

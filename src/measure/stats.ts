@@ -1,3 +1,4 @@
+import { percentile } from '../util/numbers.js';
 /**
  * Timing statistics in the convention of hyperfine and criterion.rs:
  * warm up first, take samples until both a minimum count and a minimum time
@@ -154,14 +155,6 @@ export function runSamples(
     now = t1;
   }
   return { samples, batch, warmupCalls, prepare: prep, elapsedNs: now - m0 };
-}
-
-/** Nearest-rank percentile (mitata's) of ascending `sorted`. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * n);
-  return sorted[Math.min(n - 1, Math.max(0, rank - 1))];
 }
 
 /** hyperfine's threshold: |x - median| / MAD above 1.4826 × 10 (ten standard deviations). */

@@ -1,4 +1,4 @@
-import type { InspectResult } from '../commands/inspect.js';
+import type { InspectResult } from '../lineinfo/inspect.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
 
 const n = (v: number) => v.toLocaleString('en-US');

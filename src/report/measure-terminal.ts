@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
-import type { MeasureResult } from '../commands/measure.js';
 import { CAUSES } from '../measure/agreement.js';
+import type { MeasureResult } from '../measure/kernel.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
 

@@ -1,4 +1,4 @@
-import type { MeasuredTable } from '../commands/measure.js';
+import type { MeasuredTable } from '../measure/kernel.js';
 import type { RunResult } from '../results/schema.js';
 
 /**

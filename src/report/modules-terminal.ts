@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { ModuleMeasure } from '../lineinfo/modules.js';
+import type { ModuleMeasure } from '../measure/module-tables.js';
 import type { ModuleSetResult } from '../measure/modules.js';
 
 const n = (v: number) => v.toLocaleString('en-US');

@@ -81,6 +81,11 @@ export const runConfigSchema = z.strictObject({
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type KernelSpec = z.infer<typeof kernelSpec>;
 
+/** The rule set a run's growth, latency, modules and summaries are quoted for: the config's first. */
+export function mainRules(config: Pick<RunConfig, 'rules'>): string {
+  return config.rules[0];
+}
+
 /** Reads and validates a config; every problem is one user error naming the file and the key. */
 export function loadRunConfig(path: string): RunConfig {
   if (!existsSync(path)) throw new UserError('no such config file', path);

@@ -1,5 +1,5 @@
-import type { MeasureResult } from '../commands/measure.js';
 import type { Provenance } from '../kernels/types.js';
+import type { MeasureResult } from '../measure/kernel.js';
 import type { LatencyResult } from '../measure/latency.js';
 import type { ModuleSetResult } from '../measure/modules.js';
 import type { RunConfig } from './config.js';
@@ -11,6 +11,8 @@ export const RESULTS_SCHEMA_VERSION = 1;
 export interface KernelResult {
   id: string;
   provenance: Provenance;
+  /** How often vmlinux's line tables were read for this kernel: one per rule set (absent in runs before it was counted). */
+  extractions?: number;
   measure: MeasureResult;
   /** Lookup latency per format (raw samples kept), when the config asks for it. */
   latency?: LatencyResult;

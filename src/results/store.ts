@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { toJson } from '../util/json.js';
 import { tablesCsv } from './csv.js';
 import { RESULTS_SCHEMA_VERSION, type RunResult } from './schema.js';
 
@@ -16,7 +17,7 @@ export function newRunId(name: string, at = new Date()): string {
 /** Writes run.json and tables.csv under dir/<run-id>/, each atomically. */
 export function saveRun(dir: string, run: RunResult): string {
   const out = join(dir, run.runId);
-  writeFileAtomic(join(out, 'run.json'), `${JSON.stringify(run, null, 1)}\n`);
+  writeFileAtomic(join(out, 'run.json'), toJson(run));
   writeFileAtomic(join(out, 'tables.csv'), tablesCsv(run));
   return out;
 }
@@ -60,4 +61,31 @@ export function listRuns(dir: string): string[] {
   return readdirSync(dir)
     .filter((d) => existsSync(join(dir, d, 'run.json')))
     .sort();
+}
+
+/**
+ * The newest unfinished run under `dir` of exactly this config (and `--only`
+ * subset) by this version of the tool: what `run` resumes after a kill. A
+ * run.json that does not parse is passed over (saves are atomic, so that is
+ * not a half-written one of ours).
+ */
+export function findUnfinishedRun(
+  dir: string,
+  config: RunResult['config'],
+  only: string[] | undefined,
+  version: string,
+): RunResult | undefined {
+  const want = JSON.stringify({ config, only: only ?? null });
+  for (const id of listRuns(dir).reverse()) {
+    let run: RunResult;
+    try {
+      run = JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as RunResult;
+    } catch {
+      continue;
+    }
+    if (run.schemaVersion !== RESULTS_SCHEMA_VERSION || run.finishedAt !== '') continue;
+    if (run.tool?.version !== version) continue;
+    if (JSON.stringify({ config: run.config, only: run.only ?? null }) === want) return run;
+  }
+  return undefined;
 }

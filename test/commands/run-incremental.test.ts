@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { executeRun } from '../../src/commands/run.js';
+import { executeRun } from '../../src/results/run.js';
 import { validateRunConfig } from '../../src/results/config.js';
 import type { RunResult } from '../../src/results/schema.js';
 import { saveRun } from '../../src/results/store.js';

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
-import { MAIN_MODULE_FORMAT } from '../../src/lineinfo/modules.js';
+import { MAIN_MODULE_FORMAT } from '../../src/measure/module-tables.js';
 import { fakeProcess } from '../helpers/fake-process.js';
 import { buildFixture, scratchDir } from '../helpers/fixtures.js';
 import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
-import { latencyFile } from '../../src/commands/latency.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
-import { parseFormat } from '../../src/encodings/registry.js';
+import { parseFormat, parseFormats } from '../../src/encodings/registry.js';
 import type { EncodedTable } from '../../src/encodings/types.js';
 import type { EntryTable } from '../../src/lineinfo/entries.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
@@ -12,6 +11,7 @@ import {
   edgeAddresses,
   uniformSet,
 } from '../../src/measure/addresses.js';
+import { latencyFile } from '../../src/measure/kernel-latency.js';
 import { checkNative, MODEL_LABEL, modelTiming } from '../../src/measure/latency.js';
 import {
   buildHarness,
@@ -294,6 +294,7 @@ describe('without a C compiler', () => {
     expect(missing.ok).toBe(false);
     const { path } = entriesOf('gcc-dwarf5');
     const r = latencyFile(path, {
+      formats: parseFormats('flat,blocks:64'),
       base: 0n,
       cc: '/nonexistent/cc',
       sets: ['entries', 'block-end'],
@@ -374,7 +375,7 @@ describe('latency on a real executable with the C harness', () => {
     const { path, table } = entriesOf('gcc-dwarf5');
     const r = latencyFile(path, {
       base: 0n,
-      format: 'flat,blocks:4:zigzag',
+      formats: parseFormats('flat,blocks:4:zigzag'),
       modes: ['warm'],
       addresses: 40,
       policy: { warm: { warmupNs: 0, minSamples: 5, maxSamples: 5, minTimeNs: 0 } },

@@ -3,11 +3,11 @@ import {
   type Clock,
   measureTimer,
   OUTLIER_THRESHOLD,
-  percentile,
   runSamples,
   type SamplingPolicy,
   summarize,
 } from '../../src/measure/stats.js';
+import { percentile } from '../../src/util/numbers.js';
 
 /** A clock that only moves when told to, plus a fixed cost per reading. */
 class FakeClock implements Clock {

@@ -9,10 +9,15 @@ import { DwarfSections } from '../../src/dwarf/sections.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { describeError } from '../../src/errors.js';
 import { cacheRoot } from '../../src/kernels/cache.js';
+import { findModules } from '../../src/kernels/resolve.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
-import { MAIN_MODULE_FORMAT, MODULE_FORMATS, measureModule } from '../../src/lineinfo/modules.js';
 import { account } from '../../src/measure/accounting.js';
-import { distribution, findModules, measureModuleSet } from '../../src/measure/modules.js';
+import {
+  MAIN_MODULE_FORMAT,
+  MODULE_FORMATS,
+  measureModule,
+} from '../../src/measure/module-tables.js';
+import { distribution, measureModuleSet } from '../../src/measure/modules.js';
 import { fakeProcess } from '../helpers/fake-process.js';
 import { hasTool, scratchDir } from '../helpers/fixtures.js';
 import {

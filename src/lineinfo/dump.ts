@@ -1,5 +1,5 @@
-import { entriesToTriples, filesToText } from '../lineinfo/entries.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { entriesToTriples, filesToText } from './entries.js';
 import { type InspectOptions, type InspectResult, inspectFile } from './inspect.js';
 
 export interface DumpResult {

@@ -5,9 +5,10 @@ import { moduleV3Format } from '../encodings/module.js';
 import { moduleV1Format, moduleV2Format } from '../encodings/module-early.js';
 import type { Bucket, Format } from '../encodings/types.js';
 import { FormatError } from '../errors.js';
-import { account } from '../measure/accounting.js';
-import type { EntryTable } from './entries.js';
-import { type DropCounters, extractUpstream } from './extract.js';
+import type { EntryTable } from '../lineinfo/entries.js';
+import { type DropCounters, extractUpstream } from '../lineinfo/extract.js';
+import { percentOf } from '../util/numbers.js';
+import { account } from './accounting.js';
 
 /**
  * One module's `.mod_lineinfo` tables, read two ways (spec sections 1, 2, 5):
@@ -135,8 +136,6 @@ function sameTable(a: EntryTable, b: EntryTable): boolean {
   return true;
 }
 
-const pct = (part: number, whole: number) => (whole > 0 ? (100 * part) / whole : 0);
-
 /** Reads one `.ko` (ET_REL with DWARF) both ways and lays out each table. Throws FormatError naming the file. */
 export function measureModule(path: string, name = path, rules = 'v1-v4'): ModuleMeasure {
   const elf = ElfFile.open(path);
@@ -211,10 +210,10 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
       differ,
       causes,
       growth: {
-        text: pct(main, sizes.text),
-        alloc: pct(main, sizes.alloc),
-        stripped: pct(main, sizes.stripped),
-        file: pct(main, sizes.file),
+        text: percentOf(main, sizes.text),
+        alloc: percentOf(main, sizes.alloc),
+        stripped: percentOf(main, sizes.stripped),
+        file: percentOf(main, sizes.file),
       },
     };
   } finally {
