@@ -17,7 +17,7 @@ const readme = args.indexOf('--readme');
 if (readme >= 0) args.splice(readme, 1);
 const ref = args[0] ?? 'latest';
 const { loadRun } = await import(join(root, 'dist/results/store.js'));
-const { checkHtmlPage } = await import(join(root, 'dist/report/screenshot.js'));
+const { checkHtmlPage } = await import('./lib/check-html-page.mjs');
 const run = loadRun(ref, resolve(root, results));
 // report/<config>/ and the README speak for the whole matrix: a subset (run --only) would replace them
 if (run.only) {

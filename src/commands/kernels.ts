@@ -1,129 +1,26 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { ARCHES, type CompilerName } from '../kernels/arches.js';
-import { type BuildDone, resolveBuild, runBuild } from '../kernels/build.js';
+import { resolveBuild, runBuild } from '../kernels/build.js';
 import { cacheRoot, readDone } from '../kernels/cache.js';
-import { DebianSource, listDebianCache } from '../kernels/debian.js';
-import { which } from '../kernels/exec.js';
-import { LocalSource } from '../kernels/local.js';
+import { listKernels } from '../kernels/listing.js';
 import {
   loadMatrix,
   type MatrixJobResult,
   runMatrix,
   writeBuildRecord,
 } from '../kernels/matrix.js';
-import { listRecipes } from '../kernels/recipes.js';
+import { resolveKernel } from '../kernels/resolve.js';
 import { DEFAULT_TARBALL, type SourceSpec } from '../kernels/sources.js';
-import type { Kernel } from '../kernels/types.js';
+import {
+  matrixResultsData,
+  renderKernel,
+  renderListing,
+  renderMatrixResults,
+} from '../report/kernels.js';
 import { type ProcessLike, Progress } from '../util/process.js';
-
-/** Everything `kernels list` shows, as data. */
-export interface KernelsListing {
-  cache: string;
-  recipes: { name: string; description?: string; file: string }[];
-  arches: {
-    name: string;
-    makeArch: string;
-    crossPrefix: string;
-    gccPackage: string;
-    gccInstalled: boolean;
-    clang: boolean;
-  }[];
-  builds: (BuildDone & { dir: string })[];
-  /** Build directories without a done marker: failed, interrupted, or running now (locked). */
-  unfinished: { dir: string; log: string; running: boolean }[];
-  debian: { dir: string; package: string; version: string }[];
-}
-
-export function listKernels(cache: string): KernelsListing {
-  const buildsDir = join(cache, 'builds');
-  const builds: (BuildDone & { dir: string })[] = [];
-  const unfinished: KernelsListing['unfinished'] = [];
-  if (existsSync(buildsDir)) {
-    for (const d of readdirSync(buildsDir).sort()) {
-      if (d.endsWith('.lock')) continue;
-      const dir = join(buildsDir, d);
-      const done = readDone<BuildDone>(dir);
-      if (done) builds.push({ ...done, dir });
-      else
-        unfinished.push({ dir, log: join(dir, 'build.log'), running: existsSync(`${dir}.lock`) });
-    }
-  }
-  return {
-    cache,
-    recipes: listRecipes().map((r) => ({
-      name: r.recipe.name,
-      description: r.recipe.description,
-      file: r.file,
-    })),
-    arches: ARCHES.map((a) => ({
-      name: a.name,
-      makeArch: a.makeArch,
-      crossPrefix: a.crossPrefix,
-      gccPackage: a.gccPackage,
-      gccInstalled: which(`${a.crossPrefix}gcc`),
-      clang: a.clang,
-    })),
-    builds,
-    unfinished,
-    debian: listDebianCache(cache),
-  };
-}
-
-export function renderKernel(k: Kernel): string {
-  const m = k.metadata;
-  const p = k.provenance;
-  const from =
-    p.kind === 'path'
-      ? p.path
-      : p.kind === 'debian'
-        ? `Debian ${p.package}=${p.version} (${p.arch})${p.imagePackage ? `, image ${p.imagePackage}` : ''}`
-        : `build ${p.jobKey} of ${p.source} ${p.origin} at ${p.ref}${p.patches.length ? ` + ${p.patches.length} patches` : ''}, recipe ${p.recipe}`;
-  const lines = [
-    `vmlinux:    ${k.vmlinux}`,
-    `arch:       ${m.arch} (${m.bits}-bit, ${m.endianness}-endian, ARCH=${m.kernelArch})`,
-    `kernel:     ${m.kernelVersion ?? '(unknown)'}`,
-    `config:     ${k.config ?? '(none)'}${m.configName ? ` [${m.configName}]` : ''}${m.configHash ? ` sha256 ${m.configHash.slice(0, 16)}` : ''}`,
-    `compiler:   ${m.compiler ? `${m.compiler} ${m.compilerVersion ?? ''}`.trim() : '(unknown)'}${m.compilerText ? ` (${m.compilerText})` : ''}`,
-    `DWARF:      ${m.dwarfVersion ?? '(no .debug_info)'}`,
-    `boot image: ${k.bootImage ?? '(none)'}`,
-    `modules:    ${k.modules.length}`,
-    `from:       ${from}`,
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-function renderListing(l: KernelsListing): string {
-  const out: string[] = [
-    `cache: ${l.cache}  (set LINEINFO_BENCH_CACHE to move it)`,
-    '',
-    'recipes (configs/recipes/):',
-  ];
-  for (const r of l.recipes) out.push(`  ${r.name.padEnd(28)} ${r.description ?? ''}`);
-  out.push(
-    '',
-    'arches (gcc: installed or the Debian package to install; clang: LLVM=1 supported):',
-  );
-  for (const a of l.arches) {
-    out.push(
-      `  ${a.name.padEnd(9)} ARCH=${a.makeArch.padEnd(8)} gcc: ${a.gccInstalled ? 'installed' : `apt-get install ${a.gccPackage}`}${a.clang ? '  clang: yes' : ''}`,
-    );
-  }
-  out.push('', `finished builds (${l.builds.length}):`);
-  for (const b of l.builds)
-    out.push(
-      `  ${b.label.padEnd(46)} ${(b.configSeconds + b.makeSeconds).toFixed(1).padStart(7)} s  ${join(b.dir, 'out', 'vmlinux')}`,
-    );
-  if (l.unfinished.length) {
-    out.push('', `unfinished builds (${l.unfinished.length}; run the same build again to resume):`);
-    for (const u of l.unfinished) out.push(`  ${u.running ? 'running ' : 'stopped '} ${u.log}`);
-  }
-  out.push('', `Debian packages (${l.debian.length}):`);
-  for (const d of l.debian) out.push(`  ${d.package}=${d.version}  ${d.dir}`);
-  return `${out.join('\n')}\n`;
-}
+import { emit } from './options.js';
 
 /** Aborts the builds on Ctrl-C (make and everything it started), leaving them resumable. */
 function abortOnSignal(): { signal: AbortSignal; dispose: () => void } {
@@ -154,43 +51,31 @@ function sourceFrom(opts: {
   return { kind: 'tarball', tarball: opts.tarball, patches: opts.patch ?? [] };
 }
 
-/** Registers `kernels list|get|build|matrix` on the program. */
-export function registerKernelsCommands(
-  program: Command,
-  proc: ProcessLike,
-  setExit: (code: number) => void,
-): void {
-  const out = (s: string) => proc.stdout.write(s);
-  const err = (s: string) => proc.stderr.write(s);
-  const cache = () => cacheRoot(proc.env);
+/** What each `kernels` subcommand's registration shares. */
+interface KernelsContext {
+  proc: ProcessLike;
+  setExit: (code: number) => void;
+  err: (s: string) => void;
+  cache: () => string;
+}
 
-  const kernels = program
-    .command('kernels')
-    .description(
-      'get kernels to measure: local builds, Debian debug packages, or builds from source for a dozen arches',
-    )
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  lineinfo-bench kernels list\n' +
-        '  lineinfo-bench kernels get local ~/linux/build-arm64\n' +
-        '  lineinfo-bench kernels get debian cloud-amd64 --series 6.1\n' +
-        '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch riscv64 --allow-install\n' +
-        '  lineinfo-bench kernels matrix configs/matrices/tiny-all-arches.json --record results/builds\n' +
-        '\nEverything is cached outside the repository, in $LINEINFO_BENCH_CACHE or\n' +
-        '$XDG_CACHE_HOME/lineinfo-bench (default ~/.cache); a finished build or download is never redone.',
-    );
-
+/** `kernels list`: recipes, arches and the cache. */
+function registerList(kernels: Command, ctx: KernelsContext): void {
+  const { setExit } = ctx;
   kernels
     .command('list')
     .description('show the recipes, the arches and their compilers, and what is in the cache')
     .option('--json', 'print the listing as JSON')
     .action((opts: { json?: boolean }) => {
-      const l = listKernels(cache());
-      out(opts.json ? `${JSON.stringify(l, null, 2)}\n` : renderListing(l));
+      const l = listKernels(ctx.cache());
+      emit(ctx.proc, opts.json, l, () => renderListing(l));
       setExit(0);
     });
+}
 
+/** `kernels get local|debian`: through the one kernel resolver. */
+function registerGet(kernels: Command, ctx: KernelsContext): void {
+  const { cache, setExit, proc } = ctx;
   const get = kernels
     .command('get')
     .description('get an existing kernel: a local build or a Debian debug package');
@@ -206,8 +91,8 @@ export function registerKernelsCommands(
       '\nExamples:\n  lineinfo-bench kernels get local vmlinux\n  lineinfo-bench kernels get local ~/linux/out --modules --json',
     )
     .action(async (path: string, opts: { modules?: boolean; json?: boolean }) => {
-      const k = await new LocalSource({ path, modules: opts.modules }).get();
-      out(opts.json ? `${JSON.stringify(k, null, 2)}\n` : renderKernel(k));
+      const k = await resolveKernel({ local: path, modules: opts.modules }, { cache: cache() });
+      emit(proc, opts.json, k, () => renderKernel(k));
       setExit(0);
     });
 
@@ -253,15 +138,29 @@ export function registerKernelsCommands(
         },
       ) => {
         const progress = new Progress(proc.stderr);
-        const { packageVersion, ...rest } = opts;
-        const src = new DebianSource({ flavour, version: packageVersion, ...rest }, cache());
-        const k = await src.get((t) => progress.update(t));
+        const k = await resolveKernel(
+          {
+            debian: {
+              flavour,
+              version: opts.packageVersion,
+              series: opts.series,
+              arch: opts.arch,
+              allowAddArch: opts.allowAddArch,
+            },
+            modules: opts.modules,
+          },
+          { cache: cache(), image: Boolean(opts.image), onProgress: (t) => progress.update(t) },
+        );
         progress.done();
-        out(opts.json ? `${JSON.stringify(k, null, 2)}\n` : renderKernel(k));
+        emit(proc, opts.json, k, () => renderKernel(k));
         setExit(0);
       },
     );
+}
 
+/** `kernels build`: one build from source, resumable. */
+function registerBuild(kernels: Command, ctx: KernelsContext): void {
+  const { err, cache, setExit, proc } = ctx;
   kernels
     .command('build')
     .description('build a kernel from source (out of tree, cross-compiled) with a config recipe')
@@ -354,11 +253,8 @@ export function registerKernelsCommands(
           err(
             `${b.label}: ${r.status === 'cached' ? 'already built' : 'built'} in ${r.done.seconds} s (make -j${r.done.makeJobs}); log ${r.log}\n`,
           );
-          out(
-            opts.json
-              ? `${JSON.stringify({ ...r.kernel, build: r.done }, null, 2)}\n`
-              : renderKernel(r.kernel),
-          );
+          const kernel = r.kernel;
+          emit(proc, opts.json, { ...kernel, build: r.done }, () => renderKernel(kernel));
           setExit(0);
         } finally {
           progress.done();
@@ -366,7 +262,11 @@ export function registerKernelsCommands(
         }
       },
     );
+}
 
+/** `kernels matrix`: a build matrix, one failure does not stop the rest. */
+function registerMatrix(kernels: Command, ctx: KernelsContext): void {
+  const { err, cache, setExit, proc } = ctx;
   kernels
     .command('matrix')
     .description(
@@ -428,29 +328,43 @@ export function registerKernelsCommands(
           progress.done();
           stop.dispose();
         }
-        if (opts.json) {
-          out(
-            `${JSON.stringify(
-              results.map((r) => ({
-                label: r.label,
-                status: r.status,
-                seconds: r.seconds,
-                error: r.error,
-                vmlinux: r.result?.kernel?.vmlinux,
-                build: r.result?.done,
-                metadata: r.result?.kernel?.metadata,
-              })),
-              null,
-              2,
-            )}\n`,
-          );
-        } else {
-          for (const r of results)
-            out(
-              `${r.status.padEnd(7)} ${r.label.padEnd(44)} ${r.result?.kernel?.vmlinux ?? r.error ?? ''}\n`,
-            );
-        }
+        emit(proc, opts.json, matrixResultsData(results), () => renderMatrixResults(results));
         setExit(results.some((r) => r.status !== 'built' && r.status !== 'cached') ? 1 : 0);
       },
     );
+}
+
+/** Registers `kernels list|get|build|matrix` on the program. */
+export function registerKernelsCommands(
+  program: Command,
+  proc: ProcessLike,
+  setExit: (code: number) => void,
+): void {
+  const ctx: KernelsContext = {
+    proc,
+    setExit,
+    err: (s) => proc.stderr.write(s),
+    cache: () => cacheRoot(proc.env),
+  };
+  const kernels = program
+    .command('kernels')
+    .description(
+      'get kernels to measure: local builds, Debian debug packages, or builds from source for a dozen arches',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  lineinfo-bench kernels list\n' +
+        '  lineinfo-bench kernels get local ~/linux/build-arm64\n' +
+        '  lineinfo-bench kernels get debian cloud-amd64 --series 6.1\n' +
+        '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch riscv64 --allow-install\n' +
+        '  lineinfo-bench kernels matrix configs/matrices/tiny-all-arches.json --record results/builds\n' +
+        '\nEverything is cached outside the repository, in $LINEINFO_BENCH_CACHE or\n' +
+        '$XDG_CACHE_HOME/lineinfo-bench (default ~/.cache); a finished build or download is never redone.',
+    );
+
+  registerList(kernels, ctx);
+  registerGet(kernels, ctx);
+  registerBuild(kernels, ctx);
+  registerMatrix(kernels, ctx);
 }

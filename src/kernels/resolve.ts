@@ -16,7 +16,13 @@ import type { Kernel, ProgressFn } from './types.js';
 /** A kernel to get, as a run config's entry spells it (the entry's id aside). */
 export type KernelRequest =
   | {
-      debian: { flavour: string; version?: string; series?: string; allowAddArch?: boolean };
+      debian: {
+        flavour: string;
+        version?: string;
+        series?: string;
+        arch?: string;
+        allowAddArch?: boolean;
+      };
       modules?: boolean;
     }
   | { local: string; modules?: boolean }

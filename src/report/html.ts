@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import {
   latencyPoints,
@@ -44,7 +45,7 @@ export function renderHtml(run: RunResult): string {
       })),
     ),
     growth: rows
-      .filter((r) => r.rules === run.config.rules[0])
+      .filter((r) => r.rules === mainRules(run.config))
       .map((r) => ({ label: `${r.arch} ${r.kernel}`, growth: r.growth })),
     bases,
     sweep: sweepSeries(run),

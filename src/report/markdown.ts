@@ -1,3 +1,4 @@
+import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import {
   MODULE_HEAD,
@@ -46,7 +47,7 @@ function reproduce(run: RunResult, id: string): string {
  * the command that reproduces each row.
  */
 export function growthByArch(run: RunResult): string {
-  const rules = run.config.rules[0];
+  const rules = mainRules(run.config);
   const rows: string[][] = [];
   for (const k of run.kernels) {
     const tables = k.measure.tables.filter((t) => t.rules === rules);
@@ -124,13 +125,13 @@ export function renderMarkdown(run: RunResult): string {
   if (run.kernels.some((k) => k.measure.tables.some((t) => UPSTREAM.test(t.format)))) {
     out.push(
       '',
-      `## Growth of the loaded size and the boot image (${run.config.rules[0]} rules)`,
+      `## Growth of the loaded size and the boot image (${mainRules(run.config)} rules)`,
       '',
       growthByArch(run),
     );
   }
   if (moduleRows(run).length)
-    out.push('', `## Modules (${run.config.rules[0]} rules)`, '', modulesTable(run));
+    out.push('', `## Modules (${mainRules(run.config)} rules)`, '', modulesTable(run));
   for (const e of moduleErrors(run))
     out.push('', `**${e.kernel}: modules not measured:** ${e.error}`);
   for (const k of run.kernels) {

@@ -1,4 +1,5 @@
 import type { MeasuredTable } from '../measure/kernel.js';
+import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 
 /**
@@ -136,7 +137,7 @@ export interface ParetoPoint {
 export function paretoPoints(run: RunResult, set = 'uniform'): ParetoPoint[] {
   const out: ParetoPoint[] = [];
   for (const k of run.kernels) {
-    const rules = run.config.rules[0];
+    const rules = mainRules(run.config);
     const pts: ParetoPoint[] = [];
     for (const r of k.latency?.runs ?? []) {
       if (r.mode !== 'cold' || r.set !== set) continue;

@@ -1,3 +1,4 @@
+import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import { moduleRows, pct, summaryRows } from './model.js';
 
@@ -18,13 +19,13 @@ function simpleTable(head: string[], rows: string[][]): string {
  * growth in percent per architecture and config, as reviewers asked.
  */
 export function renderRst(run: RunResult): string {
-  const rows = summaryRows(run).filter((r) => r.rules === run.config.rules[0]);
+  const rows = summaryRows(run).filter((r) => r.rules === mainRules(run.config));
   const format = rows.find((r) => r.format)?.format ?? 'flat';
   const out = [
     'Memory Overhead',
     '===============',
     '',
-    `The tables grow the kernel as below (${format} format, ${run.config.rules[0]}`,
+    `The tables grow the kernel as below (${format} format, ${mainRules(run.config)}`,
     `rules; lineinfo-bench ${run.tool.version}, run ${run.runId}).`,
     '"Loaded" is every SHF_ALLOC section of vmlinux; "boot image" counts the',
     'table compressed as the image is, with the compressor the .config selects.',

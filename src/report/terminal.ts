@@ -1,5 +1,6 @@
 import asciichart from 'asciichart';
 import Table from 'cli-table3';
+import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import { renderMeasureTerminal } from './measure-terminal.js';
 import {
@@ -101,12 +102,12 @@ export function renderTerminal(run: RunResult): string {
     );
   }
   const growth = rows.filter(
-    (r) => r.growth.loaded !== undefined && r.rules === run.config.rules[0],
+    (r) => r.growth.loaded !== undefined && r.rules === mainRules(run.config),
   );
   if (growth.length > 1) {
     out.push(
       '',
-      `Growth of the loaded size per kernel (${growth[0].format ?? 'flat'}, ${run.config.rules[0]} rules):`,
+      `Growth of the loaded size per kernel (${growth[0].format ?? 'flat'}, ${mainRules(run.config)} rules):`,
     );
     out.push(
       bars(
@@ -166,7 +167,7 @@ export function renderTerminal(run: RunResult): string {
   if (mods.length) {
     out.push(
       '',
-      `Modules: the sum of their .mod_lineinfo sections (${mods[0].format}), ${run.config.rules[0]} rules:`,
+      `Modules: the sum of their .mod_lineinfo sections (${mods[0].format}), ${mainRules(run.config)} rules:`,
     );
     const mt = new Table({ head: MODULE_HEAD, chars: plain, style: { head: [], border: [] } });
     for (const r of mods) mt.push(moduleCells(r));

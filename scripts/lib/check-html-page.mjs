@@ -1,5 +1,7 @@
+// The Chromium check of an HTML report: used by scripts/publish-report.mjs
+// and the report tests, never by the tool itself (playwright-core is a dev
+// dependency, so it stays out of src/).
 import { existsSync } from 'node:fs';
-import { UserError } from '../errors.js';
 
 /** Debian's chromium, started headless with the flags this machine's closed network needs. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,37 +16,31 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export interface PageCheck {
-  consoleErrors: string[];
-  chartsDrawn: number;
-  /** Per canvas: how many sampled pixels are not blank. */
-  inkedCanvases: number;
-  canvases: number;
-}
-
 /**
  * Opens an HTML report in headless Chromium (playwright-core, no browser
  * download), checks that it loads without console errors and that every
  * chart drew, and optionally saves a full-page screenshot.
+ *
+ * @param {string} htmlPath
+ * @param {string} [screenshot]
+ * @returns {Promise<{consoleErrors: string[], chartsDrawn: number, inkedCanvases: number, canvases: number}>}
  */
-export async function checkHtmlPage(htmlPath: string, screenshot?: string): Promise<PageCheck> {
+export async function checkHtmlPage(htmlPath, screenshot) {
   if (!existsSync(CHROMIUM))
-    throw new UserError(
+    throw new Error(
       `${CHROMIUM} not found: apt-get install chromium (scripts/setup-debian.sh does)`,
     );
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const consoleErrors: string[] = [];
+    const consoleErrors = [];
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     await page.goto(`file://${htmlPath}`);
-    await page.waitForFunction(
-      () => (window as unknown as { chartsDrawn?: number }).chartsDrawn !== undefined,
-    );
+    await page.waitForFunction(() => window.chartsDrawn !== undefined);
     const result = await page.evaluate(() => {
       const canvases = [...document.querySelectorAll('canvas')];
       let inked = 0;
@@ -56,11 +52,7 @@ export async function checkHtmlPage(htmlPath: string, screenshot?: string): Prom
         for (let i = 3; i < d.length; i += 4 * 97) if (d[i] > 0) ink++;
         if (ink > 20) inked++;
       }
-      return {
-        chartsDrawn: (window as unknown as { chartsDrawn: number }).chartsDrawn,
-        inked,
-        canvases: canvases.length,
-      };
+      return { chartsDrawn: window.chartsDrawn, inked, canvases: canvases.length };
     });
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return {
