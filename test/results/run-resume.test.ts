@@ -67,7 +67,7 @@ describe('run after a SIGKILL', () => {
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    let saved: RunResult | undefined;
+
     while (child.exitCode === null) {
       const [path] = runJsons(results);
       if (path) {
@@ -82,7 +82,7 @@ describe('run after a SIGKILL', () => {
     }
     expect(await exited, 'the first attempt was killed, not finished').toBeNull();
     const [killedPath] = runJsons(results);
-    saved = readRun(killedPath);
+    const saved = readRun(killedPath);
     expect(saved?.finishedAt).toBe('');
     const before = saved!.kernels;
     expect(before.length).toBeGreaterThanOrEqual(1);
