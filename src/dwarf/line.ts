@@ -115,18 +115,41 @@ export function readLineHeader(
   if (offset >= bytes.length)
     throw new FormatError(`${what}: offset past the section end (${bytes.length})`);
   const r = new ByteReader(bytes, dw.littleEndian, what, offset);
+  const h = readHeaderFields(r, offset, unitAddressSize);
+  if (h.version >= 5) readEntryTablesV5(r, h, dw);
+  else readEntryTablesV2toV4(r, h);
+  return h;
+}
+
+/**
+ * Reads the unit length and sets `r.end` to the table's end. Returns that end
+ * and the offset size the length's form implies (4, or 8 for 64-bit DWARF).
+ */
+function readTableLength(r: ByteReader): { end: number; offsetSize: number } {
   let length = r.u32();
   let offsetSize = 4;
   if (length === 0xffffffff) {
     length = r.u64n();
     offsetSize = 8;
   } else if (length >= 0xfffffff0) {
-    throw new FormatError(`${what}: reserved unit length 0x${length.toString(16)}`);
+    throw new FormatError(`${r.what}: reserved unit length 0x${length.toString(16)}`);
   }
   const end = r.pos + length;
-  if (end > bytes.length)
-    throw new FormatError(`${what}: length ${length} runs past the section end (${bytes.length})`);
+  if (end > r.bytes.length)
+    throw new FormatError(
+      `${r.what}: length ${length} runs past the section end (${r.bytes.length})`,
+    );
   r.end = end;
+  return { end, offsetSize };
+}
+
+/**
+ * Reads the header up to the directory and file tables, which it leaves
+ * empty; `r` is left at the first of them.
+ */
+function readHeaderFields(r: ByteReader, offset: number, unitAddressSize: number): LineTableHeader {
+  const what = r.what;
+  const { end, offsetSize } = readTableLength(r);
   const version = r.u16();
   if (version < 2 || version > 5)
     throw new FormatError(`${what}: unsupported line table version ${version}`);
@@ -151,10 +174,7 @@ export function readLineHeader(
     throw new FormatError(`${what}: maximum_operations_per_instruction is 0`);
   const standardOpcodeLengths: number[] = [0];
   for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(r.u8());
-
-  const dirs: string[] = [];
-  const files: (LineFileEntry | undefined)[] = [];
-  const h: LineTableHeader = {
+  return {
     offset,
     size: end - offset,
     offsetSize,
@@ -167,32 +187,40 @@ export function readLineHeader(
     lineRange,
     opcodeBase,
     standardOpcodeLengths,
-    dirs,
-    files,
+    dirs: [],
+    files: [],
     programOffset,
   };
-  if (version >= 5) {
-    const ctx: FormContext = { version, addressSize, offsetSize };
-    const dirFormat = readEntryFormat(r);
-    const ndirs = r.uleb();
-    for (let i = 0; i < ndirs; i++) dirs.push(readEntry(r, dirFormat, ctx, dw).name);
-    const fileFormat = readEntryFormat(r);
-    const nfiles = r.uleb();
-    for (let i = 0; i < nfiles; i++) files.push(readEntry(r, fileFormat, ctx, dw));
-  } else {
-    files.push(undefined); // file register values count from 1
-    for (;;) {
-      const d = r.cstring();
-      if (d === '') break;
-      dirs.push(d);
-    }
-    for (;;) {
-      const name = r.cstring();
-      if (name === '') break;
-      files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
-    }
+}
+
+/** DWARF 5 directory and file tables: each described by its own entry format. */
+function readEntryTablesV5(r: ByteReader, h: LineTableHeader, dw: DwarfSections): void {
+  const ctx: FormContext = {
+    version: h.version,
+    addressSize: h.addressSize,
+    offsetSize: h.offsetSize,
+  };
+  const dirFormat = readEntryFormat(r);
+  const ndirs = r.uleb();
+  for (let i = 0; i < ndirs; i++) h.dirs.push(readEntry(r, dirFormat, ctx, dw).name);
+  const fileFormat = readEntryFormat(r);
+  const nfiles = r.uleb();
+  for (let i = 0; i < nfiles; i++) h.files.push(readEntry(r, fileFormat, ctx, dw));
+}
+
+/** DWARF 2-4 include_directories and file_names: sequences ended by an empty name. */
+function readEntryTablesV2toV4(r: ByteReader, h: LineTableHeader): void {
+  h.files.push(undefined); // file register values count from 1
+  for (;;) {
+    const d = r.cstring();
+    if (d === '') break;
+    h.dirs.push(d);
   }
-  return h;
+  for (;;) {
+    const name = r.cstring();
+    if (name === '') break;
+    h.files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
+  }
 }
 
 function readEntryFormat(r: ByteReader): number[] {
@@ -256,234 +284,317 @@ export function readLineTable(
   scratch?: LineRows,
 ): LineTable {
   const header = readLineHeader(dw, offset, unitAddressSize);
-  const bytes = dw.require('.debug_line');
   const end = header.offset + header.size;
-  let rows = scratch ?? allocRows(Math.max(64, (end - header.programOffset) >> 1));
+  const rows = scratch ?? allocRows(Math.max(64, (end - header.programOffset) >> 1));
   rows.count = 0;
-  const what = `.debug_line table at ${offset}`;
-  const le = dw.littleEndian;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const {
-    minInstLength,
-    maxOpsPerInst,
-    lineBase,
-    lineRange,
-    opcodeBase,
-    standardOpcodeLengths,
-    defaultIsStmt,
-  } = header;
-  const addressSize = header.addressSize;
+  const program = new LineProgram(dw, header, rows);
+  program.run();
+  return { header, rows: program.rows, sequences: program.sequences };
+}
 
-  // State machine registers. The address is kept as hi/lo u32 halves.
-  let hi = 0;
-  let lo = 0;
-  let opIndex = 0;
-  let file = 1;
-  let line = 1;
-  let column = 0;
-  let isStmt = defaultIsStmt;
-  let basicBlock = false;
-  let prologueEnd = false;
-  let epilogueBegin = false;
-  let isa = 0;
-  let discriminator = 0;
-  let sequences = 0;
+/**
+ * The line-number state machine (DWARF 5 section 6.2.2) running one table's
+ * program: its registers, the position in the program, and the rows emitted.
+ * One object per table, so the per-opcode methods allocate nothing.
+ */
+class LineProgram {
+  // The registers. The address is kept as hi/lo u32 halves.
+  private hi = 0;
+  private lo = 0;
+  private opIndex = 0;
+  private file = 1;
+  private line = 1;
+  private column = 0;
+  private isStmt: boolean;
+  private basicBlock = false;
+  private prologueEnd = false;
+  private epilogueBegin = false;
+  private isa = 0;
+  private discriminator = 0;
 
-  let pos = header.programOffset;
-  const truncated = () =>
-    new FormatError(`${what}: line program truncated at byte ${pos} (table ends at ${end})`);
-  const uleb = (): number => {
+  sequences = 0;
+  /** Position of the next opcode byte in `.debug_line`. */
+  private pos: number;
+  // Copies of the header's fields: read for every opcode.
+  private readonly end: number;
+  private readonly minInstLength: number;
+  private readonly maxOpsPerInst: number;
+  private readonly lineBase: number;
+  private readonly lineRange: number;
+  private readonly opcodeBase: number;
+  private readonly addressSize: number;
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private readonly le: boolean;
+  private readonly what: string;
+
+  constructor(
+    dw: DwarfSections,
+    private readonly header: LineTableHeader,
+    public rows: LineRows,
+  ) {
+    this.isStmt = header.defaultIsStmt;
+    this.pos = header.programOffset;
+    this.end = header.offset + header.size;
+    this.minInstLength = header.minInstLength;
+    this.maxOpsPerInst = header.maxOpsPerInst;
+    this.lineBase = header.lineBase;
+    this.lineRange = header.lineRange;
+    this.opcodeBase = header.opcodeBase;
+    this.addressSize = header.addressSize;
+    this.bytes = dw.require('.debug_line');
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.le = dw.littleEndian;
+    this.what = `.debug_line table at ${header.offset}`;
+  }
+
+  run(): void {
+    const bytes = this.bytes;
+    const end = this.end;
+    const opcodeBase = this.opcodeBase;
+    while (this.pos < end) {
+      const op = bytes[this.pos++];
+      if (op >= opcodeBase) this.special(op);
+      else if (op === 0) this.extended();
+      else this.standard(op);
+    }
+  }
+
+  /** A special opcode: advance address and line together, then emit a row. */
+  private special(op: number): void {
+    const adj = op - this.opcodeBase;
+    const adv = (adj / this.lineRange) | 0;
+    if (adv !== 0) this.advance(adv);
+    this.line = (this.line + this.lineBase + (adj % this.lineRange)) >>> 0;
+    this.emit(false);
+  }
+
+  private standard(op: number): void {
+    switch (op) {
+      case DW_LNS.copy:
+        this.emit(false);
+        break;
+      case DW_LNS.advance_pc:
+        this.advance(this.uleb());
+        break;
+      case DW_LNS.advance_line:
+        this.line = (this.line + this.sleb()) >>> 0;
+        break;
+      case DW_LNS.set_file:
+        this.file = this.uleb();
+        break;
+      case DW_LNS.set_column:
+        this.column = this.uleb();
+        break;
+      case DW_LNS.negate_stmt:
+        this.isStmt = !this.isStmt;
+        break;
+      case DW_LNS.set_basic_block:
+        this.basicBlock = true;
+        break;
+      case DW_LNS.const_add_pc:
+        this.advance(((255 - this.opcodeBase) / this.lineRange) | 0);
+        break;
+      case DW_LNS.fixed_advance_pc:
+        this.fixedAdvancePc();
+        break;
+      case DW_LNS.set_prologue_end:
+        this.prologueEnd = true;
+        break;
+      case DW_LNS.set_epilogue_begin:
+        this.epilogueBegin = true;
+        break;
+      case DW_LNS.set_isa:
+        this.isa = this.uleb();
+        break;
+      default: {
+        // A standard opcode this reader does not know: skip its ULEB operands.
+        const n = this.header.standardOpcodeLengths[op] ?? 0;
+        for (let k = 0; k < n; k++) this.uleb();
+      }
+    }
+  }
+
+  /** Opcode 0: a length, a sub-opcode and its operands. */
+  private extended(): void {
+    const len = this.uleb();
+    if (len === 0) return; // an empty extended opcode: nothing to do
+    const start = this.pos;
+    if (start + len > this.end) throw this.truncated();
+    const sub = this.bytes[this.pos++];
+    switch (sub) {
+      case DW_LNE.end_sequence:
+        this.emit(true);
+        this.sequences++;
+        this.reset();
+        break;
+      case DW_LNE.set_address:
+        this.setAddress(len - 1, start);
+        break;
+      case DW_LNE.define_file:
+        this.defineFile(start + len);
+        break;
+      case DW_LNE.set_discriminator:
+        this.discriminator = this.uleb();
+        break;
+      default:
+        break; // unknown or vendor extended opcode: skipped by its length
+    }
+    this.pos = start + len;
+  }
+
+  /** DW_LNE_set_address with a `size`-byte operand; `start` is the opcode's, for errors. */
+  private setAddress(size: number, start: number): void {
+    const { view, le, pos } = this;
+    if (size === 8) {
+      this.lo = view.getUint32(pos + (le ? 0 : 4), le);
+      this.hi = view.getUint32(pos + (le ? 4 : 0), le);
+    } else if (size === 4) {
+      this.lo = view.getUint32(pos, le);
+      this.hi = 0;
+    } else if (size === 2) {
+      this.lo = view.getUint16(pos, le);
+      this.hi = 0;
+    } else if (size === 1) {
+      this.lo = this.bytes[pos];
+      this.hi = 0;
+    } else {
+      throw new FormatError(
+        `${this.what}: DW_LNE_set_address with a ${size}-byte operand at byte ${start}`,
+      );
+    }
+    this.opIndex = 0;
+  }
+
+  /** DW_LNE_define_file: appends a file entry to the header's table. */
+  private defineFile(end: number): void {
+    const r = new ByteReader(this.bytes, this.le, this.what, this.pos, end);
+    const name = r.cstring();
+    this.header.files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
+  }
+
+  /** DW_LNS_fixed_advance_pc: a u16 added to the address, op_index reset. */
+  private fixedAdvancePc(): void {
+    if (this.pos + 2 > this.end) throw this.truncated();
+    const delta = this.view.getUint16(this.pos, this.le);
+    this.pos += 2;
+    this.lo += delta;
+    if (this.lo >= TWO32) {
+      this.lo -= TWO32;
+      this.hi = (this.hi + 1) >>> 0;
+    }
+    this.opIndex = 0;
+  }
+
+  /** Advances the address by `adv` operations (DWARF 6.2.5.1, with VLIW op_index). */
+  private advance(adv: number): void {
+    let delta: number;
+    if (this.maxOpsPerInst === 1) {
+      delta = this.minInstLength * adv;
+    } else {
+      const t = this.opIndex + adv;
+      delta = this.minInstLength * Math.floor(t / this.maxOpsPerInst);
+      this.opIndex = t % this.maxOpsPerInst;
+    }
+    let lo = this.lo + delta;
+    if (lo >= TWO32 || lo < 0) {
+      const carry = Math.floor(lo / TWO32);
+      lo -= carry * TWO32;
+      this.hi = (this.hi + carry) >>> 0;
+    }
+    this.lo = lo;
+    if (this.addressSize === 4) this.hi = 0;
+  }
+
+  /** Appends a row from the registers and clears the per-row ones. */
+  private emit(endSeq: boolean): void {
+    let rows = this.rows;
+    const i = rows.count;
+    if (i >= rows.addrHi.length) {
+      rows = growRows(rows, i + 1);
+      this.rows = rows;
+    }
+    rows.addrHi[i] = this.hi;
+    rows.addrLo[i] = this.lo;
+    rows.opIndex[i] = this.opIndex;
+    rows.file[i] = this.file;
+    rows.line[i] = this.line;
+    rows.column[i] = this.column;
+    rows.discriminator[i] = this.discriminator;
+    rows.isa[i] = this.isa;
+    rows.flags[i] =
+      (this.isStmt ? ROW.isStmt : 0) |
+      (this.basicBlock ? ROW.basicBlock : 0) |
+      (endSeq ? ROW.endSequence : 0) |
+      (this.prologueEnd ? ROW.prologueEnd : 0) |
+      (this.epilogueBegin ? ROW.epilogueBegin : 0);
+    rows.count = i + 1;
+    this.basicBlock = false;
+    this.prologueEnd = false;
+    this.epilogueBegin = false;
+    this.discriminator = 0;
+  }
+
+  /** The registers' values at the start of a sequence. */
+  private reset(): void {
+    this.hi = 0;
+    this.lo = 0;
+    this.opIndex = 0;
+    this.file = 1;
+    this.line = 1;
+    this.column = 0;
+    this.isStmt = this.header.defaultIsStmt;
+    this.basicBlock = false;
+    this.prologueEnd = false;
+    this.epilogueBegin = false;
+    this.isa = 0;
+    this.discriminator = 0;
+  }
+
+  private uleb(): number {
+    const bytes = this.bytes;
+    let pos = this.pos;
     let result = 0;
     let mul = 1;
     for (;;) {
-      if (pos >= end) throw truncated();
+      if (pos >= this.end) {
+        this.pos = pos;
+        throw this.truncated();
+      }
       const b = bytes[pos++];
       result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
       mul *= 128;
     }
-  };
-  const sleb = (): number => {
+  }
+
+  private sleb(): number {
+    const bytes = this.bytes;
+    let pos = this.pos;
     let result = 0;
     let mul = 1;
     let b: number;
     do {
-      if (pos >= end) throw truncated();
+      if (pos >= this.end) {
+        this.pos = pos;
+        throw this.truncated();
+      }
       b = bytes[pos++];
       result += (b & 0x7f) * mul;
       mul *= 128;
     } while (b >= 0x80);
+    this.pos = pos;
     return b & 0x40 ? result - mul : result;
-  };
-  /** Advances the address by `adv` operations (DWARF 6.2.5.1, with VLIW op_index). */
-  const advance = (adv: number) => {
-    let delta: number;
-    if (maxOpsPerInst === 1) {
-      delta = minInstLength * adv;
-    } else {
-      const t = opIndex + adv;
-      delta = minInstLength * Math.floor(t / maxOpsPerInst);
-      opIndex = t % maxOpsPerInst;
-    }
-    lo += delta;
-    if (lo >= TWO32 || lo < 0) {
-      const carry = Math.floor(lo / TWO32);
-      lo -= carry * TWO32;
-      hi = (hi + carry) >>> 0;
-    }
-    if (addressSize === 4) hi = 0;
-  };
-  const emit = (endSeq: boolean) => {
-    const i = rows.count;
-    if (i >= rows.addrHi.length) rows = growRows(rows, i + 1);
-    rows.addrHi[i] = hi;
-    rows.addrLo[i] = lo;
-    rows.opIndex[i] = opIndex;
-    rows.file[i] = file;
-    rows.line[i] = line;
-    rows.column[i] = column;
-    rows.discriminator[i] = discriminator;
-    rows.isa[i] = isa;
-    rows.flags[i] =
-      (isStmt ? ROW.isStmt : 0) |
-      (basicBlock ? ROW.basicBlock : 0) |
-      (endSeq ? ROW.endSequence : 0) |
-      (prologueEnd ? ROW.prologueEnd : 0) |
-      (epilogueBegin ? ROW.epilogueBegin : 0);
-    rows.count = i + 1;
-    basicBlock = false;
-    prologueEnd = false;
-    epilogueBegin = false;
-    discriminator = 0;
-  };
-  const reset = () => {
-    hi = 0;
-    lo = 0;
-    opIndex = 0;
-    file = 1;
-    line = 1;
-    column = 0;
-    isStmt = defaultIsStmt;
-    basicBlock = false;
-    prologueEnd = false;
-    epilogueBegin = false;
-    isa = 0;
-    discriminator = 0;
-  };
-
-  while (pos < end) {
-    const op = bytes[pos++];
-    if (op >= opcodeBase) {
-      const adj = op - opcodeBase;
-      const adv = (adj / lineRange) | 0;
-      if (adv !== 0) advance(adv);
-      line = (line + lineBase + (adj % lineRange)) >>> 0;
-      emit(false);
-      continue;
-    }
-    switch (op) {
-      case 0: {
-        const len = uleb();
-        if (len === 0) break; // an empty extended opcode: nothing to do
-        const start = pos;
-        if (start + len > end) throw truncated();
-        const sub = bytes[pos++];
-        switch (sub) {
-          case DW_LNE.end_sequence:
-            emit(true);
-            sequences++;
-            reset();
-            break;
-          case DW_LNE.set_address: {
-            const size = len - 1;
-            if (size === 8) {
-              lo = view.getUint32(pos + (le ? 0 : 4), le);
-              hi = view.getUint32(pos + (le ? 4 : 0), le);
-            } else if (size === 4) {
-              lo = view.getUint32(pos, le);
-              hi = 0;
-            } else if (size === 2) {
-              lo = view.getUint16(pos, le);
-              hi = 0;
-            } else if (size === 1) {
-              lo = bytes[pos];
-              hi = 0;
-            } else {
-              throw new FormatError(
-                `${what}: DW_LNE_set_address with a ${size}-byte operand at byte ${start}`,
-              );
-            }
-            opIndex = 0;
-            break;
-          }
-          case DW_LNE.define_file: {
-            const r = new ByteReader(bytes, le, what, pos, start + len);
-            const name = r.cstring();
-            header.files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
-            break;
-          }
-          case DW_LNE.set_discriminator:
-            discriminator = uleb();
-            break;
-          default:
-            break; // unknown or vendor extended opcode: skipped by its length
-        }
-        pos = start + len;
-        break;
-      }
-      case DW_LNS.copy:
-        emit(false);
-        break;
-      case DW_LNS.advance_pc:
-        advance(uleb());
-        break;
-      case DW_LNS.advance_line:
-        line = (line + sleb()) >>> 0;
-        break;
-      case DW_LNS.set_file:
-        file = uleb();
-        break;
-      case DW_LNS.set_column:
-        column = uleb();
-        break;
-      case DW_LNS.negate_stmt:
-        isStmt = !isStmt;
-        break;
-      case DW_LNS.set_basic_block:
-        basicBlock = true;
-        break;
-      case DW_LNS.const_add_pc:
-        advance(((255 - opcodeBase) / lineRange) | 0);
-        break;
-      case DW_LNS.fixed_advance_pc: {
-        if (pos + 2 > end) throw truncated();
-        const delta = view.getUint16(pos, le);
-        pos += 2;
-        lo += delta;
-        if (lo >= TWO32) {
-          lo -= TWO32;
-          hi = (hi + 1) >>> 0;
-        }
-        opIndex = 0;
-        break;
-      }
-      case DW_LNS.set_prologue_end:
-        prologueEnd = true;
-        break;
-      case DW_LNS.set_epilogue_begin:
-        epilogueBegin = true;
-        break;
-      case DW_LNS.set_isa:
-        isa = uleb();
-        break;
-      default: {
-        // A standard opcode this reader does not know: skip its ULEB operands.
-        const n = standardOpcodeLengths[op] ?? 0;
-        for (let k = 0; k < n; k++) uleb();
-      }
-    }
   }
-  return { header, rows, sequences };
+
+  private truncated(): FormatError {
+    return new FormatError(
+      `${this.what}: line program truncated at byte ${this.pos} (table ends at ${this.end})`,
+    );
+  }
 }
 
 /**

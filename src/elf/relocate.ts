@@ -1,5 +1,13 @@
 import { FormatError } from '../errors.js';
-import { type ElfFile, ET, type Section, SHF, SHT } from './elf-file.js';
+import { type ElfFile, ET, type Section, SHF, SHT, type SymbolTable } from './elf-file.js';
+import {
+  RELOCATION_TYPES,
+  type RelocationType,
+  relocationTypeName,
+  UPSTREAM_ABS32,
+} from './relocation-types.js';
+
+export { relocationTypeName };
 
 /**
  * Relocation of the debug sections of a relocatable object (ET_REL: a `.ko`
@@ -40,141 +48,6 @@ export type RelocationMode = 'none' | 'upstream' | 'full' | 'upstream-line';
 function sectionMode(mode: RelocationMode, name: string): 'none' | 'upstream' | 'full' {
   if (mode === 'upstream-line') return name === '.debug_line' ? 'upstream' : 'full';
   return mode;
-}
-
-/** What a relocation type does to its field. */
-type Kind =
-  | 'none'
-  | 'abs'
-  | 'pcrel'
-  | 'add'
-  | 'sub'
-  | 'set'
-  /** RISC-V SUB6: the low 6 bits of a byte (DW_CFA_advance_loc). */
-  | 'sub6'
-  | 'set6'
-  /** RISC-V RELAX / ALIGN hints: nothing to write. */
-  | 'hint';
-
-interface TypeInfo {
-  name: string;
-  kind: Kind;
-  /** Field width in bytes (ignored for none/hint). */
-  size: number;
-}
-
-const t = (name: string, kind: Kind, size = 0): TypeInfo => ({ name, kind, size });
-
-/** e_machine -> relocation type -> what it does. Types not listed are counted as unknown. */
-const TYPES: Record<number, Record<number, TypeInfo>> = {
-  // x86_64
-  62: {
-    0: t('R_X86_64_NONE', 'none'),
-    1: t('R_X86_64_64', 'abs', 8),
-    2: t('R_X86_64_PC32', 'pcrel', 4),
-    10: t('R_X86_64_32', 'abs', 4),
-    11: t('R_X86_64_32S', 'abs', 4),
-    24: t('R_X86_64_PC64', 'pcrel', 8),
-  },
-  // i386
-  3: {
-    0: t('R_386_NONE', 'none'),
-    1: t('R_386_32', 'abs', 4),
-    2: t('R_386_PC32', 'pcrel', 4),
-  },
-  // aarch64
-  183: {
-    0: t('R_AARCH64_NONE', 'none'),
-    256: t('R_AARCH64_NONE', 'none'),
-    257: t('R_AARCH64_ABS64', 'abs', 8),
-    258: t('R_AARCH64_ABS32', 'abs', 4),
-    259: t('R_AARCH64_ABS16', 'abs', 2),
-    260: t('R_AARCH64_PREL64', 'pcrel', 8),
-    261: t('R_AARCH64_PREL32', 'pcrel', 4),
-  },
-  // arm
-  40: {
-    0: t('R_ARM_NONE', 'none'),
-    2: t('R_ARM_ABS32', 'abs', 4),
-    3: t('R_ARM_REL32', 'pcrel', 4),
-    38: t('R_ARM_TARGET1', 'abs', 4),
-  },
-  // riscv
-  243: {
-    0: t('R_RISCV_NONE', 'none'),
-    1: t('R_RISCV_32', 'abs', 4),
-    2: t('R_RISCV_64', 'abs', 8),
-    33: t('R_RISCV_ADD8', 'add', 1),
-    34: t('R_RISCV_ADD16', 'add', 2),
-    35: t('R_RISCV_ADD32', 'add', 4),
-    36: t('R_RISCV_ADD64', 'add', 8),
-    37: t('R_RISCV_SUB8', 'sub', 1),
-    38: t('R_RISCV_SUB16', 'sub', 2),
-    39: t('R_RISCV_SUB32', 'sub', 4),
-    40: t('R_RISCV_SUB64', 'sub', 8),
-    43: t('R_RISCV_ALIGN', 'hint'),
-    51: t('R_RISCV_RELAX', 'hint'),
-    52: t('R_RISCV_SUB6', 'sub6', 1),
-    53: t('R_RISCV_SET6', 'set6', 1),
-    54: t('R_RISCV_SET8', 'set', 1),
-    55: t('R_RISCV_SET16', 'set', 2),
-    56: t('R_RISCV_SET32', 'set', 4),
-    57: t('R_RISCV_32_PCREL', 'pcrel', 4),
-  },
-  // ppc64 (both byte orders)
-  21: {
-    0: t('R_PPC64_NONE', 'none'),
-    1: t('R_PPC64_ADDR32', 'abs', 4),
-    26: t('R_PPC64_REL32', 'pcrel', 4),
-    38: t('R_PPC64_ADDR64', 'abs', 8),
-    44: t('R_PPC64_REL64', 'pcrel', 8),
-  },
-  // ppc (32-bit)
-  20: {
-    0: t('R_PPC_NONE', 'none'),
-    1: t('R_PPC_ADDR32', 'abs', 4),
-    26: t('R_PPC_REL32', 'pcrel', 4),
-  },
-  // s390 / s390x
-  22: {
-    0: t('R_390_NONE', 'none'),
-    1: t('R_390_8', 'abs', 1),
-    3: t('R_390_16', 'abs', 2),
-    4: t('R_390_32', 'abs', 4),
-    5: t('R_390_PC32', 'pcrel', 4),
-    22: t('R_390_64', 'abs', 8),
-    23: t('R_390_PC64', 'pcrel', 8),
-  },
-  // mips (32-bit relocation records only: MIPS64's r_info is laid out differently)
-  8: { 0: t('R_MIPS_NONE', 'none'), 2: t('R_MIPS_32', 'abs', 4), 18: t('R_MIPS_64', 'abs', 8) },
-  // loongarch
-  258: {
-    0: t('R_LARCH_NONE', 'none'),
-    1: t('R_LARCH_32', 'abs', 4),
-    2: t('R_LARCH_64', 'abs', 8),
-  },
-  // parisc
-  15: { 0: t('R_PARISC_NONE', 'none'), 1: t('R_PARISC_DIR32', 'abs', 4) },
-};
-
-/** The one type the upstream generator applies, per e_machine (spec section 1). */
-const UPSTREAM_ABS32: Record<number, number> = {
-  62: 10, // R_X86_64_32
-  3: 1, // R_386_32
-  183: 258, // R_AARCH64_ABS32
-  40: 2, // R_ARM_ABS32
-  243: 1, // R_RISCV_32
-  21: 1, // R_PPC64_ADDR32
-  20: 1, // R_PPC_ADDR32
-  22: 4, // R_390_32
-  8: 2, // R_MIPS_32
-  258: 1, // R_LARCH_32
-  15: 1, // R_PARISC_DIR32
-};
-
-/** The name of a relocation type, or `type N` for one we do not know. */
-export function relocationTypeName(machine: number, type: number): string {
-  return TYPES[machine]?.[type]?.name ?? `type ${type}`;
 }
 
 /** What relocating one section did. Every relocation record is counted exactly once. */
@@ -245,8 +118,35 @@ export function relocateSection(
   mode: RelocationMode,
   layout?: BigUint64Array,
 ): RelocationReport {
-  const report: RelocationReport = {
-    section: target.name,
+  const report = emptyReport(target.name, mode);
+  const effective = sectionMode(mode, target.name);
+  if (elf.type !== ET.REL || effective === 'none') return report;
+  const relSections = relocationSectionsFor(elf, target);
+  if (relSections.length === 0) return report;
+  const syms = elf.symbols();
+  if (!syms)
+    throw new FormatError(`${target.name} has relocations but there is no symbol table`, elf.name);
+  const job: SectionRelocation = {
+    elf,
+    target,
+    fields: new SectionFields(bytes, elf.littleEndian),
+    report,
+    syms,
+    upstream: effective === 'upstream',
+    types: RELOCATION_TYPES[elf.machine],
+    upstreamType: UPSTREAM_ABS32[elf.machine],
+    place: effective === 'full' ? (layout ?? moduleLayout(elf)) : undefined,
+    textIndex: elf.section('.text')?.index ?? -1,
+    mask: elf.is64 ? 0xffffffffffffffffn : 0xffffffffn,
+  };
+  const record: RelocationRecord = { offset: 0, type: 0, sym: 0, addend: 0n };
+  for (const rs of relSections) applyRelocationSection(job, rs, record);
+  return report;
+}
+
+function emptyReport(section: string, mode: RelocationMode): RelocationReport {
+  return {
+    section,
     mode,
     records: 0,
     applied: 0,
@@ -258,169 +158,249 @@ export function relocateSection(
     unknown: {},
     outOfRange: 0,
   };
-  const effective = sectionMode(mode, target.name);
-  if (elf.type !== ET.REL || effective === 'none') return report;
-  const types = TYPES[elf.machine];
-  const upstreamType = UPSTREAM_ABS32[elf.machine];
-  const relSections = relocationSectionsFor(elf, target);
-  if (relSections.length === 0) return report;
-  const syms = elf.symbols();
-  if (!syms)
-    throw new FormatError(`${target.name} has relocations but there is no symbol table`, elf.name);
-  const place = effective === 'full' ? (layout ?? moduleLayout(elf)) : undefined;
-  const textIndex = elf.section('.text')?.index ?? -1;
-  const le = elf.littleEndian;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const mask = elf.is64 ? 0xffffffffffffffffn : 0xffffffffn;
+}
 
-  const readField = (off: number, size: number): bigint => {
+/** What applying the records aimed at one section needs, and the report they go to. */
+interface SectionRelocation {
+  elf: ElfFile;
+  target: Section;
+  fields: SectionFields;
+  report: RelocationReport;
+  syms: SymbolTable;
+  /** 'upstream' mode: only the 32-bit absolute type in `.debug_line` is applied. */
+  upstream: boolean;
+  /** The machine's types; undefined for a machine we know none of. */
+  types: Record<number, RelocationType> | undefined;
+  upstreamType: number | undefined;
+  /** 'full' mode: the module layout (section index -> address). */
+  place: BigUint64Array | undefined;
+  textIndex: number;
+  /** The machine's address width. */
+  mask: bigint;
+}
+
+/** The fields of the section being relocated, read and written in the target's byte order. */
+class SectionFields {
+  private readonly view: DataView;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly le: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  read(off: number, size: number): bigint {
     switch (size) {
       case 1:
-        return BigInt(bytes[off]);
+        return BigInt(this.bytes[off]);
       case 2:
-        return BigInt(view.getUint16(off, le));
+        return BigInt(this.view.getUint16(off, this.le));
       case 4:
-        return BigInt(view.getUint32(off, le));
+        return BigInt(this.view.getUint32(off, this.le));
       default:
-        return view.getBigUint64(off, le);
-    }
-  };
-  const writeField = (off: number, size: number, v: bigint): void => {
-    switch (size) {
-      case 1:
-        bytes[off] = Number(v & 0xffn);
-        break;
-      case 2:
-        view.setUint16(off, Number(v & 0xffffn), le);
-        break;
-      case 4:
-        view.setUint32(off, Number(v & 0xffffffffn), le);
-        break;
-      default:
-        view.setBigUint64(off, v & 0xffffffffffffffffn, le);
-    }
-  };
-
-  for (const rs of relSections) {
-    const rela = rs.type === SHT.RELA;
-    const entsize = elf.is64 ? (rela ? 24 : 16) : rela ? 12 : 8;
-    if (rs.link !== 0 && elf.sections[rs.link]?.type !== SHT.SYMTAB) {
-      // relocations against a symbol table we do not read (not .symtab): refuse
-      throw new FormatError(
-        `${rs.name}: its symbol table (section ${rs.link}) is not .symtab`,
-        elf.name,
-      );
-    }
-    const raw = elf.contents(rs).bytes;
-    if (raw.length % entsize !== 0)
-      throw new FormatError(
-        `${rs.name}: size ${raw.length} is not a multiple of ${entsize}`,
-        elf.name,
-      );
-    const rv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const n = raw.length / entsize;
-    report.records += n;
-    for (let i = 0; i < n; i++) {
-      const o = i * entsize;
-      let offset: number;
-      let type: number;
-      let sym: number;
-      let addend = 0n;
-      if (elf.is64) {
-        offset = Number(rv.getBigUint64(o, le));
-        // r_info: sym << 32 | type
-        const infoHi = rv.getUint32(o + (le ? 12 : 8), le);
-        const infoLo = rv.getUint32(o + (le ? 8 : 12), le);
-        sym = infoHi;
-        type = infoLo;
-        if (rela) addend = rv.getBigInt64(o + 16, le);
-      } else {
-        offset = rv.getUint32(o, le);
-        const info = rv.getUint32(o + 4, le);
-        sym = info >>> 8;
-        type = info & 0xff;
-        if (rela) addend = BigInt(rv.getInt32(o + 8, le));
-      }
-      const ti = types?.[type];
-      if (!ti) {
-        const name = relocationTypeName(elf.machine, type);
-        report.unknown[name] = (report.unknown[name] ?? 0) + 1;
-        continue;
-      }
-      if (ti.kind === 'none' || ti.kind === 'hint') {
-        report.applied++;
-        continue;
-      }
-      if (offset + ti.size > bytes.length) {
-        report.outOfRange++;
-        continue;
-      }
-      if (sym >= syms.count) {
-        throw new FormatError(
-          `${rs.name}: record ${i} names symbol ${sym}, the table has ${syms.count}`,
-          elf.name,
-        );
-      }
-      const shndx = syms.shndx[sym];
-      let S = syms.values[sym];
-      if (place && shndx !== 0 && shndx < SHN_LORESERVE && shndx < place.length) S += place[shndx];
-      // REL: the addend is what the field holds
-      const A = rela
-        ? addend
-        : ti.kind === 'sub6' || ti.kind === 'set6'
-          ? 0n
-          : readField(offset, ti.size);
-      if (
-        ti.kind === 'abs' &&
-        shndx !== textIndex &&
-        shndx !== 0 &&
-        shndx < SHN_LORESERVE &&
-        (elf.sections[shndx]?.flags ?? 0) & SHF.ALLOC
-      )
-        report.otherCodeSection++;
-      const isUpstream = effective === 'upstream';
-      if (isUpstream && !(type === upstreamType && target.name === '.debug_line')) {
-        report.notApplied++;
-        report.notAppliedByType[ti.name] = (report.notAppliedByType[ti.name] ?? 0) + 1;
-        if (ti.kind === 'abs' || ti.kind === 'set') {
-          if (shndx !== textIndex) report.notAppliedOtherSection++;
-          // REL: the field already holds A, only S is lost
-          else if (((rela ? S + A : S) & mask) !== 0n) report.notAppliedNonZero++;
-        }
-        continue;
-      }
-      const value = S + A;
-      switch (ti.kind) {
-        case 'abs':
-        case 'set':
-          writeField(offset, ti.size, value);
-          break;
-        case 'pcrel': {
-          const P = place ? (place[target.index] ?? 0n) + BigInt(offset) : BigInt(offset);
-          writeField(offset, ti.size, value - P);
-          break;
-        }
-        case 'add':
-          writeField(offset, ti.size, readField(offset, ti.size) + value);
-          break;
-        case 'sub':
-          writeField(offset, ti.size, readField(offset, ti.size) - value);
-          break;
-        case 'sub6': {
-          const old = bytes[offset];
-          bytes[offset] = (old & 0xc0) | Number((BigInt(old & 0x3f) - value) & 0x3fn);
-          break;
-        }
-        case 'set6': {
-          const old = bytes[offset];
-          bytes[offset] = (old & 0xc0) | Number(value & 0x3fn);
-          break;
-        }
-      }
-      report.applied++;
+        return this.view.getBigUint64(off, this.le);
     }
   }
-  return report;
+
+  /** Writes the low `size` bytes of `v`. */
+  write(off: number, size: number, v: bigint): void {
+    switch (size) {
+      case 1:
+        this.bytes[off] = Number(v & 0xffn);
+        break;
+      case 2:
+        this.view.setUint16(off, Number(v & 0xffffn), this.le);
+        break;
+      case 4:
+        this.view.setUint32(off, Number(v & 0xffffffffn), this.le);
+        break;
+      default:
+        this.view.setBigUint64(off, v & 0xffffffffffffffffn, this.le);
+    }
+  }
+}
+
+/** One relocation record, r_info split into its symbol and type; `addend` is 0 for `.rel`. */
+interface RelocationRecord {
+  offset: number;
+  type: number;
+  sym: number;
+  addend: bigint;
+}
+
+/** Applies the records of one `.rel`/`.rela` section; `record` is scratch, refilled per record. */
+function applyRelocationSection(
+  job: SectionRelocation,
+  rs: Section,
+  record: RelocationRecord,
+): void {
+  const { elf } = job;
+  const rela = rs.type === SHT.RELA;
+  const entsize = elf.is64 ? (rela ? 24 : 16) : rela ? 12 : 8;
+  if (rs.link !== 0 && elf.sections[rs.link]?.type !== SHT.SYMTAB) {
+    // relocations against a symbol table we do not read (not .symtab): refuse
+    throw new FormatError(
+      `${rs.name}: its symbol table (section ${rs.link}) is not .symtab`,
+      elf.name,
+    );
+  }
+  const raw = elf.contents(rs).bytes;
+  if (raw.length % entsize !== 0)
+    throw new FormatError(
+      `${rs.name}: size ${raw.length} is not a multiple of ${entsize}`,
+      elf.name,
+    );
+  const rv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const n = raw.length / entsize;
+  job.report.records += n;
+  for (let i = 0; i < n; i++) {
+    readRecord(rv, i * entsize, elf.is64, elf.littleEndian, rela, record);
+    applyRecord(job, rs, i, rela, record);
+  }
+}
+
+function readRecord(
+  rv: DataView,
+  o: number,
+  is64: boolean,
+  le: boolean,
+  rela: boolean,
+  out: RelocationRecord,
+): void {
+  out.addend = 0n;
+  if (is64) {
+    out.offset = Number(rv.getBigUint64(o, le));
+    // r_info: sym << 32 | type
+    out.sym = rv.getUint32(o + (le ? 12 : 8), le);
+    out.type = rv.getUint32(o + (le ? 8 : 12), le);
+    if (rela) out.addend = rv.getBigInt64(o + 16, le);
+  } else {
+    out.offset = rv.getUint32(o, le);
+    const info = rv.getUint32(o + 4, le);
+    out.sym = info >>> 8;
+    out.type = info & 0xff;
+    if (rela) out.addend = BigInt(rv.getInt32(o + 8, le));
+  }
+}
+
+/** Applies (or counts why it does not apply) record `i` of `rs`. */
+function applyRecord(
+  job: SectionRelocation,
+  rs: Section,
+  i: number,
+  rela: boolean,
+  rec: RelocationRecord,
+): void {
+  const { report } = job;
+  const ti = job.types?.[rec.type];
+  if (!ti) {
+    const name = relocationTypeName(job.elf.machine, rec.type);
+    report.unknown[name] = (report.unknown[name] ?? 0) + 1;
+    return;
+  }
+  if (ti.kind === 'none' || ti.kind === 'hint') {
+    report.applied++;
+    return;
+  }
+  if (rec.offset + ti.size > job.fields.bytes.length) {
+    report.outOfRange++;
+    return;
+  }
+  if (rec.sym >= job.syms.count) {
+    throw new FormatError(
+      `${rs.name}: record ${i} names symbol ${rec.sym}, the table has ${job.syms.count}`,
+      job.elf.name,
+    );
+  }
+  const shndx = job.syms.shndx[rec.sym];
+  const S = symbolValue(job, rec.sym, shndx);
+  // REL: the addend is what the field holds
+  const A = rela
+    ? rec.addend
+    : ti.kind === 'sub6' || ti.kind === 'set6'
+      ? 0n
+      : job.fields.read(rec.offset, ti.size);
+  if (ti.kind === 'abs' && inOtherAllocatedSection(job, shndx)) report.otherCodeSection++;
+  if (job.upstream && !(rec.type === job.upstreamType && job.target.name === '.debug_line')) {
+    // REL: the field already holds A, only S is lost
+    countNotApplied(job, ti, shndx, rela ? S + A : S);
+    return;
+  }
+  writeRelocated(job, ti, rec.offset, S + A);
+  report.applied++;
+}
+
+/** S: the symbol's value, moved to its section's place in the module layout in 'full' mode. */
+function symbolValue(job: SectionRelocation, sym: number, shndx: number): bigint {
+  const place = job.place;
+  let S = job.syms.values[sym];
+  if (place && shndx !== 0 && shndx < SHN_LORESERVE && shndx < place.length) S += place[shndx];
+  return S;
+}
+
+/** True when section `shndx` is allocated and not `.text` (`.init.text`, `.exit.text` ...). */
+function inOtherAllocatedSection(job: SectionRelocation, shndx: number): boolean {
+  return (
+    shndx !== job.textIndex &&
+    shndx !== 0 &&
+    shndx < SHN_LORESERVE &&
+    ((job.elf.sections[shndx]?.flags ?? 0) & SHF.ALLOC) !== 0
+  );
+}
+
+/** A record the upstream mode leaves alone; `lost` is the value the field goes without. */
+function countNotApplied(
+  job: SectionRelocation,
+  ti: RelocationType,
+  shndx: number,
+  lost: bigint,
+): void {
+  const { report } = job;
+  report.notApplied++;
+  report.notAppliedByType[ti.name] = (report.notAppliedByType[ti.name] ?? 0) + 1;
+  if (ti.kind === 'abs' || ti.kind === 'set') {
+    if (shndx !== job.textIndex) report.notAppliedOtherSection++;
+    else if ((lost & job.mask) !== 0n) report.notAppliedNonZero++;
+  }
+}
+
+/** Writes `value` (S + A) into the field at `offset` as the type's kind says. */
+function writeRelocated(
+  job: SectionRelocation,
+  ti: RelocationType,
+  offset: number,
+  value: bigint,
+): void {
+  const { fields, place } = job;
+  const { bytes } = fields;
+  switch (ti.kind) {
+    case 'abs':
+    case 'set':
+      fields.write(offset, ti.size, value);
+      break;
+    case 'pcrel': {
+      const P = place ? (place[job.target.index] ?? 0n) + BigInt(offset) : BigInt(offset);
+      fields.write(offset, ti.size, value - P);
+      break;
+    }
+    case 'add':
+      fields.write(offset, ti.size, fields.read(offset, ti.size) + value);
+      break;
+    case 'sub':
+      fields.write(offset, ti.size, fields.read(offset, ti.size) - value);
+      break;
+    case 'sub6': {
+      const old = bytes[offset];
+      bytes[offset] = (old & 0xc0) | Number((BigInt(old & 0x3f) - value) & 0x3fn);
+      break;
+    }
+    case 'set6': {
+      const old = bytes[offset];
+      bytes[offset] = (old & 0xc0) | Number(value & 0x3fn);
+      break;
+    }
+  }
 }
 
 /** True when relocating this file in this mode can change `name`'s bytes. */

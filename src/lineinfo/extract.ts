@@ -1,5 +1,12 @@
 import { type CompileUnit, readUnits } from '../dwarf/info.js';
-import { allocRows, type LineRows, libdwFilePath, ROW, readLineTable } from '../dwarf/line.js';
+import {
+  allocRows,
+  type LineRows,
+  type LineTable,
+  libdwFilePath,
+  ROW,
+  readLineTable,
+} from '../dwarf/line.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
 import type { RelocationMode, RelocationReport } from '../elf/relocate.js';
@@ -9,7 +16,7 @@ import type { EntryTable } from './entries.js';
 import { LastRowTable } from './last-row.js';
 import { libdwRowOrder } from './libdw-order.js';
 import { cleanPath, normalizeUpstream } from './paths.js';
-import { RULE_SETS, ruleSet } from './rules.js';
+import { RULE_SETS, type RuleSet, ruleSet } from './rules.js';
 
 /** A rule set id (see RULE_SETS): 'v1-v4' and 'v5' are the upstream generator's. */
 export type UpstreamRules = string;
@@ -122,38 +129,152 @@ export function resolveBase(
  */
 export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): ExtractResult {
   const rules = options.rules ?? 'v1-v4';
+  const rs = knownRuleSet(rules);
+  const dw = openDwarf(elf, options.relocation);
+  const bounds = resolveBounds(elf, rs, options.base);
+  // Upstream reads a module's .debug_info unrelocated: later units are garbage
+  // to libdw, which fails on them; the generator goes on with the rest.
+  const tolerant = elf.type === ET.REL && dw.relocation === 'upstream';
+  const units = readCompileUnits(elf, dw, tolerant);
+  const stats = newStats(units.length, tolerant);
+  const collector = new EntryCollector(rs, bounds, dw.size('.debug_line'), elf.name, options.onRow);
+  let scratch: LineRows = allocRows(1 << 16);
+  for (let u = 0; u < units.length; u++) {
+    const unit = units[u];
+    stats.unitVersions[unit.version] = (stats.unitVersions[unit.version] ?? 0) + 1;
+    const lt = readUnitLineTable(elf, dw, unit, tolerant, stats, scratch);
+    if (lt) {
+      scratch = lt.rows;
+      countLineTable(stats, lt);
+      collector.addUnitRows(unit, lt);
+    }
+    options.onProgress?.(u + 1, units.length);
+  }
+  const table = collector.finish();
+  return {
+    table,
+    rules,
+    base: bounds.base,
+    end: bounds.end,
+    drops: collector.drops,
+    stats,
+    relocations: [...dw.relocations.values()],
+  };
+}
+
+function knownRuleSet(rules: UpstreamRules): RuleSet {
   const rs = ruleSet(rules);
   if (!rs)
     throw new UserError(`unknown rule set ${rules} (known: ${Object.keys(RULE_SETS).join(', ')})`);
-  const dw = new DwarfSections(elf, options.relocation);
+  return rs;
+}
+
+/** The file's DWARF sections, which must include a line table and units to find them by. */
+function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfSections {
+  const dw = new DwarfSections(elf, relocation);
   if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
     throw new FormatError(
       'no DWARF line information (.debug_info or .debug_line missing); build with debug info',
       elf.name,
     );
   }
-  const { base, end: moduleEnd, module } = resolveBase(elf, options.base);
+  return dw;
+}
+
+/** The range rows must fall in, also in the number form the row loop compares. */
+interface AddressBounds {
+  base: bigint;
+  /** Exclusive upper bound, if any. */
+  end?: bigint;
+  baseHi: number;
+  baseLo: number;
+  /** The end as an offset from base; Infinity when unbounded. */
+  endOffset: number;
+}
+
+function resolveBounds(
+  elf: ElfFile,
+  rs: RuleSet,
+  baseOption: string | bigint | undefined,
+): AddressBounds {
+  const { base, end: moduleEnd, module } = resolveBase(elf, baseOption);
   let end = moduleEnd;
   if (!module && rs.etextCap) {
     end = elf.symbolValue('_etext');
     if (end === undefined)
       throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
   }
-  const baseHi = Number(base >> 32n);
-  const baseLo = Number(base & 0xffffffffn);
-  // The end as an offset from base (exclusive); Infinity when unbounded.
-  const endOffset = end === undefined ? Number.POSITIVE_INFINITY : Number(end - base);
+  return {
+    base,
+    end,
+    baseHi: Number(base >> 32n),
+    baseLo: Number(base & 0xffffffffn),
+    endOffset: end === undefined ? Number.POSITIVE_INFINITY : Number(end - base),
+  };
+}
 
-  // Upstream reads a module's .debug_info unrelocated: later units are garbage
-  // to libdw, which fails on them; the generator goes on with the rest.
-  const tolerant = elf.type === ET.REL && dw.relocation === 'upstream';
-  let units: CompileUnit[];
+function readCompileUnits(elf: ElfFile, dw: DwarfSections, tolerant: boolean): CompileUnit[] {
   try {
-    units = readUnits(dw, { tolerant });
+    return readUnits(dw, { tolerant });
   } catch (e) {
     throw e instanceof FormatError ? e.withFile(elf.name) : e;
   }
-  const drops: DropCounters = {
+}
+
+function newStats(units: number, tolerant: boolean): ExtractStats {
+  const stats: ExtractStats = {
+    units,
+    unitsWithLines: 0,
+    rowsRead: 0,
+    sequences: 0,
+    lineVersions: {},
+    unitVersions: {},
+  };
+  if (tolerant) stats.unitsUnreadable = 0;
+  return stats;
+}
+
+function countLineTable(stats: ExtractStats, lt: LineTable): void {
+  stats.unitsWithLines++;
+  stats.rowsRead += lt.rows.count;
+  stats.sequences += lt.sequences;
+  stats.lineVersions[lt.header.version] = (stats.lineVersions[lt.header.version] ?? 0) + 1;
+}
+
+/**
+ * One unit's line table, read into `scratch`; undefined when the unit has
+ * none, or when `tolerant` and libdw could not read it (counted as unreadable).
+ */
+function readUnitLineTable(
+  elf: ElfFile,
+  dw: DwarfSections,
+  unit: CompileUnit,
+  tolerant: boolean,
+  stats: ExtractStats,
+  scratch: LineRows,
+): LineTable | undefined {
+  if (unit.stmtList === undefined) {
+    if (unit.unreadable) stats.unitsUnreadable!++;
+    return undefined;
+  }
+  try {
+    return readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
+  } catch (e) {
+    if (tolerant && e instanceof FormatError) {
+      stats.unitsUnreadable!++;
+      return undefined;
+    }
+    throw e instanceof FormatError
+      ? new FormatError(
+          `unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`,
+          elf.name,
+        )
+      : e;
+  }
+}
+
+function newDropCounters(): DropCounters {
+  return {
     lineZero: 0,
     noFileName: 0,
     belowBase: 0,
@@ -164,57 +285,51 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     sameOffset: 0,
     sameFileLine: 0,
   };
-  const stats: ExtractStats = {
-    units: units.length,
-    unitsWithLines: 0,
-    rowsRead: 0,
-    sequences: 0,
-    lineVersions: {},
-    unitVersions: {},
-  };
-  if (tolerant) stats.unitsUnreadable = 0;
-  const files: string[] = [];
-  const fileIdByName = new Map<string, number>();
-  // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
-  const capacity = Math.ceil(dw.size('.debug_line') / 8);
-  const upstream = rs.winner === 'smallest' ? new CandidateTable(capacity) : undefined;
-  const last = rs.winner === 'last' ? new LastRowTable(capacity) : undefined;
-  let gaps = 0;
-  let lineZeroGaps = 0;
-  let scratch: LineRows = allocRows(1 << 16);
+}
 
-  for (let u = 0; u < units.length; u++) {
-    const unit = units[u];
-    stats.unitVersions[unit.version] = (stats.unitVersions[unit.version] ?? 0) + 1;
-    if (unit.stmtList === undefined) {
-      if (unit.unreadable) stats.unitsUnreadable!++;
-      options.onProgress?.(u + 1, units.length);
-      continue;
-    }
-    let lt: ReturnType<typeof readLineTable>;
-    try {
-      lt = readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
-    } catch (e) {
-      if (tolerant && e instanceof FormatError) {
-        stats.unitsUnreadable!++;
-        options.onProgress?.(u + 1, units.length);
-        continue;
-      }
-      throw e instanceof FormatError
-        ? new FormatError(
-            `unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`,
-            elf.name,
-          )
-        : e;
-    }
-    scratch = lt.rows;
+/** A row's address as an offset from the base (exact: both halves are u32). */
+function offsetOf(rows: LineRows, i: number, baseHi: number, baseLo: number): number {
+  return (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
+}
+
+/**
+ * Applies a rule set's filters to the rows of unit after unit, gathering the
+ * rows that pass as candidate entries under file ids shared by all units,
+ * and counting every row that does not pass by its reason.
+ */
+class EntryCollector {
+  readonly drops = newDropCounters();
+  private readonly files: string[] = [];
+  private readonly fileIdByName = new Map<string, number>();
+  /** Rule sets whose smallest (file, line) wins at an address: upstream's. */
+  private readonly upstream: CandidateTable | undefined;
+  /** Rule sets whose last row wins at an address. */
+  private readonly last: LastRowTable | undefined;
+  // Rows that became gap candidates: each is counted by its candidate's fate,
+  // not as a dropped row (see finish).
+  private endSequenceGaps = 0;
+  private lineZeroGaps = 0;
+
+  constructor(
+    private readonly rs: RuleSet,
+    private readonly bounds: AddressBounds,
+    debugLineSize: number,
+    /** The ELF file's name, for errors. */
+    private readonly fileName: string,
+    private readonly onRow: ExtractOptions['onRow'],
+  ) {
+    // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
+    const capacity = Math.ceil(debugLineSize / 8);
+    this.upstream = rs.winner === 'smallest' ? new CandidateTable(capacity) : undefined;
+    this.last = rs.winner === 'last' ? new LastRowTable(capacity) : undefined;
+  }
+
+  /** Filters one unit's rows, in libdw's order, into candidates. */
+  addUnitRows(unit: CompileUnit, lt: LineTable): void {
     const rows = lt.rows;
     const h = lt.header;
-    stats.unitsWithLines++;
-    stats.rowsRead += rows.count;
-    stats.sequences += lt.sequences;
-    stats.lineVersions[h.version] = (stats.lineVersions[h.version] ?? 0) + 1;
-
+    const { rs, drops, onRow, upstream, last } = this;
+    const { baseHi, baseLo } = this.bounds;
     // file index in this table -> file id (-1: not yet resolved, -2: no name)
     const idOfIndex = new Int32Array(h.files.length + 1).fill(-1);
     const order = libdwRowOrder(rows);
@@ -223,26 +338,11 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
       const line = rows.line[i];
       if (line === 0) {
         drops.lineZero++;
-        if (rs.lineZero === 'gap') {
-          // the tools have no line here: a gap entry, when the address is in range
-          const off = (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
-          if (off >= 0 && off < endOffset && off <= 0xffffffff) {
-            last!.add(off, 0, 0);
-            lineZeroGaps++;
-          }
-        }
+        if (rs.lineZero === 'gap') this.addLineZeroGap(offsetOf(rows, i, baseHi, baseLo));
         continue;
       }
       const flags = rows.flags[i];
-      if (options.onRow) {
-        const off = (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
-        if (off >= 0 && off <= 0xffffffff) {
-          options.onRow(off, line, flags, () => {
-            const p = libdwFilePath(h, rows.file[i], unit.compDir);
-            return p === undefined ? undefined : normalizeUpstream(p, unit.compDir);
-          });
-        }
-      }
+      if (onRow) showRow(onRow, offsetOf(rows, i, baseHi, baseLo), line, flags, lt, i, unit);
       if (rs.stmtOnly && !(flags & ROW.isStmt) && !(flags & ROW.endSequence)) {
         drops.notStatement++;
         continue;
@@ -250,79 +350,119 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
       const fileIndex = rows.file[i];
       let id = fileIndex < idOfIndex.length ? idOfIndex[fileIndex] : -2;
       if (id === -1) {
-        // resolved on first use below, after the address checks
-      } else if (id === -2) {
-        drops.noFileName++;
-        continue;
-      }
-      const offset = (rows.addrHi[i] - baseHi) * 0x100000000 + (rows.addrLo[i] - baseLo);
-      if (id === -1) {
+        // the id itself is given after the address checks, so ids follow first use by a kept row
         const path = libdwFilePath(h, fileIndex, unit.compDir);
         if (path === undefined || path === '') {
           idOfIndex[fileIndex] = -2;
-          drops.noFileName++;
-          continue;
+          id = -2;
         }
       }
-      if (offset < 0) {
-        drops.belowBase++;
+      if (id === -2) {
+        drops.noFileName++;
         continue;
       }
-      if (offset >= endOffset) {
-        drops.aboveEnd++;
-        continue;
-      }
-      if (offset > 0xffffffff) {
-        drops.offsetOver4G++;
-        continue;
-      }
+      const offset = offsetOf(rows, i, baseHi, baseLo);
+      if (this.outOfBounds(offset)) continue;
       if (flags & ROW.endSequence && rs.endSequence !== 'keep') {
-        drops.endSequence++;
-        if (rs.endSequence === 'gap') {
-          last!.add(offset, 0, 0);
-          gaps++;
-        }
+        this.dropEndSequence(offset);
         continue;
       }
       if (id === -1) {
-        const upstreamName = normalizeUpstream(
-          libdwFilePath(h, fileIndex, unit.compDir)!,
-          unit.compDir,
-        );
-        const name = rs.cleanPaths ? cleanPath(upstreamName) : upstreamName;
-        let fid = fileIdByName.get(name);
-        if (fid === undefined) {
-          fid = files.length;
-          if (fid >= MAX_FILES) {
-            throw new FormatError(
-              `more than ${MAX_FILES} distinct file names: the table's u16 file ids cannot hold them`,
-              elf.name,
-            );
-          }
-          files.push(name);
-          fileIdByName.set(name, fid);
-        }
-        idOfIndex[fileIndex] = fid;
-        id = fid;
+        id = this.fileId(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
+        idOfIndex[fileIndex] = id;
       }
       if (upstream) upstream.add(offset, id, line);
       else last!.add(offset, id, line);
     }
-    options.onProgress?.(u + 1, units.length);
   }
 
-  let table: EntryTable;
-  if (upstream) {
-    table = upstream.finish(files, drops);
-  } else {
-    const r = last!.finish(files);
-    drops.sameOffset += last!.replaced + r.notLast;
+  /** Line-0 rule 'gap': the tools have no line here, so a gap entry when the address is in range. */
+  private addLineZeroGap(offset: number): void {
+    if (offset >= 0 && offset < this.bounds.endOffset && offset <= 0xffffffff) {
+      this.last!.add(offset, 0, 0);
+      this.lineZeroGaps++;
+    }
+  }
+
+  /** True, with the reason counted, when the offset is below the base, at or past the end, or over 4 GiB. */
+  private outOfBounds(offset: number): boolean {
+    if (offset < 0) {
+      this.drops.belowBase++;
+      return true;
+    }
+    if (offset >= this.bounds.endOffset) {
+      this.drops.aboveEnd++;
+      return true;
+    }
+    if (offset > 0xffffffff) {
+      this.drops.offsetOver4G++;
+      return true;
+    }
+    return false;
+  }
+
+  /** An end-of-sequence row the rule set does not keep: dropped, or a gap candidate. */
+  private dropEndSequence(offset: number): void {
+    this.drops.endSequence++;
+    if (this.rs.endSequence === 'gap') {
+      this.last!.add(offset, 0, 0);
+      this.endSequenceGaps++;
+    }
+  }
+
+  /** The file id of a file entry's path, normalised as the rule set says; a new id on first sight. */
+  private fileId(path: string, compDir: string | undefined): number {
+    const upstreamName = normalizeUpstream(path, compDir);
+    const name = this.rs.cleanPaths ? cleanPath(upstreamName) : upstreamName;
+    let fid = this.fileIdByName.get(name);
+    if (fid === undefined) {
+      fid = this.files.length;
+      if (fid >= MAX_FILES) {
+        throw new FormatError(
+          `more than ${MAX_FILES} distinct file names: the table's u16 file ids cannot hold them`,
+          this.fileName,
+        );
+      }
+      this.files.push(name);
+      this.fileIdByName.set(name, fid);
+    }
+    return fid;
+  }
+
+  /** Sorts and de-duplicates the candidates into the entry table, counting what that drops. */
+  finish(): EntryTable {
+    const drops = this.drops;
+    if (this.upstream) return this.upstream.finish(this.files, drops);
+    const last = this.last!;
+    const r = last.finish(this.files);
+    drops.sameOffset += last.replaced + r.notLast;
     drops.sameFileLine += r.sameFileLine;
     // an end row that became a gap candidate is counted by that candidate's
     // fate (an entry, or replaced, or merged), not as a dropped end row
-    drops.endSequence -= gaps;
-    drops.lineZero -= lineZeroGaps;
-    table = r.table;
+    drops.endSequence -= this.endSequenceGaps;
+    drops.lineZero -= this.lineZeroGaps;
+    return r.table;
   }
-  return { table, rules, base, end, drops, stats, relocations: [...dw.relocations.values()] };
+}
+
+/**
+ * Shows a row to an `onRow` callback when its offset fits 32 bits; the file
+ * name is built only if the callback asks for it.
+ */
+function showRow(
+  onRow: NonNullable<ExtractOptions['onRow']>,
+  offset: number,
+  line: number,
+  flags: number,
+  lt: LineTable,
+  i: number,
+  unit: CompileUnit,
+): void {
+  if (offset >= 0 && offset <= 0xffffffff) {
+    const { header: h, rows } = lt;
+    onRow(offset, line, flags, () => {
+      const p = libdwFilePath(h, rows.file[i], unit.compDir);
+      return p === undefined ? undefined : normalizeUpstream(p, unit.compDir);
+    });
+  }
 }
