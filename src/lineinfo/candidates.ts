@@ -39,8 +39,20 @@ export class CandidateTable {
   private w1 = 0;
   private f2 = -1;
   private l2 = 0;
+  // the largest pair of the run, when kept (keepLargest)
+  private f3 = -1;
+  private l3 = 0;
+  /** Rows added, before any reduction. */
+  rows = 0;
 
-  constructor(capacity: number) {
+  /**
+   * @param keepLargest also keep each run's largest pair: the newest
+   * revision copies the last entry at an offset to a symbol start
+   */
+  constructor(
+    capacity: number,
+    readonly keepLargest = false,
+  ) {
     const c = Math.max(1024, capacity);
     this.offsets = new Uint32Array(c);
     this.fileIds = new Uint32Array(c);
@@ -50,6 +62,7 @@ export class CandidateTable {
 
   /** Adds one row; consecutive rows at one offset are reduced as they come. */
   add(offset: number, fileId: number, line: number): void {
+    this.rows++;
     if (offset !== this.runOffset) {
       this.flush();
       this.runOffset = offset;
@@ -57,7 +70,13 @@ export class CandidateTable {
       this.l1 = line;
       this.w1 = 0;
       this.f2 = -1;
+      this.f3 = fileId;
+      this.l3 = line;
       return;
+    }
+    if (fileId > this.f3 || (fileId === this.f3 && line > this.l3)) {
+      this.f3 = fileId;
+      this.l3 = line;
     }
     if (fileId === this.f1 && line === this.l1) {
       this.w1++;
@@ -84,6 +103,14 @@ export class CandidateTable {
     if (this.runOffset < 0) return;
     this.push(this.runOffset, this.f1, this.l1, this.w1);
     if (this.f2 >= 0) this.push(this.runOffset, this.f2, this.l2, 0);
+    const largestIsNew =
+      !(this.f3 === this.f1 && this.l3 === this.l1) &&
+      !(this.f3 === this.f2 && this.l3 === this.l2);
+    if (this.keepLargest && largestIsNew) {
+      // one of the rows counted as reduced becomes a candidate again; the walk counts it
+      this.push(this.runOffset, this.f3, this.l3, 0);
+      this.reducedSameOffset--;
+    }
     this.runOffset = -1;
   }
 
@@ -151,7 +178,7 @@ export class CandidateTable {
 }
 
 /** Indices sorted by offset (stable radix), then runs of equal offsets put in (file, line) order; such runs are short. */
-function sortByOffsetThenPair(
+export function sortByOffsetThenPair(
   n: number,
   offsets: Uint32Array,
   files: Uint32Array,

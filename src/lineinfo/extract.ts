@@ -11,12 +11,20 @@ import { DwarfSections } from '../dwarf/sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
 import type { RelocationMode, RelocationReport } from '../elf/relocate.js';
 import { FormatError, UserError } from '../errors.js';
+import { grownU32 } from '../util/growable.js';
 import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
 import { LastRowTable } from './last-row.js';
 import { libdwRowOrder } from './libdw-order.js';
+import { buildRoots, normalizeNewest } from './newest-paths.js';
 import { cleanPath, normalizeUpstream } from './paths.js';
 import { RULE_SETS, type RuleSet, ruleSet } from './rules.js';
+import {
+  collectSymbolStarts,
+  finishNewest,
+  type SymbolStartCounts,
+  type SymbolStarts,
+} from './symbol-starts.js';
 
 /** A rule set id (see RULE_SETS): 'v1-v4' and 'v5' are the upstream generator's. */
 export type UpstreamRules = string;
@@ -43,6 +51,11 @@ export interface ExtractOptions {
    * entry). `name` gives the row's normalised file name on demand.
    */
   onRow?: (offset: number, line: number, flags: number, name: () => string | undefined) => void;
+  /**
+   * The newest rules' build roots, stripped from file names (kbuild's
+   * `objtree`, `srctree`, `srcroot`, absolute); none for a distribution kernel.
+   */
+  buildRoots?: readonly string[];
 }
 
 /** Why rows did not become entries, one counter per reason (they add up to rows read minus entries). */
@@ -55,7 +68,7 @@ export interface DropCounters {
   offsetOver4G: number;
   /** Rule sets of ours: not a statement row. */
   notStatement: number;
-  /** Rule sets of ours: an end-of-sequence row dropped (or merged into a gap). */
+  /** An end-of-sequence row not kept: rule sets of ours, and the newest (a sequence end, no entry). */
   endSequence: number;
   /** Another row at the same offset won (upstream: the smallest file_id, then line). */
   sameOffset: number;
@@ -90,6 +103,13 @@ export interface ExtractResult {
   stats: ExtractStats;
   /** What relocation did, per section (empty unless a relocatable object was relocated). */
   relocations: RelocationReport[];
+  /**
+   * Newest rules: entries copied to function starts (added beyond rows read
+   * minus drops) and entries kept at a start that repeat the file:line before.
+   */
+  symbolStarts?: SymbolStartCounts;
+  /** Newest rules: the build roots file names were made relative to (longest first). */
+  buildRoots?: string[];
 }
 
 export const MAX_FILES = 65535;
@@ -137,7 +157,20 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const tolerant = elf.type === ET.REL && dw.relocation === 'upstream';
   const units = readCompileUnits(elf, dw, tolerant);
   const stats = newStats(units.length, tolerant);
-  const collector = new EntryCollector(rs, bounds, dw.size('.debug_line'), elf.name, options.onRow);
+  if (bounds.module && rs.symbolStarts)
+    throw new UserError(
+      `the ${rules} rules for modules (covered sections, per-section tables) are not modelled yet`,
+      elf.name,
+    );
+  const roots = rs.paths === 'newest' ? buildRoots(options.buildRoots ?? []) : [];
+  const collector = new EntryCollector(
+    rs,
+    bounds,
+    dw.size('.debug_line'),
+    elf.name,
+    options.onRow,
+    roots,
+  );
   let scratch: LineRows = allocRows(1 << 16);
   for (let u = 0; u < units.length; u++) {
     const unit = units[u];
@@ -150,7 +183,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     }
     options.onProgress?.(u + 1, units.length);
   }
-  const table = collector.finish();
+  const starts = rs.symbolStarts ? collectSymbolStarts(elf, bounds.base, bounds.end) : undefined;
+  const table = collector.finish(starts);
   return {
     table,
     rules,
@@ -159,6 +193,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     drops: collector.drops,
     stats,
     relocations: [...dw.relocations.values()],
+    symbolStarts: collector.symbolStartCounts,
+    buildRoots: rs.paths === 'newest' ? roots : undefined,
   };
 }
 
@@ -190,6 +226,8 @@ interface AddressBounds {
   baseLo: number;
   /** The end as an offset from base; Infinity when unbounded. */
   endOffset: number;
+  /** A relocatable object (.ko): base and end are `.text`'s. */
+  module: boolean;
 }
 
 function resolveBounds(
@@ -201,12 +239,13 @@ function resolveBounds(
   let end = moduleEnd;
   if (!module && rs.etextCap) {
     end = elf.symbolValue('_etext');
-    if (end === undefined)
+    if (end === undefined && rs.etextCap === 'required')
       throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
   }
   return {
     base,
     end,
+    module,
     baseHi: Number(base >> 32n),
     baseLo: Number(base & 0xffffffffn),
     endOffset: end === undefined ? Number.POSITIVE_INFINITY : Number(end - base),
@@ -309,6 +348,10 @@ class EntryCollector {
   // not as a dropped row (see finish).
   private endSequenceGaps = 0;
   private lineZeroGaps = 0;
+  /** Newest rules: offsets one past each sequence's last byte. */
+  private seqEnds: Uint32Array = new Uint32Array(1 << 14);
+  private seqEndCount = 0;
+  symbolStartCounts: SymbolStartCounts | undefined;
 
   constructor(
     private readonly rs: RuleSet,
@@ -317,10 +360,13 @@ class EntryCollector {
     /** The ELF file's name, for errors. */
     private readonly fileName: string,
     private readonly onRow: ExtractOptions['onRow'],
+    /** Newest rules: build roots, longest first. */
+    private readonly roots: readonly string[],
   ) {
     // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
     const capacity = Math.ceil(debugLineSize / 8);
-    this.upstream = rs.winner === 'smallest' ? new CandidateTable(capacity) : undefined;
+    this.upstream =
+      rs.winner === 'smallest' ? new CandidateTable(capacity, rs.symbolStarts) : undefined;
     this.last = rs.winner === 'last' ? new LastRowTable(capacity) : undefined;
   }
 
@@ -333,16 +379,27 @@ class EntryCollector {
     // file index in this table -> file id (-1: not yet resolved, -2: no name)
     const idOfIndex = new Int32Array(h.files.length + 1).fill(-1);
     const order = libdwRowOrder(rows);
+    const boundaries = rs.endSequence === 'boundary';
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
       const line = rows.line[i];
-      if (line === 0) {
+      const flags = rows.flags[i];
+      // the newest generator looks at the end flag first, whatever the line;
+      // libdw marks a unit's last row (in its order) as an end row too
+      const isBoundary =
+        boundaries && ((flags & ROW.endSequence) !== 0 || k === order.length - 1);
+      if (line === 0 && !isBoundary) {
         drops.lineZero++;
         if (rs.lineZero === 'gap') this.addLineZeroGap(offsetOf(rows, i, baseHi, baseLo));
         continue;
       }
-      const flags = rows.flags[i];
-      if (onRow) showRow(onRow, offsetOf(rows, i, baseHi, baseLo), line, flags, lt, i, unit);
+      if (onRow && line !== 0)
+        showRow(onRow, offsetOf(rows, i, baseHi, baseLo), line, flags, lt, i, unit);
+      if (isBoundary) {
+        drops.endSequence++;
+        this.recordSequenceEnd(rows, i);
+        continue;
+      }
       if (rs.stmtOnly && !(flags & ROW.isStmt) && !(flags & ROW.endSequence)) {
         drops.notStatement++;
         continue;
@@ -374,6 +431,20 @@ class EntryCollector {
       if (upstream) upstream.add(offset, id, line);
       else last!.add(offset, id, line);
     }
+  }
+
+  /**
+   * Newest rules: an end row's address, one past the sequence, kept as an
+   * offset when the byte before it lies in [base, end) (as the generator's
+   * classify_seq_end; address 0 never counts).
+   */
+  private recordSequenceEnd(rows: LineRows, i: number): void {
+    if (rows.addrHi[i] === 0 && rows.addrLo[i] === 0) return;
+    const { baseHi, baseLo, endOffset } = this.bounds;
+    const offset = offsetOf(rows, i, baseHi, baseLo);
+    if (offset <= 0 || offset - 1 >= endOffset || offset > 0xffffffff) return;
+    if (this.seqEndCount === this.seqEnds.length) this.seqEnds = grownU32(this.seqEnds);
+    this.seqEnds[this.seqEndCount++] = offset;
   }
 
   /** Line-0 rule 'gap': the tools have no line here, so a gap entry when the address is in range. */
@@ -412,8 +483,11 @@ class EntryCollector {
 
   /** The file id of a file entry's path, normalised as the rule set says; a new id on first sight. */
   private fileId(path: string, compDir: string | undefined): number {
-    const upstreamName = normalizeUpstream(path, compDir);
-    const name = this.rs.cleanPaths ? cleanPath(upstreamName) : upstreamName;
+    const normalized =
+      this.rs.paths === 'newest'
+        ? normalizeNewest(path, compDir, this.roots)
+        : normalizeUpstream(path, compDir);
+    const name = this.rs.cleanPaths ? cleanPath(normalized) : normalized;
     let fid = this.fileIdByName.get(name);
     if (fid === undefined) {
       fid = this.files.length;
@@ -430,8 +504,14 @@ class EntryCollector {
   }
 
   /** Sorts and de-duplicates the candidates into the entry table, counting what that drops. */
-  finish(): EntryTable {
+  finish(starts: SymbolStarts | undefined): EntryTable {
     const drops = this.drops;
+    if (this.upstream && starts) {
+      const ends = this.seqEnds.slice(0, this.seqEndCount).sort();
+      const r = finishNewest(this.upstream, this.files, drops, starts, ends);
+      this.symbolStartCounts = r.counts;
+      return r.table;
+    }
     if (this.upstream) return this.upstream.finish(this.files, drops);
     const last = this.last!;
     const r = last.finish(this.files);

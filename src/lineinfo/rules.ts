@@ -11,9 +11,11 @@ export interface RuleSet {
   /**
    * End-of-sequence rows: 'keep' as ordinary entries (upstream), 'drop', or
    * 'gap': an entry with line 0 that makes the lookup answer "no line" for
-   * the code after a sequence (code without DWARF), as the tools do.
+   * the code after a sequence (code without DWARF), as the tools do;
+   * 'boundary' (the newest revision): no entry, the address remembered as a
+   * sequence end (it stops a symbol start from being synthesized past it).
    */
-  endSequence: 'keep' | 'drop' | 'gap';
+  endSequence: 'keep' | 'drop' | 'gap' | 'boundary';
   /**
    * Rows with line 0 (code the compiler made up: clang emits many): 'drop'
    * (upstream: the address takes the line before it), or 'gap': an entry
@@ -26,10 +28,22 @@ export interface RuleSet {
    * as llvm-symbolizer and addr2line pick).
    */
   winner: 'smallest' | 'last';
-  /** Drop rows at or above `_etext` (upstream v5 and later). */
-  etextCap: boolean;
+  /**
+   * Drop rows at or above `_etext`: v5 to v7 need the symbol ('required');
+   * the newest generator caps only when it is there ('if-present').
+   */
+  etextCap: false | 'required' | 'if-present';
   /** Collapse "//" in file names, as llvm-symbolizer prints them ("/./" and "../" stay). */
   cleanPaths: boolean;
+  /**
+   * File names: 'upstream' (v1-v7, spec section 1) or 'newest' (joined to
+   * comp_dir, normalised as text, build roots stripped: spec section 6).
+   */
+  paths: 'upstream' | 'newest';
+  /** Entries at function symbol starts kept and synthesized (the newest revision). */
+  symbolStarts: boolean;
+  /** Our rule sets: the revision whose table layouts they are measured in. */
+  layoutRevision?: string;
 }
 
 export const RULE_SETS: Record<string, RuleSet> = {
@@ -43,6 +57,8 @@ export const RULE_SETS: Record<string, RuleSet> = {
     winner: 'smallest',
     etextCap: false,
     cleanPaths: false,
+    paths: 'upstream',
+    symbolStarts: false,
   },
   v5: {
     id: 'v5',
@@ -51,8 +67,23 @@ export const RULE_SETS: Record<string, RuleSet> = {
     endSequence: 'keep',
     lineZero: 'drop',
     winner: 'smallest',
-    etextCap: true,
+    etextCap: 'required',
     cleanPaths: false,
+    paths: 'upstream',
+    symbolStarts: false,
+  },
+  newest: {
+    id: 'newest',
+    description:
+      'upstream after v7: as v5, end-of-sequence rows are no entries, entries at function starts kept and synthesized, paths normalised as text',
+    stmtOnly: false,
+    endSequence: 'boundary',
+    lineZero: 'drop',
+    winner: 'smallest',
+    etextCap: 'if-present',
+    cleanPaths: false,
+    paths: 'newest',
+    symbolStarts: true,
   },
   'last-row': {
     id: 'last-row',
@@ -63,6 +94,9 @@ export const RULE_SETS: Record<string, RuleSet> = {
     winner: 'last',
     etextCap: false,
     cleanPaths: false,
+    paths: 'upstream',
+    symbolStarts: false,
+    layoutRevision: 'newest',
   },
   'last-row-gaps': {
     id: 'last-row-gaps',
@@ -74,6 +108,9 @@ export const RULE_SETS: Record<string, RuleSet> = {
     winner: 'last',
     etextCap: false,
     cleanPaths: false,
+    paths: 'upstream',
+    symbolStarts: false,
+    layoutRevision: 'newest',
   },
   'stmt-last-row-gaps': {
     id: 'stmt-last-row-gaps',
@@ -84,6 +121,9 @@ export const RULE_SETS: Record<string, RuleSet> = {
     winner: 'last',
     etextCap: false,
     cleanPaths: false,
+    paths: 'upstream',
+    symbolStarts: false,
+    layoutRevision: 'newest',
   },
   symbolizer: {
     id: 'symbolizer',
@@ -95,6 +135,9 @@ export const RULE_SETS: Record<string, RuleSet> = {
     winner: 'last',
     etextCap: false,
     cleanPaths: true,
+    paths: 'upstream',
+    symbolStarts: false,
+    layoutRevision: 'newest',
   },
 };
 

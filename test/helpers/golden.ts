@@ -29,6 +29,10 @@ export interface GoldenKernel {
   blocks_bytes_per_entry_index_and_data: number;
   flat_bytes_arrays: number;
   filenames_sha256: string;
+  /** The newest generator's file: each lineinfo_* part in bytes, and v4's counts beside. */
+  parts_bytes?: Record<string, number>;
+  v4_entries?: number;
+  v4_files?: number;
 }
 
 export function readGolden(name: string): GoldenKernel {

@@ -75,3 +75,42 @@ describe.runIf(runGolden)('golden: Debian amd64 cloud 6.1 (upstream generator fi
     expect(Math.abs(v5.table.count - below)).toBeLessThanOrEqual(1);
   });
 });
+
+describe.runIf(runGolden)(
+  'golden: the newest generator (post-v7-patch2) on Debian amd64 cloud 6.1',
+  () => {
+    const g = readGolden('amd64-cloud-6.1-newest');
+
+    it('reproduces its entries, file names and flat parts exactly', {
+      timeout: 300_000,
+    }, async () => {
+      const elf = ElfFile.open(await goldenVmlinux(g));
+      const r = extractUpstream(elf, { rules: 'newest' });
+      const v4 = extractUpstream(elf, { rules: 'v1-v4' });
+      const etext = elf.symbolValue('_etext')! - elf.symbolValue('_text')!;
+      elf.close();
+      expect(r.table.count).toBe(g.entries);
+      expect(r.table.files.length).toBe(g.files);
+      expect(sha256(entriesToTriples(r.table))).toBe(g.entries_sha256);
+      expect(sha256(filesToText(r.table))).toBe(g.filenames_sha256);
+      const names = readFileSync(join(GOLDEN_DIR, 'amd64-cloud-6.1-newest.files.txt'), 'utf8')
+        .split('\n')
+        .slice(0, -1);
+      expect(r.table.files).toEqual(names);
+      expect(v4.table.count).toBe(g.v4_entries);
+      expect(v4.table.files.length).toBe(g.v4_files);
+      // its layout: the flat arrays, each part as the generator's symbols size it
+      const enc = flatFormat.encode(r.table, true);
+      const parts = Object.fromEntries(enc.parts.map((p) => [p.symbol, p.size]));
+      expect(parts).toEqual(g.parts_bytes);
+      expect(account(enc).total).toBe(g.rodata_bytes_with_padding);
+      // nothing at or past _etext; rows read = entries + drops - entries copied to symbol starts
+      expect(r.table.offsets[r.table.count - 1]).toBeLessThan(Number(etext));
+      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+      expect(dropped + r.table.count - r.symbolStarts!.synthesized).toBe(r.stats.rowsRead);
+      // the causes as measured here: end rows are sequence ends, starts synthesized and kept
+      expect(r.drops.endSequence).toBe(4187);
+      expect(r.symbolStarts).toEqual({ synthesized: 43, keptAtStart: 1126 });
+    });
+  },
+);
