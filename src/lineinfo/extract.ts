@@ -386,8 +386,7 @@ class EntryCollector {
       const flags = rows.flags[i];
       // the newest generator looks at the end flag first, whatever the line;
       // libdw marks a unit's last row (in its order) as an end row too
-      const isBoundary =
-        boundaries && ((flags & ROW.endSequence) !== 0 || k === order.length - 1);
+      const isBoundary = boundaries && ((flags & ROW.endSequence) !== 0 || k === order.length - 1);
       if (line === 0 && !isBoundary) {
         drops.lineZero++;
         if (rs.lineZero === 'gap') this.addLineZeroGap(offsetOf(rows, i, baseHi, baseLo));
