@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerGeneratorCommands } from './commands/generator.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerKernelsCommands } from './commands/kernels.js';
 import { registerLatencyCommand } from './commands/latency.js';
@@ -34,6 +35,7 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
   registerModulesCommand(program, proc, setExit);
   registerRunCommand(program, proc, setExit);
   registerReportCommands(program, proc, setExit);
+  registerGeneratorCommands(program, proc, setExit);
 
   return program;
 }

@@ -1,0 +1,1007 @@
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { arch as hostArch, tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { ElfFile, ET, SHT } from '../elf/elf-file.js';
+import { moduleV3Format } from '../encodings/module.js';
+import { parseFormat } from '../encodings/registry.js';
+import { REVISIONS } from '../encodings/revisions.js';
+import type { Bucket, EncodedTable, TablePart } from '../encodings/types.js';
+import { FormatError, UserError } from '../errors.js';
+import { ARCHES } from '../kernels/arches.js';
+import { cacheRoot, markDone, readDone, sha256 } from '../kernels/cache.js';
+import type { EntryTable } from '../lineinfo/entries.js';
+import { extractUpstream } from '../lineinfo/extract.js';
+import { RULE_SETS } from '../lineinfo/rules.js';
+import { account } from './accounting.js';
+
+/**
+ * `generator check`: builds the upstream generator (`scripts/gen_lineinfo.c`,
+ * C on elfutils' libdw) from a kernel tree, runs it on a vmlinux or `.ko` as
+ * kbuild does, assembles its output with the target's assembler, reads the
+ * tables back from the object and compares them with our model of the same
+ * revision: entries, file names and the table's bytes, part by part.
+ *
+ * The generator's source is an input, like a kernel tree: it is compiled
+ * and run, never copied into this project.
+ */
+
+/**
+ * The generator revisions we hold sources of (spec section 6), as named in
+ * encodings/revisions.ts: each names our rule set and the layouts it emits.
+ */
+export const GENERATOR_REVISIONS = ['v1-v4', 'newest'] as const;
+export type GeneratorRevision = (typeof GENERATOR_REVISIONS)[number];
+
+/** kbuild exports the build roots to the newest generator in these variables, in this order. */
+export const BUILD_ROOT_VARS = ['objtree', 'srctree', 'srcroot'] as const;
+
+/** At most this many differing entries and file names are listed. */
+const MAX_LISTED = 12;
+
+const CC = 'cc';
+const CFLAGS = ['-O2'];
+
+export interface GeneratorSource {
+  /** The C file. */
+  source: string;
+  /** The kernel tree it sits in (its `scripts/` parent). */
+  tree: string;
+  /** `<tree>/scripts/include`, when the tree has one (the newest generator's `#include <hash.h>` ...). */
+  includeDir?: string;
+  text: string;
+  sha256: string;
+}
+
+/** Where the generator's source is: a `gen_lineinfo.c` or a tree with `scripts/gen_lineinfo.c`. */
+export function locateGenerator(spec: string): GeneratorSource {
+  const path = resolve(spec);
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UserError('no such file or directory (a gen_lineinfo.c or a kernel tree)', spec);
+  }
+  const source = st.isDirectory() ? join(path, 'scripts', 'gen_lineinfo.c') : path;
+  if (!existsSync(source))
+    throw new UserError('no scripts/gen_lineinfo.c in this directory (not a kernel tree?)', spec);
+  // `#include "../include/linux/mod_lineinfo.h"` is relative to the source's folder
+  const tree = dirname(dirname(source));
+  const inc = join(dirname(source), 'include');
+  const text = readFileSync(source, 'utf8');
+  return {
+    source,
+    tree,
+    includeDir: existsSync(inc) ? inc : undefined,
+    text,
+    sha256: sha256(text),
+  };
+}
+
+export interface RevisionGuess {
+  revision: GeneratorRevision;
+  /** What in the source decided it. */
+  because: string;
+}
+
+/**
+ * The revision, from the source text. What we key on:
+ * - newest (post-v7): it synthesizes entries at symbol starts
+ *   (`synthesize_symbol_starts`) and strips build roots (`path_roots`, from
+ *   objtree/srctree/srcroot); no earlier revision has either;
+ * - v1-v4: no `_etext` anywhere (v5 added the `_etext` cap, and every
+ *   revision since handles it), whatever table it emits (flat in v1 patch 1,
+ *   blocks from patch 3 on; the rules are the same).
+ * Anything else (v5 to v7) is none of ours: undefined, and `--revision` decides.
+ */
+export function detectRevision(text: string): RevisionGuess | undefined {
+  if (text.includes('synthesize_symbol_starts') && text.includes('path_roots'))
+    return {
+      revision: 'newest',
+      because: 'synthesize_symbol_starts and path_roots: symbol starts, build roots',
+    };
+  if (!text.includes('_etext'))
+    return { revision: 'v1-v4', because: 'no _etext handling; v5 added the _etext cap' };
+  return undefined;
+}
+
+export interface BuiltGenerator extends GeneratorSource {
+  binary: string;
+  /** The cache key: SHA-256 over the compiler, flags, libdw version, source and every header it includes. */
+  key: string;
+  /** The headers the source includes (outside the system's), relative to the tree where inside it. */
+  headers: { path: string; sha256: string }[];
+  cc: string;
+  ccVersion: string;
+  flags: string[];
+  libdwVersion: string;
+  /** True when the binary came from the cache. */
+  cached: boolean;
+  buildMs: number;
+}
+
+function firstLine(text: string, pattern?: RegExp): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return (pattern ? lines.find((l) => pattern.test(l)) : undefined) ?? lines[0] ?? '';
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return lines[lines.length - 1] ?? '';
+}
+
+/** Runs a short tool; undefined when it is not on PATH. */
+function tool(cmd: string, args: string[], cwd?: string) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd, maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) {
+    if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw r.error;
+  }
+  return r;
+}
+
+/** A compiler's first error line, the source's path shortened to "line:col". */
+function compileError(stderr: string, source: string): string {
+  const line = firstLine(stderr, /\berror\b/i).trim();
+  return line.startsWith(`${source}:`) ? line.slice(source.length + 1) : line;
+}
+
+/**
+ * Compiles the generator with the system `cc` against libdw (Debian's
+ * libdw-dev), or takes it from the cache: `<cache>/generators/<key>/`,
+ * keyed by a SHA-256 of the source and every header it includes (as `cc -MM`
+ * lists them), the compiler, its flags and libdw's version.
+ */
+export function buildGenerator(
+  spec: string,
+  env: Record<string, string | undefined> = process.env,
+): BuiltGenerator {
+  const src = locateGenerator(spec);
+  const { source } = src;
+  const started = Date.now();
+  const ccv = tool(CC, ['--version']);
+  if (ccv?.status !== 0)
+    throw new UserError(`no C compiler: ${CC} is not on PATH (install gcc)`, source);
+  const ccVersion = firstLine(ccv.stdout);
+  const pc = tool('pkg-config', ['--cflags', '--libs', 'libdw']);
+  if (!pc)
+    throw new UserError('pkg-config is not on PATH (install pkg-config and libdw-dev)', source);
+  if (pc.status !== 0)
+    throw new UserError(
+      `libdw-dev is not installed (pkg-config --cflags --libs libdw: ${firstLine(pc.stderr) || 'failed'})`,
+      source,
+    );
+  const libdwFlags = pc.stdout.trim().split(/\s+/).filter(Boolean);
+  const libdwVersion = tool('pkg-config', ['--modversion', 'libdw'])?.stdout.trim() ?? '?';
+  const includes = src.includeDir ? ['-I', src.includeDir] : [];
+  const flags = [...CFLAGS, ...includes];
+
+  // The headers it includes: cc -MM names every one found outside the system's directories.
+  const mm = tool(CC, [...flags, '-MM', source]);
+  if (mm?.status !== 0)
+    throw new UserError(
+      `does not compile (${CC}): ${compileError(mm?.stderr ?? '', source)}`,
+      source,
+    );
+  const deps = mm.stdout
+    .replace(/\\\n/g, ' ')
+    .split(/\s+/)
+    .filter((t) => t && !t.endsWith(':'))
+    .filter((t) => resolve(t) !== source);
+  const headers = deps.map((d) => {
+    const abs = resolve(d);
+    const rel = relative(src.tree, abs);
+    return {
+      path: rel.startsWith('..') || isAbsolute(rel) ? abs : rel,
+      sha256: sha256(readFileSync(abs)),
+    };
+  });
+  const key = sha256(
+    JSON.stringify({
+      v: 1,
+      cc: CC,
+      ccVersion,
+      flags: CFLAGS,
+      libdw: [libdwVersion, libdwFlags],
+      source: src.sha256,
+      headers,
+    }),
+  ).slice(0, 16);
+  const dir = join(cacheRoot(env), 'generators', key);
+  const binary = join(dir, 'gen_lineinfo');
+  const base = { ...src, binary, key, headers, cc: CC, ccVersion, libdwVersion };
+  const compileFlags = [...flags, '-o', binary, source, ...libdwFlags, '-lelf'];
+  if (existsSync(binary) && readDone(dir))
+    return { ...base, flags: compileFlags, cached: true, buildMs: Date.now() - started };
+
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${binary}.tmp-${process.pid}`;
+  const args = [...flags, '-o', tmp, source, ...libdwFlags, '-lelf'];
+  const r = tool(CC, args)!;
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    throw new UserError(`does not compile (${CC}): ${compileError(r.stderr, source)}`, source);
+  }
+  renameSync(tmp, binary);
+  markDone(dir, { source, sha256: src.sha256, headers, cc: ccVersion, flags: args, libdwVersion });
+  return { ...base, flags: compileFlags, cached: false, buildMs: Date.now() - started };
+}
+
+/** Cross prefixes for arches our build matrix does not list (Debian's cross binutils). */
+const EXTRA_PREFIXES: Record<string, string> = {
+  mipsel: 'mipsel-linux-gnu-',
+  mips64: 'mips64-linux-gnuabi64-',
+  mips64el: 'mips64el-linux-gnuabi64-',
+  parisc64: 'hppa64-linux-gnu-',
+  ppc: 'powerpc-linux-gnu-',
+  alpha: 'alpha-linux-gnu-',
+  sh: 'sh4-linux-gnu-',
+  sparc: 'sparc64-linux-gnu-',
+};
+
+/** The assembler for the target: the host `as` for x86_64 on an x86_64 host, else the cross one. */
+export function assemblerFor(elf: ElfFile): { as: string; args: string[] } {
+  const name = elf.arch.name;
+  let prefix: string | undefined;
+  if (name === 'x86_64') prefix = hostArch() === 'x64' ? '' : 'x86_64-linux-gnu-';
+  else prefix = ARCHES.find((a) => a.name === name)?.crossPrefix ?? EXTRA_PREFIXES[name];
+  if (prefix === undefined)
+    throw new UserError(`no assembler known for ${name}: cannot assemble the generator's output`);
+  const as = `${prefix}as`;
+  const v = tool(as, ['--version']);
+  if (v?.status !== 0)
+    throw new UserError(
+      `no assembler for ${name}: ${as} is not on PATH (install binutils${prefix ? `-${prefix.slice(0, -1)}` : ''})`,
+      elf.name,
+    );
+  const args = name === 's390' ? ['-m31'] : name === 'sparc' ? ['-32'] : [];
+  return { as, args };
+}
+
+/** One output section of the assembled object (modules: `.mod_lineinfo`, `.init.mod_lineinfo`). */
+export interface AssembledSection {
+  name: string;
+  size: number;
+  bytes: Uint8Array;
+  /** Relocation records aimed at the section (the newest revision anchors each covered text section). */
+  relocations: number;
+}
+
+export interface GeneratorOutput {
+  mode: 'vmlinux' | 'module';
+  /** The command line, with the input named as given. */
+  argv: string[];
+  /** The build-root variables set for the run (none unless given). */
+  env: Record<string, string>;
+  runMs: number;
+  /** What the generator wrote to stderr, line by line. */
+  stderr: string[];
+  /** Bytes of assembly it wrote. */
+  asmBytes: number;
+  assembler: string;
+  assembleMs: number;
+  /** vmlinux: `.rodata` and its `lineinfo_*` symbols; modules: every `*mod_lineinfo` section. */
+  rodata?: { bytes: Uint8Array; symbols: { name: string; offset: number; size: number }[] };
+  sections: AssembledSection[];
+}
+
+export interface RunOptions {
+  /** objtree, srctree, srcroot in this order (the newest generator's build roots). */
+  buildRoots?: string[];
+  /** Where the generator runs (kbuild: $objtree); relative build roots resolve against it. */
+  cwd?: string;
+  /** Called before each slow step. */
+  onStage?: (what: string) => void;
+}
+
+/**
+ * Runs a built generator on one ELF file as kbuild does (vmlinux mode, or
+ * `--module` for a relocatable `.ko`), assembles what it prints with the
+ * target's assembler and reads the tables back from the object.
+ */
+export function runGenerator(
+  gen: BuiltGenerator,
+  elfPath: string,
+  elf: ElfFile,
+  options: RunOptions = {},
+): GeneratorOutput {
+  const module = elf.type === ET.REL;
+  const asm = assemblerFor(elf);
+  const work = mkdtempSync(join(tmpdir(), 'lineinfo-generator-'));
+  try {
+    // absolute, as the generator runs in options.cwd; a module gets a copy, never the
+    // caller's file: v4 opens it O_RDWR (and never writes back)
+    let input = resolve(elfPath);
+    if (module) {
+      input = join(work, basename(elfPath));
+      copyFileSync(elfPath, input);
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const v of [...BUILD_ROOT_VARS, 'KBUILD_VERBOSE']) delete env[v];
+    const roots: Record<string, string> = {};
+    (options.buildRoots ?? []).forEach((r, i) => {
+      roots[BUILD_ROOT_VARS[i]] = r;
+    });
+    Object.assign(env, roots);
+    const argv = [...(module ? ['--module'] : []), input];
+    const asmPath = join(work, 'lineinfo.S');
+    const fd = openSync(asmPath, 'w');
+    options.onStage?.(`running gen_lineinfo on ${basename(elfPath)}`);
+    const t0 = Date.now();
+    const r = spawnSync(gen.binary, argv, {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const runMs = Date.now() - t0;
+    closeSync(fd);
+    if (r.error) throw r.error;
+    const stderr = (r.stderr ?? '').split('\n').filter((l) => l.trim() !== '');
+    if (r.status !== 0) {
+      const why = r.signal ? `was killed by ${r.signal}` : `exited ${r.status}`;
+      throw new UserError(
+        `gen_lineinfo ${why} on ${elfPath}: ${lastLine(r.stderr ?? '') || 'no message'}`,
+        gen.source,
+      );
+    }
+    const asmBytes = statSync(asmPath).size;
+    const obj = join(work, 'lineinfo.o');
+    options.onStage?.(`assembling ${(asmBytes / 1e6).toFixed(1)} MB with ${asm.as}`);
+    const t1 = Date.now();
+    const a = tool(asm.as, [...asm.args, '-o', obj, asmPath])!;
+    const assembleMs = Date.now() - t1;
+    if (a.status !== 0)
+      throw new UserError(
+        `${asm.as} cannot assemble the generator's output: ${firstLine(a.stderr, /error/i)}`,
+        gen.source,
+      );
+    const out = readAssembled(obj, elf, module);
+    return {
+      mode: module ? 'module' : 'vmlinux',
+      argv: [...(module ? ['--module'] : []), elfPath],
+      env: roots,
+      runMs,
+      stderr,
+      asmBytes,
+      assembler: [asm.as, ...asm.args].join(' '),
+      assembleMs,
+      ...out,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The tables in the assembled object: `.rodata` and its `lineinfo_*` symbols, and the module sections. */
+function readAssembled(
+  obj: string,
+  target: ElfFile,
+  module: boolean,
+): Pick<GeneratorOutput, 'rodata' | 'sections'> {
+  const o = ElfFile.open(obj);
+  try {
+    if (o.littleEndian !== target.littleEndian || o.is64 !== target.is64) {
+      throw new UserError(
+        `the assembler wrote ELF${o.is64 ? 64 : 32} ${o.littleEndian ? 'little' : 'big'}-endian for an ELF${target.is64 ? 64 : 32} ${target.littleEndian ? 'little' : 'big'}-endian target`,
+        target.name,
+      );
+    }
+    const relocs = (index: number) =>
+      o.sections
+        .filter((s) => (s.type === SHT.RELA || s.type === SHT.REL) && s.info === index)
+        .reduce((n, s) => n + (s.entsize ? Math.floor(s.size / s.entsize) : 0), 0);
+    const sections = o.sections
+      .filter((s) => s.name.endsWith('mod_lineinfo') && s.type !== SHT.RELA && s.type !== SHT.REL)
+      .map((s) => ({
+        name: s.name,
+        size: s.size,
+        bytes: o.contents(s).bytes.slice(),
+        relocations: relocs(s.index),
+      }));
+    if (module) return { sections };
+    const ro = o.section('.rodata');
+    const syms = o.symbols();
+    if (!ro || !syms) throw new UserError("the generator's output has no .rodata", target.name);
+    const symbols: { name: string; offset: number; size: number }[] = [];
+    for (let i = 0; i < syms.count; i++) {
+      if (syms.shndx[i] === ro.index && syms.names[i].startsWith('lineinfo_'))
+        symbols.push({ name: syms.names[i], offset: Number(syms.values[i]), size: syms.sizes[i] });
+    }
+    if (symbols.length === 0)
+      throw new UserError("the generator's output defines no lineinfo_* symbols", target.name);
+    symbols.sort((a, b) => a.offset - b.offset);
+    if (relocs(ro.index) > 0)
+      throw new UserError(
+        `the assembled .rodata carries ${relocs(ro.index)} relocations: its bytes are not final`,
+        target.name,
+      );
+    return { rodata: { bytes: o.contents(ro).bytes.slice(), symbols }, sections };
+  } finally {
+    o.close();
+  }
+}
+
+/** One table part, both sides: bytes in the generator's assembled output and in our encoder's. */
+export interface PartRow {
+  symbol: string;
+  bucket: Bucket;
+  generator?: number;
+  ours?: number;
+}
+
+export interface EntryView {
+  index: number;
+  offset: number;
+  fileId: number;
+  file: string;
+  line: number;
+}
+
+/** One difference of the two entry tables, walked in offset order (both are sorted by offset). */
+export interface EntryDifference {
+  kind: 'only-generator' | 'only-ours' | 'changed';
+  generator?: EntryView;
+  ours?: EntryView;
+}
+
+export interface TableComparison {
+  entries: { generator: number; ours: number };
+  files: { generator: number; ours: number };
+  /** Offsets with an entry in the generator's table only. */
+  onlyGenerator: number;
+  onlyOurs: number;
+  /** Same offset, another file name or line. */
+  changed: number;
+  /** Same offset, file name and line, another file id. */
+  fileIdOnly: number;
+  /** The first differences, in offset order. */
+  differences: EntryDifference[];
+  /** The first file ids whose names differ. */
+  fileDifferences: { id: number; generator?: string; ours?: string }[];
+  fileNamesDiffer: number;
+  bytes: {
+    generator: number;
+    ours: number;
+    identical: boolean;
+    generatorSha256: string;
+    oursSha256: string;
+    /** The first byte that differs, and the generator's part it falls in. */
+    firstDifference?: { offset: number; part: string };
+    /**
+     * Bytes of the assembled section after the table's last part: the
+     * assembler rounding the section up to its alignment (s390x: 8), not
+     * written by the generator, so not compared.
+     */
+    sectionTail: number;
+  };
+  parts: PartRow[];
+  buckets: { generator: Record<Bucket, number>; ours: Record<Bucket, number> };
+}
+
+const view = (t: EntryTable, i: number): EntryView => ({
+  index: i,
+  offset: t.offsets[i],
+  fileId: t.fileIds[i],
+  file: t.files[t.fileIds[i]] ?? `?${t.fileIds[i]}`,
+  line: t.lines[i],
+});
+
+/**
+ * Compares two entry tables and their encoded bytes. The generator's bytes
+ * are its whole assembled section; they are compared up to the end of its
+ * last part (`genParts`, alignment gaps included only between parts).
+ */
+export function compareTables(
+  gen: EntryTable,
+  sectionBytes: Uint8Array,
+  sectionParts: TablePart[],
+  ours: EncodedTable,
+  ourTable: EntryTable,
+): TableComparison {
+  const tableEnd = sectionParts
+    .filter((p) => p.symbol !== '(align)')
+    .reduce((end, p) => Math.max(end, p.offset + p.size), 0);
+  const genBytes = sectionBytes.subarray(0, tableEnd);
+  const genParts = sectionParts.filter((p) => p.offset < tableEnd);
+  let i = 0;
+  let j = 0;
+  let onlyGenerator = 0;
+  let onlyOurs = 0;
+  let changed = 0;
+  let fileIdOnly = 0;
+  const differences: EntryDifference[] = [];
+  const note = (d: EntryDifference) => {
+    if (differences.length < MAX_LISTED) differences.push(d);
+  };
+  while (i < gen.count || j < ourTable.count) {
+    const go = i < gen.count ? gen.offsets[i] : Number.POSITIVE_INFINITY;
+    const oo = j < ourTable.count ? ourTable.offsets[j] : Number.POSITIVE_INFINITY;
+    if (go < oo) {
+      onlyGenerator++;
+      note({ kind: 'only-generator', generator: view(gen, i++) });
+    } else if (oo < go) {
+      onlyOurs++;
+      note({ kind: 'only-ours', ours: view(ourTable, j++) });
+    } else {
+      const g = view(gen, i++);
+      const o = view(ourTable, j++);
+      if (g.file !== o.file || g.line !== o.line) {
+        changed++;
+        note({ kind: 'changed', generator: g, ours: o });
+      } else if (g.fileId !== o.fileId) fileIdOnly++;
+    }
+  }
+  const fileDifferences: TableComparison['fileDifferences'] = [];
+  let fileNamesDiffer = 0;
+  for (let k = 0; k < Math.max(gen.files.length, ourTable.files.length); k++) {
+    if (gen.files[k] !== ourTable.files[k]) {
+      fileNamesDiffer++;
+      if (fileDifferences.length < MAX_LISTED)
+        fileDifferences.push({ id: k, generator: gen.files[k], ours: ourTable.files[k] });
+    }
+  }
+  let first: number | undefined;
+  const n = Math.min(genBytes.length, ours.bytes.length);
+  for (let k = 0; k < n; k++)
+    if (genBytes[k] !== ours.bytes[k]) {
+      first = k;
+      break;
+    }
+  if (first === undefined && genBytes.length !== ours.bytes.length) first = n;
+  const partAt = (off: number) =>
+    genParts.find((p) => off >= p.offset && off < p.offset + p.size)?.symbol ?? '(past the end)';
+  const bucketOf = new Map(ours.parts.map((p) => [p.symbol, p.bucket]));
+  const genEncoded: EncodedTable = {
+    format: ours.format,
+    littleEndian: ours.littleEndian,
+    entries: gen.count,
+    files: gen.files.length,
+    bytes: genBytes,
+    parts: genParts.map((p) => ({ ...p, bucket: bucketOf.get(p.symbol) ?? guessBucket(p.symbol) })),
+  };
+  return {
+    entries: { generator: gen.count, ours: ourTable.count },
+    files: { generator: gen.files.length, ours: ourTable.files.length },
+    onlyGenerator,
+    onlyOurs,
+    changed,
+    fileIdOnly,
+    differences,
+    fileDifferences,
+    fileNamesDiffer,
+    bytes: {
+      generator: genBytes.length,
+      ours: ours.bytes.length,
+      identical: first === undefined,
+      generatorSha256: sha256(genBytes),
+      oursSha256: sha256(ours.bytes),
+      firstDifference: first === undefined ? undefined : { offset: first, part: partAt(first) },
+      sectionTail: sectionBytes.length - tableEnd,
+    },
+    parts: sideBySide(genEncoded.parts, ours.parts),
+    buckets: { generator: account(genEncoded).buckets, ours: account(ours).buckets },
+  };
+}
+
+/** A part's bucket by its name, for parts our encoder does not write. */
+function guessBucket(symbol: string): Bucket {
+  if (symbol === '(align)') return 'padding';
+  if (/num_|_size$|^header\./.test(symbol)) return 'counts';
+  if (/file_offsets/.test(symbol)) return 'file_offsets';
+  if (/filenames/.test(symbol)) return 'filenames';
+  if (/block_/.test(symbol)) return 'index';
+  return 'data';
+}
+
+/** Parts by symbol in table order, alignment gaps summed into one row. */
+function sideBySide(gen: TablePart[], ours: TablePart[]): PartRow[] {
+  const rows = new Map<string, PartRow>();
+  const add = (p: TablePart, side: 'generator' | 'ours') => {
+    let row = rows.get(p.symbol);
+    if (!row) {
+      row = { symbol: p.symbol, bucket: p.bucket };
+      rows.set(p.symbol, row);
+    }
+    row[side] = (row[side] ?? 0) + p.size;
+  };
+  for (const p of ours) add(p, 'ours');
+  for (const p of gen) add(p, 'generator');
+  const all = [...rows.values()];
+  const align = all.filter((r) => r.symbol === '(align)');
+  return [...all.filter((r) => r.symbol !== '(align)'), ...align];
+}
+
+/** Content parts laid over `size` bytes, every gap between them made an alignment part. */
+function withGaps(content: { symbol: string; offset: number; size: number }[], size: number) {
+  const parts: TablePart[] = [];
+  let at = 0;
+  for (const c of [...content].sort((a, b) => a.offset - b.offset)) {
+    if (c.offset > at)
+      parts.push({ symbol: '(align)', bucket: 'padding', offset: at, size: c.offset - at });
+    parts.push({ symbol: c.symbol, bucket: guessBucket(c.symbol), offset: c.offset, size: c.size });
+    at = c.offset + c.size;
+  }
+  if (size > at) parts.push({ symbol: '(align)', bucket: 'padding', offset: at, size: size - at });
+  return parts;
+}
+
+/**
+ * The vmlinux table's parts from the `lineinfo_*` symbols: each runs to the
+ * next symbol (the generator emits no `.size`), less the alignment the next
+ * one's `.balign` put in front of it, which the table's own counts tell:
+ * `lineinfo_data` is `lineinfo_data_size` bytes, `lineinfo_file_ids` 2 per
+ * entry, `lineinfo_filenames` `lineinfo_filenames_size` bytes.
+ */
+export function rodataParts(
+  bytes: Uint8Array,
+  symbols: { name: string; offset: number; size: number }[],
+  littleEndian: boolean,
+): TablePart[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = new Map(symbols.map((s) => [s.name, s.offset]));
+  const u32 = (name: string) => {
+    const o = at.get(name);
+    return o === undefined || o + 4 > bytes.length ? undefined : v.getUint32(o, littleEndian);
+  };
+  const known: Record<string, number | undefined> = {
+    lineinfo_data: u32('lineinfo_data_size'),
+    lineinfo_filenames: u32('lineinfo_filenames_size'),
+    lineinfo_file_ids:
+      u32('lineinfo_num_entries') === undefined ? undefined : 2 * u32('lineinfo_num_entries')!,
+  };
+  const content = symbols.map((s, k) => {
+    const span = (k + 1 < symbols.length ? symbols[k + 1].offset : bytes.length) - s.offset;
+    const size = s.size > 0 ? s.size : Math.min(span, known[s.name] ?? span);
+    return { symbol: s.name, offset: s.offset, size };
+  });
+  return withGaps(content, bytes.length);
+}
+
+const V3_HEADER = [
+  'num_entries',
+  'num_blocks',
+  'num_files',
+  'blocks_offset',
+  'blocks_size',
+  'data_offset',
+  'data_size',
+  'files_offset',
+  'files_size',
+  'filenames_offset',
+  'filenames_size',
+  'reserved',
+] as const;
+
+/** A v3/v4 `.mod_lineinfo` section's parts, from its 48-byte header (named as our encoder names them). */
+function moduleV3Parts(bytes: Uint8Array, le: boolean): TablePart[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 48) return withGaps([], bytes.length);
+  const h = Object.fromEntries(V3_HEADER.map((k, i) => [k, v.getUint32(4 * i, le)])) as Record<
+    (typeof V3_HEADER)[number],
+    number
+  >;
+  const content = V3_HEADER.map((k, i) => ({ symbol: `header.${k}`, offset: 4 * i, size: 4 }));
+  const half = h.blocks_size / 2;
+  content.push(
+    { symbol: 'block_addrs', offset: h.blocks_offset, size: half },
+    { symbol: 'block_offsets', offset: h.blocks_offset + half, size: half },
+    { symbol: 'data', offset: h.data_offset, size: h.data_size },
+    { symbol: 'file_offsets', offset: h.files_offset, size: h.files_size },
+    { symbol: 'filenames', offset: h.filenames_offset, size: h.filenames_size },
+  );
+  return withGaps(
+    content.filter((c) => c.size > 0),
+    bytes.length,
+  );
+}
+
+/** One per-section table of a newest-revision module blob, as its descriptor and header say. */
+export interface ModuleBlobSection {
+  /** The covered section's size (the anchor itself is a relocation). */
+  size: number;
+  tableOffset: number;
+  entries: number;
+  files: number;
+  filenamesSize: number;
+}
+
+/**
+ * The newest revision's blob: an 8-aligned root (u32 count), 16-byte
+ * descriptors `{u64 anchor; u32 size; u32 table_offset}`, and per section a
+ * header of three u32 (spec section 6). Read for the report only: no model
+ * of ours to compare it with yet.
+ */
+export function readModuleBlob(bytes: Uint8Array, le: boolean): ModuleBlobSection[] | undefined {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 8) return undefined;
+  const count = v.getUint32(0, le);
+  if (8 + 16 * count > bytes.length) return undefined;
+  const out: ModuleBlobSection[] = [];
+  for (let k = 0; k < count; k++) {
+    const d = 8 + 16 * k;
+    const size = v.getUint32(d + 8, le);
+    const tableOffset = v.getUint32(d + 12, le);
+    if (tableOffset + 12 > bytes.length) return undefined;
+    out.push({
+      size,
+      tableOffset,
+      entries: v.getUint32(tableOffset, le),
+      files: v.getUint32(tableOffset + 4, le),
+      filenamesSize: v.getUint32(tableOffset + 8, le),
+    });
+  }
+  return out;
+}
+
+export interface GeneratorCheckOptions extends RunOptions {
+  /** Overrides the revision detected from the source. */
+  revision?: GeneratorRevision;
+  env?: Record<string, string | undefined>;
+}
+
+export interface GeneratorCheckResult {
+  schemaVersion: 1;
+  generator: {
+    source: string;
+    tree: string;
+    sha256: string;
+    revision: GeneratorRevision;
+    /** Where the revision came from: the source text, or --revision. */
+    revisionFrom: 'source' | 'option';
+    /** What the source says (when --revision overrides it, or nothing when it cannot tell). */
+    detected?: RevisionGuess;
+    headers: { path: string; sha256: string }[];
+    binary: string;
+    cached: boolean;
+    cc: string;
+    libdwVersion: string;
+    buildMs: number;
+  };
+  kernel: { file: string; arch: string; elfType: string; mode: 'vmlinux' | 'module' };
+  run: {
+    argv: string[];
+    env: Record<string, string>;
+    runMs: number;
+    stderr: string[];
+    asmBytes: number;
+    assembler: string;
+    assembleMs: number;
+  };
+  /** The layout the generator emitted, as our format id (blocks:64:sleb, flat, module-v3:64:sleb ...). */
+  format?: string;
+  /** Our rule set, and how long our extraction took. */
+  ours?: { rules: string; description: string; extractMs: number };
+  outcome: 'exact' | 'different' | 'not-modelled';
+  /** Why there is no comparison (outcome 'not-modelled'). */
+  notModelled?: string;
+  comparison?: TableComparison;
+  /** Module mode: the sections in the assembled object. */
+  sections?: {
+    name: string;
+    size: number;
+    relocations: number;
+    sha256: string;
+    blob?: ModuleBlobSection[];
+  }[];
+  notes: string[];
+}
+
+/** Block size and delta coding of a blocks generator, from its source and the headers it includes. */
+function blockParams(gen: BuiltGenerator): { size: number; coding: 'sleb' | 'zigzag' } {
+  let size = 64;
+  for (const h of [gen.source, ...gen.headers.map((x) => resolve(gen.tree, x.path))]) {
+    const m = /#define\s+LINEINFO_BLOCK_ENTRIES\s+\(?(\d+)/.exec(readFileSync(h, 'utf8'));
+    if (m) {
+      size = Number(m[1]);
+      break;
+    }
+  }
+  return { size, coding: gen.text.includes('.sleb128') ? 'sleb' : 'zigzag' };
+}
+
+/**
+ * The one core function of `generator check`: builds the generator (cached),
+ * runs it on the kernel or module, assembles and reads its tables, and
+ * compares them with our model of its revision. A difference is data here
+ * (outcome 'different'); only what stops the check throws (UserError).
+ */
+export function checkGenerator(
+  generatorSpec: string,
+  elfPath: string,
+  options: GeneratorCheckOptions = {},
+): GeneratorCheckResult {
+  const src = locateGenerator(generatorSpec);
+  const detected = detectRevision(src.text);
+  const revision = options.revision ?? detected?.revision;
+  if (!revision)
+    throw new UserError(
+      'cannot tell the revision from the source (it handles _etext but does not synthesize symbol starts: v5 to v7?); pass --revision v1-v4 or newest',
+      src.source,
+    );
+  const rules = REVISIONS[revision].rules;
+  const elf = ElfFile.open(elfPath);
+  try {
+    const module = elf.type === ET.REL;
+    if (!module && !RULE_SETS[rules])
+      throw new UserError(
+        `our model has no rule set '${rules}' yet (known: ${Object.keys(RULE_SETS).join(', ')}): nothing to compare the generator with`,
+        src.source,
+      );
+    const gen = buildGenerator(generatorSpec, options.env);
+    const out = runGenerator(gen, elfPath, elf, options);
+    const notes: string[] = [];
+    const result: GeneratorCheckResult = {
+      schemaVersion: 1,
+      generator: {
+        source: gen.source,
+        tree: gen.tree,
+        sha256: gen.sha256,
+        revision,
+        revisionFrom: options.revision ? 'option' : 'source',
+        detected,
+        headers: gen.headers,
+        binary: gen.binary,
+        cached: gen.cached,
+        cc: gen.ccVersion,
+        libdwVersion: gen.libdwVersion,
+        buildMs: gen.buildMs,
+      },
+      kernel: {
+        file: elfPath,
+        arch: elf.arch.name,
+        elfType: elf.typeName,
+        mode: out.mode,
+      },
+      run: {
+        argv: out.argv,
+        env: out.env,
+        runMs: out.runMs,
+        stderr: out.stderr,
+        asmBytes: out.asmBytes,
+        assembler: out.assembler,
+        assembleMs: out.assembleMs,
+      },
+      outcome: 'not-modelled',
+      notes,
+    };
+    if (module) return checkModule(result, gen, out, elf);
+    return checkVmlinux(result, gen, out, elf, options);
+  } finally {
+    elf.close();
+  }
+}
+
+function checkVmlinux(
+  result: GeneratorCheckResult,
+  gen: BuiltGenerator,
+  out: GeneratorOutput,
+  elf: ElfFile,
+  options: GeneratorCheckOptions,
+): GeneratorCheckResult {
+  const rodata = out.rodata!;
+  const names = new Set(rodata.symbols.map((s) => s.name));
+  let format: string;
+  if (names.has('lineinfo_block_addrs')) {
+    const { size, coding } = blockParams(gen);
+    format = `blocks:${size}:${coding}`;
+  } else if (names.has('lineinfo_addrs')) format = 'flat';
+  else
+    throw new UserError(
+      `the generator's output is neither flat (lineinfo_addrs) nor blocks (lineinfo_block_addrs): ${[...names].join(', ')}`,
+      gen.source,
+    );
+  const profile = REVISIONS[result.generator.revision];
+  if (!profile.vmlinuxLayouts.includes(format))
+    result.notes.push(
+      `revision ${profile.id} emits ${profile.vmlinuxLayouts.join(' or ')}; this generator emitted ${format}: ours are encoded as ${format} too`,
+    );
+  const fmt = parseFormat(format);
+  let genTable: EntryTable;
+  try {
+    genTable = fmt.open(rodata.bytes, elf.littleEndian).decodeAll();
+  } catch (e) {
+    if (e instanceof FormatError)
+      throw new UserError(`cannot decode the generator's ${format} table: ${e.message}`, elf.name);
+    throw e;
+  }
+  options.onStage?.(`extracting with our ${profile.rules} rules`);
+  const t0 = Date.now();
+  // the roots as the generator takes them: a relative one against the directory it runs in
+  const cwd = options.cwd ?? process.cwd();
+  const buildRoots = (options.buildRoots ?? []).map((r) => resolve(cwd, r));
+  const ours = extractUpstream(elf, { rules: profile.rules, buildRoots });
+  const extractMs = Date.now() - t0;
+  if (buildRoots.length && RULE_SETS[profile.rules]?.paths !== 'newest')
+    result.notes.push(
+      `--build-root given, but neither revision ${profile.id}'s generator nor our ${profile.rules} rules read build roots`,
+    );
+  const encoded = fmt.encode(ours.table, elf.littleEndian);
+  const parts = rodataParts(rodata.bytes, rodata.symbols, elf.littleEndian);
+  const cmp = compareTables(genTable, rodata.bytes, parts, encoded, ours.table);
+  result.format = format;
+  result.ours = {
+    rules: profile.rules,
+    description: RULE_SETS[profile.rules]?.description ?? '',
+    extractMs,
+  };
+  result.comparison = cmp;
+  result.outcome = isExact(cmp) ? 'exact' : 'different';
+  return result;
+}
+
+function checkModule(
+  result: GeneratorCheckResult,
+  gen: BuiltGenerator,
+  out: GeneratorOutput,
+  elf: ElfFile,
+): GeneratorCheckResult {
+  const profile = REVISIONS[result.generator.revision];
+  // the newest revision's blobs: a root and per-section descriptors (read for the report)
+  const blobs = !profile.moduleLayout && gen.text.includes('mod_lineinfo_section');
+  result.sections = out.sections.map((s) => ({
+    name: s.name,
+    size: s.size,
+    relocations: s.relocations,
+    sha256: sha256(s.bytes),
+    blob: blobs ? readModuleBlob(s.bytes, elf.littleEndian) : undefined,
+  }));
+  if (!profile.moduleLayout) {
+    result.notModelled = `module tables of revision ${profile.id} are not modelled yet: the generator's sections are read back and listed, not compared`;
+    return result;
+  }
+  const section = out.sections.find((s) => s.name === '.mod_lineinfo');
+  if (!section)
+    throw new UserError("the generator's module output has no .mod_lineinfo section", gen.source);
+  const { size, coding } = blockParams(gen);
+  const fmt = moduleV3Format(size, coding);
+  if (fmt.id !== profile.moduleLayout)
+    result.notes.push(
+      `revision ${profile.id}'s modules are ${profile.moduleLayout}; this generator's are ${fmt.id}: ours are encoded as ${fmt.id} too`,
+    );
+  let genTable: EntryTable;
+  try {
+    genTable = fmt.open(section.bytes, elf.littleEndian).decodeAll();
+  } catch (e) {
+    if (e instanceof FormatError)
+      throw new UserError(`cannot decode the generator's .mod_lineinfo: ${e.message}`, elf.name);
+    throw e;
+  }
+  const t0 = Date.now();
+  const ours = extractUpstream(elf, { rules: profile.rules, relocation: 'upstream' });
+  const extractMs = Date.now() - t0;
+  const encoded = fmt.encode(ours.table, elf.littleEndian);
+  const parts = moduleV3Parts(section.bytes, elf.littleEndian);
+  result.format = fmt.id;
+  result.ours = {
+    rules: profile.rules,
+    description: RULE_SETS[profile.rules]?.description ?? '',
+    extractMs,
+  };
+  result.comparison = compareTables(genTable, section.bytes, parts, encoded, ours.table);
+  result.outcome = isExact(result.comparison) ? 'exact' : 'different';
+  return result;
+}
+
+function isExact(c: TableComparison): boolean {
+  return (
+    c.onlyGenerator === 0 &&
+    c.onlyOurs === 0 &&
+    c.changed === 0 &&
+    c.fileIdOnly === 0 &&
+    c.fileNamesDiffer === 0 &&
+    c.bytes.identical
+  );
+}
