@@ -5,7 +5,15 @@ import type { UpstreamRules } from '../lineinfo/extract.js';
 import { inspectFile } from '../lineinfo/inspect.js';
 import { renderInspectText } from '../report/inspect.js';
 import { bar, type ProcessLike, Progress } from '../util/process.js';
-import { baseOption, emit, relocationOption, rulesOption } from './options.js';
+import {
+  baseOption,
+  buildRootOption,
+  emit,
+  relocationOption,
+  revisionOption,
+  rulesOf,
+  rulesOption,
+} from './options.js';
 
 /** `lineinfo-bench inspect` and `dump`: wiring only; the work is inspectFile and dumpFile. */
 export function registerInspectCommands(
@@ -19,20 +27,24 @@ export function registerInspectCommands(
       "read an ELF file's line tables and print what the upstream generator would make of them",
     )
     .argument('<elf>', 'a vmlinux (or any ELF with DWARF line tables)')
+    .addOption(revisionOption())
     .addOption(rulesOption())
+    .addOption(buildRootOption())
     .addOption(baseOption())
     .addOption(relocationOption())
     .option('--json', 'print the same figures as JSON (raw integers)')
     .addHelpText(
       'after',
-      '\nExamples:\n  lineinfo-bench inspect vmlinux\n  lineinfo-bench inspect --rules v5 --json vmlinux > inspect.json\n' +
+      '\nExamples:\n  lineinfo-bench inspect vmlinux\n  lineinfo-bench inspect --revision v1-v4 --json vmlinux > inspect.json\n' +
         '\nRows are counted as read from .debug_line; "dropped" lists every reason a row did not\nbecome an entry, and the reasons add up to rows read minus entries.',
     )
     .action(
       (
         elf: string,
         opts: {
-          rules: UpstreamRules;
+          revision: string;
+          rules?: UpstreamRules;
+          buildRoot?: string[];
           base?: string | bigint;
           relocation: RelocationMode;
           json?: boolean;
@@ -40,7 +52,9 @@ export function registerInspectCommands(
       ) => {
         const progress = new Progress(proc.stderr);
         const { result } = inspectFile(elf, {
-          rules: opts.rules,
+          rules: rulesOf(opts),
+          revision: opts.rules ? undefined : opts.revision,
+          buildRoots: opts.buildRoot,
           base: opts.base,
           relocation: opts.relocation,
           onProgress: (done, total) =>
@@ -63,7 +77,9 @@ export function registerInspectCommands(
       '--files <file>',
       'where the file names go, one per line in file_id order (default: <out>.files.txt)',
     )
+    .addOption(revisionOption())
     .addOption(rulesOption())
+    .addOption(buildRootOption())
     .addOption(baseOption())
     .addOption(relocationOption())
     .action(
@@ -72,13 +88,17 @@ export function registerInspectCommands(
         opts: {
           out: string;
           files?: string;
-          rules: UpstreamRules;
+          revision: string;
+          rules?: UpstreamRules;
+          buildRoot?: string[];
           base?: string | bigint;
           relocation: RelocationMode;
         },
       ) => {
         const r = dumpFile(elf, opts.out, opts.files, {
-          rules: opts.rules,
+          rules: rulesOf(opts),
+          revision: opts.rules ? undefined : opts.revision,
+          buildRoots: opts.buildRoot,
           base: opts.base,
           relocation: opts.relocation,
         });

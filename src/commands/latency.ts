@@ -8,7 +8,15 @@ import { latencyFile } from '../measure/kernel-latency.js';
 import { type CacheMode, DEFAULT_OPTIONS, sweepFormats } from '../measure/latency.js';
 import { renderLatencyText } from '../report/latency.js';
 import { type ProcessLike, Progress } from '../util/process.js';
-import { baseOption, emit, wholeNumber } from './options.js';
+import {
+  baseOption,
+  buildRootOption,
+  emit,
+  revisionOption,
+  rulesOf,
+  rulesOption,
+  wholeNumber,
+} from './options.js';
 
 /** Parses --sets: a comma-separated list of address set names. */
 export function parseSets(list: string): AddressSetName[] {
@@ -55,11 +63,9 @@ export function registerLatencyCommand(
       DEFAULT_OPTIONS.addressesPerSet,
     )
     .option('--seed <n>', 'seed of the address sets', wholeNumber('--seed'), DEFAULT_OPTIONS.seed)
-    .addOption(
-      new Option('--rules <rules>', 'upstream generator rules for the entries')
-        .choices(['v1-v4', 'v5'])
-        .default('v1-v4'),
-    )
+    .addOption(revisionOption())
+    .addOption(rulesOption())
+    .addOption(buildRootOption())
     .addOption(baseOption())
     .option('--json', 'print the results as JSON (raw samples included)')
     .addHelpText(
@@ -79,7 +85,9 @@ export function registerLatencyCommand(
           sets: string;
           addresses: number;
           seed: number;
-          rules: UpstreamRules;
+          revision: string;
+          rules?: UpstreamRules;
+          buildRoot?: string[];
           base?: string | bigint;
           json?: boolean;
         },
@@ -99,7 +107,8 @@ export function registerLatencyCommand(
           sets: parseSets(opts.sets),
           addresses: opts.addresses,
           seed: opts.seed,
-          rules: opts.rules,
+          rules: rulesOf(opts),
+          buildRoots: opts.buildRoot,
           base: opts.base,
           env: proc.env,
           onProgress: (t) => progress.update(t),

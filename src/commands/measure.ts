@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RelocationMode } from '../elf/relocate.js';
 import { FORMAT_SYNTAX, parseFormats } from '../encodings/registry.js';
+import { revision } from '../encodings/revisions.js';
 import { ThresholdError, UserError } from '../errors.js';
 import { cacheRoot } from '../kernels/cache.js';
 import { parseKernelSpec, resolveKernel } from '../kernels/resolve.js';
@@ -8,7 +9,15 @@ import { RULE_SETS } from '../lineinfo/rules.js';
 import { type MeasureResult, measureKernelFile } from '../measure/kernel.js';
 import { renderMeasureTerminal } from '../report/measure-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
-import { baseOption, commaList, emit, relocationOption, wholeNumber } from './options.js';
+import {
+  baseOption,
+  buildRootOption,
+  commaList,
+  emit,
+  relocationOption,
+  revisionOption,
+  wholeNumber,
+} from './options.js';
 
 /** `--max-bytes-per-entry`: the tables over the limit, as one ThresholdError. */
 function checkBytesPerEntry(result: MeasureResult, limitText: string): void {
@@ -46,14 +55,14 @@ export function registerMeasureCommand(
     )
     .option(
       '--format <list>',
-      `formats, comma-separated:\n${FORMAT_SYNTAX.map((s) => `  ${s}`).join('\n')}\n`,
-      'flat,blocks:64',
+      `formats, comma-separated (default: the revision's layouts):\n${FORMAT_SYNTAX.map((s) => `  ${s}`).join('\n')}\n`,
     )
+    .addOption(revisionOption())
     .option(
       '--rules <list>',
-      `rule sets, comma-separated: ${Object.keys(RULE_SETS).join(', ')}`,
-      'v1-v4',
+      `rule sets, comma-separated, instead of the revision's: ${Object.keys(RULE_SETS).join(', ')}`,
     )
+    .addOption(buildRootOption())
     .option(
       '--agree [samples]',
       'also compare lookups with addr2line and llvm-symbolizer on this many sampled addresses (default 10000)',
@@ -78,6 +87,7 @@ export function registerMeasureCommand(
         '  lineinfo-bench measure vmlinux\n' +
         '  lineinfo-bench measure --format flat,blocks:16,blocks:64,blocks:256 ~/linux/build\n' +
         '  lineinfo-bench measure --rules v1-v4,symbolizer --agree 10000 vmlinux\n' +
+        '  lineinfo-bench measure --revision v1-v4 debian:cloud-amd64@6.1.192-2\n' +
         '\nEvery table is verified before it is measured: each entry round-trips through the\n' +
         "decoder and the lookup returns the flat search's entry at every entry start and at\n" +
         'seeded addresses between; a difference is an error.',
@@ -88,8 +98,10 @@ export function registerMeasureCommand(
         opts: {
           base?: string | bigint;
           relocation: RelocationMode;
-          format: string;
-          rules: string;
+          format?: string;
+          revision: string;
+          rules?: string;
+          buildRoot?: string[];
           agree?: string | boolean;
           seed: number;
           verifySamples: number;
@@ -104,14 +116,16 @@ export function registerMeasureCommand(
             : opts.agree
               ? 10000
               : 0;
-        const formats = parseFormats(opts.format);
+        const rev = revision(opts.revision);
+        const formats = parseFormats(opts.format ?? rev.vmlinuxLayouts.join(','));
         const kernel = await resolveKernel(parseKernelSpec(spec), {
           cache: cacheRoot(proc.env),
           onProgress: (t) => progress.update(t),
         });
         const result = measureKernelFile(kernel, {
           formats,
-          rules: commaList(opts.rules),
+          rules: opts.rules ? commaList(opts.rules) : [rev.rules],
+          buildRoots: opts.buildRoot,
           agreeSamples,
           seed: opts.seed,
           verifySamples: opts.verifySamples,

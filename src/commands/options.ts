@@ -1,5 +1,6 @@
 /** Options and output helpers the commands share. */
 import { Option } from 'commander';
+import { DEFAULT_REVISION, REVISION_IDS, REVISIONS, revision } from '../encodings/revisions.js';
 import { UserError } from '../errors.js';
 import { parseBase } from '../lineinfo/base-spec.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
@@ -38,15 +39,37 @@ export const commaList = (v: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** `--revision`: which revision of the series to model (its rules and layouts); the newest unless named. */
+export const revisionOption = () =>
+  new Option(
+    '--revision <id>',
+    `the revision of the series to model (its generator's rules and table layouts):${REVISION_IDS.map(
+      (id) => `\n  ${id.padEnd(8)}${REVISIONS[id].covers}`,
+    ).join('')}\n`,
+  )
+    .choices([...REVISION_IDS])
+    .default(DEFAULT_REVISION);
+
+/** `--rules`: a rule set instead of the revision's own (ours, or another revision's). */
 export const rulesOption = () =>
   new Option(
     '--rules <rules>',
-    `extraction rules: ${Object.values(RULE_SETS)
+    `extraction rules instead of the revision's: ${Object.values(RULE_SETS)
       .map((r) => `\n  ${r.id.padEnd(20)}${r.description}`)
       .join('')}\n`,
-  )
-    .choices(Object.keys(RULE_SETS))
-    .default('v1-v4');
+  ).choices(Object.keys(RULE_SETS));
+
+/** `--build-root`: the roots kbuild exports to the newest generator, for a vmlinux found outside its build directory. */
+export const buildRootOption = () =>
+  new Option(
+    '--build-root <dir...>',
+    "the build's roots as kbuild exports them (objtree, srctree, srcroot), stripped from file names by the newest rules; default: a build directory's own, none for a bare vmlinux or a distribution kernel",
+  );
+
+/** The rule set a command extracts with: `--rules` when given, else the revision's. */
+export function rulesOf(opts: { revision: string; rules?: string }): string {
+  return opts.rules ?? revision(opts.revision).rules;
+}
 
 export const baseOption = () =>
   new Option(

@@ -30,7 +30,7 @@ export const DEFAULT_REVISION: RevisionId = 'newest';
 export const REVISIONS: Record<RevisionId, Revision> = {
   'v1-v4': {
     id: 'v1-v4',
-    covers: 'RFC, v1 to v4 (the v4/ generator)',
+    covers: 'RFC to v4, the v4/ generator',
     rules: 'v1-v4',
     vmlinuxLayouts: ['blocks:64:sleb', 'blocks:64:zigzag', 'flat'],
     moduleLayout: 'module-v3:64:sleb',
@@ -52,7 +52,7 @@ export const REVISIONS: Record<RevisionId, Revision> = {
   },
   newest: {
     id: 'newest',
-    covers: 'after v7, patch 2/4 (the post-v7-patch2/ generator)',
+    covers: 'after v7, patch 2/4, the post-v7-patch2/ generator',
     rules: 'newest',
     vmlinuxLayouts: ['flat', 'blocks:64:sleb'],
     note: 'flat arrays as its generator emits them; its compression patch is not public, so the v6/v7 blocks of 64 stand for it',

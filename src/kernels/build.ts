@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { type ArchBuild, archBuild, type CompilerName, makeVars } from './arches.js';
+import { buildRootsOf } from './build-dirs.js';
 import { hashKey, markDone, readDone, sha256, withLock } from './cache.js';
 import { lastLines, runCapture, runLogged, which } from './exec.js';
 import { describeKernel } from './metadata.js';
@@ -171,6 +172,8 @@ export function kernelOf(b: ResolvedBuild): Kernel {
     bootImage: boot && existsSync(boot) ? boot : undefined,
     config,
     metadata: describeKernel(vmlinux, { config, configName: b.recipe.recipe.name }),
+    // kbuild runs the generator in the O= directory, the source elsewhere
+    buildRoots: buildRootsOf(out),
     provenance: {
       kind: 'build',
       source: b.source.kind,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { findFiles } from './build.js';
+import { buildRootsOf, sourceDirOf } from './build-dirs.js';
 import { runCapture } from './exec.js';
 import { describeKernel } from './metadata.js';
 import type { Kernel, KernelSource } from './types.js';
@@ -64,13 +65,15 @@ export function describeLocal(req: LocalRequest): Kernel {
     configName: config ? basename(dir) : undefined,
   });
   // A git checkout says which commit; the O= directory points at its source through its Makefile.
-  const commit = gitCommit(sourceDirOf(dir));
+  const source = sourceDirOf(dir);
+  const commit = gitCommit(source);
   return {
     vmlinux,
     modules,
     bootImage,
     config,
     metadata,
+    buildRoots: isBuildDir ? buildRootsOf(dir) : undefined,
     provenance: commit
       ? { kind: 'path', path: `${vmlinux} (source at git ${commit})` }
       : { kind: 'path', path: vmlinux },
@@ -89,16 +92,6 @@ function findBoot(dir: string, name: string): string | undefined {
     if (existsSync(p)) return p;
   }
   return undefined;
-}
-
-/** The source directory of a build directory: itself in-tree, or what the O= Makefile includes. */
-export function sourceDirOf(dir: string): string {
-  const mk = join(dir, 'Makefile');
-  if (existsSync(mk)) {
-    const m = /^include\s+(\S+)\/Makefile\s*$/m.exec(readFileSync(mk, 'utf8'));
-    if (m && !existsSync(join(dir, 'Kconfig'))) return resolve(dir, m[1]);
-  }
-  return dir;
 }
 
 function gitCommit(dir: string): string | undefined {

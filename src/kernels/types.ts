@@ -51,6 +51,12 @@ export interface Kernel {
   config?: string;
   metadata: KernelMetadata;
   provenance: Provenance;
+  /**
+   * The build's own roots, as kbuild exports them to the newest generator
+   * (objtree, then srctree): a build directory's and its source's. None for
+   * a bare vmlinux or a distribution kernel.
+   */
+  buildRoots?: string[];
 }
 
 /** Progress reports from long steps: a short line, for a status line or a log. */

@@ -10,6 +10,10 @@ import {
 
 export interface InspectOptions {
   rules?: UpstreamRules;
+  /** The revision of the series the rules stand for, named in the result. */
+  revision?: string;
+  /** The newest rules' build roots (objtree, srctree, srcroot). */
+  buildRoots?: readonly string[];
   base?: string | bigint;
   /** For a .ko (ET_REL): which relocations to apply first; vmlinux files are never relocated. */
   relocation?: RelocationMode;
@@ -35,6 +39,12 @@ export interface InspectResult {
     compression: Record<string, string>;
   };
   rules: UpstreamRules;
+  /** The revision modelled, when the rules are a revision's. */
+  revision?: string;
+  /** The build roots the newest rules stripped from file names. */
+  buildRoots?: string[];
+  /** Newest rules: entries copied to function starts, and kept at one. */
+  symbolStarts?: { synthesized: number; keptAtStart: number };
   base: string;
   baseFrom: string;
   end?: string;
@@ -86,6 +96,9 @@ export function inspectFile(
         compression,
       },
       rules: extract.rules,
+      revision: options.revision,
+      buildRoots: extract.buildRoots,
+      symbolStarts: extract.symbolStarts,
       base: hex(extract.base),
       baseFrom:
         typeof options.base === 'bigint'

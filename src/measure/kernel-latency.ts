@@ -1,7 +1,7 @@
 import type { Format } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import { type AddressSetName, callReturns } from './addresses.js';
-import { KernelTables } from './kernel.js';
+import { KernelTables, type KernelTablesOptions } from './kernel.js';
 import { type CacheMode, DEFAULT_OPTIONS, type LatencyResult, measureLatency } from './latency.js';
 import { readCacheInfo } from './machine.js';
 import { buildHarness } from './native.js';
@@ -78,9 +78,9 @@ export function kernelLatency(kt: KernelTables, o: KernelLatencyOptions): Latenc
 /** Opens an ELF file, reads its entries as the upstream generator would, and measures lookup latency. */
 export function latencyFile(
   path: string,
-  o: KernelLatencyOptions & { base?: string | bigint },
+  o: KernelLatencyOptions & KernelTablesOptions,
 ): LatencyResult {
-  const kt = KernelTables.open(path, { base: o.base });
+  const kt = KernelTables.open(path, { base: o.base, buildRoots: o.buildRoots });
   try {
     return kernelLatency(kt, o);
   } finally {

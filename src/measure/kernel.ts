@@ -1,5 +1,6 @@
 import { ElfFile } from '../elf/elf-file.js';
 import type { RelocationMode } from '../elf/relocate.js';
+import { revisionOfRules } from '../encodings/revisions.js';
 import type { Format } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import type { Kernel, KernelMetadata } from '../kernels/types.js';
@@ -30,6 +31,13 @@ import {
 } from './growth.js';
 import { type VerifyReport, verifyEncoding } from './verify.js';
 
+export interface KernelTablesOptions {
+  base?: string | bigint;
+  relocation?: RelocationMode;
+  /** The newest rules' build roots (a build's own: Kernel.buildRoots). */
+  buildRoots?: readonly string[];
+}
+
 /**
  * A kernel's vmlinux, open, with its line tables extracted once per rule set
  * and handed to every measurement that needs them (sizes, agreement,
@@ -40,15 +48,15 @@ export class KernelTables {
   private readonly done = new Map<string, ExtractResult>();
   private constructor(
     readonly elf: ElfFile,
-    readonly base: string | bigint | undefined,
-    readonly relocation: RelocationMode | undefined,
+    readonly o: KernelTablesOptions,
   ) {}
 
-  static open(
-    path: string,
-    o: { base?: string | bigint; relocation?: RelocationMode } = {},
-  ): KernelTables {
-    return new KernelTables(ElfFile.open(path), o.base, o.relocation);
+  static open(path: string, o: KernelTablesOptions = {}): KernelTables {
+    return new KernelTables(ElfFile.open(path), o);
+  }
+
+  get base(): string | bigint | undefined {
+    return this.o.base;
   }
 
   /** The tables under one rule set; `onRow` sees the rows of the first read only. */
@@ -57,12 +65,7 @@ export class KernelTables {
     if (ex && onRow) throw new Error(`bug: the rows of ${rules} asked for after its extraction`);
     if (!ex) {
       this.extractions++;
-      ex = extractUpstream(this.elf, {
-        rules,
-        base: this.base,
-        relocation: this.relocation,
-        onRow,
-      });
+      ex = extractUpstream(this.elf, { ...this.o, rules, onRow });
       this.done.set(rules, ex);
     }
     return ex;
@@ -107,6 +110,8 @@ export interface MeasureResult {
     metadata: KernelMetadata;
   };
   bases: GrowthBase[];
+  /** Per rule set: the revision of the series its figures stand for (ours: the revision whose layouts they use). */
+  revisions?: Record<string, { revision: string; covers: string; ours: boolean }>;
   tables: MeasuredTable[];
   /** Order-0 entropy of the delta streams per rule set, bytes per entry. */
   bounds: Record<string, EntropyBound>;
@@ -240,6 +245,12 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
       metadata: kernel.metadata,
     },
     bases,
+    revisions: Object.fromEntries(
+      o.rules.map((r) => {
+        const rev = revisionOfRules(r);
+        return [r, { revision: rev.id, covers: rev.covers, ours: rev.rules !== r }];
+      }),
+    ),
     tables,
     bounds,
     agreement,
@@ -250,9 +261,13 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
 /** measureKernel on a kernel's vmlinux opened for this one measurement (the `measure` command). */
 export function measureKernelFile(
   kernel: Kernel,
-  o: MeasureOptions & { base?: string | bigint; relocation?: RelocationMode },
+  o: MeasureOptions & KernelTablesOptions,
 ): MeasureResult {
-  const kt = KernelTables.open(kernel.vmlinux, o);
+  const kt = KernelTables.open(kernel.vmlinux, {
+    base: o.base,
+    relocation: o.relocation,
+    buildRoots: o.buildRoots ?? kernel.buildRoots,
+  });
   try {
     return measureKernel(kernel, kt, o);
   } finally {

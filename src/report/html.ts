@@ -12,6 +12,7 @@ import {
   n,
   paretoPoints,
   pct,
+  revisionNotes,
   summaryRows,
   sweepSeries,
 } from './model.js';
@@ -106,6 +107,7 @@ ${mods
 <body>
 <h1>lineinfo-bench: ${esc(run.config.name)}</h1>
 <p>${esc(run.config.description ?? '')}</p>
+<p class="note">Rules: ${esc(revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; '))}.</p>
 <p class="note">Run ${esc(run.runId)}, lineinfo-bench ${esc(run.tool.version)}, ${run.machine.cpus} CPUs (${esc(run.machine.cpuModel)}).
 Every table was verified (round trip; lookups against the flat search). B/entry = (index + data) / entries.</p>
 <table id="summary">

@@ -42,15 +42,21 @@ export function renderInspectText(r: InspectResult): string {
   );
   row('.debug_line', `${n(r.dwarf.debugLineBytes)} bytes`);
   row('base', `${r.baseFrom} = ${r.base}`);
+  if (r.revision) row('revision', r.revision);
   row(
     'rules',
     `${r.rules}: ${RULE_SETS[r.rules]?.description ?? '?'}${r.end ? ` (end ${r.end})` : ''}`,
   );
+  if (r.buildRoots) row('build roots', r.buildRoots.length ? r.buildRoots.join(', ') : 'none');
   row('rows read', n(r.rowsRead));
   row('rows dropped', n(r.rowsDropped));
   const width = Math.max(...Object.values(r.drops).map((v) => n(v).length));
   for (const [k, v] of Object.entries(r.drops)) {
     lines.push(`    ${(DROP_LABELS[k] ?? k).padEnd(30)}${n(v).padStart(width)}`);
+  }
+  if (r.symbolStarts) {
+    row('symbol starts', `${n(r.symbolStarts.synthesized)} entries copied to a function start,`);
+    row('', `${n(r.symbolStarts.keptAtStart)} kept there though they repeat the line before`);
   }
   row('entries', n(r.entries));
   row('files', n(r.files));

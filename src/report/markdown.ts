@@ -7,6 +7,7 @@ import {
   moduleRows,
   n,
   pct,
+  revisionNotes,
   summaryCells,
   summaryHead,
   summaryRows,
@@ -113,6 +114,8 @@ export function renderMarkdown(run: RunResult): string {
     `# lineinfo-bench run ${run.runId}`,
     '',
     run.config.description ?? run.config.name,
+    '',
+    `Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
     '',
   ];
   out.push(

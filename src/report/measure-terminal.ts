@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { CAUSES } from '../measure/agreement.js';
 import type { MeasureResult } from '../measure/kernel.js';
+import { revisionNotes } from './model.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
 
@@ -12,6 +13,7 @@ export function renderMeasureTerminal(r: MeasureResult): string {
     `${r.kernel.vmlinux}\n  ${m.arch} (${m.bits}-bit ${m.endianness}-endian)${m.kernelVersion ? `, Linux ${m.kernelVersion}` : ''}` +
       `${m.compilerText ? `, ${m.compilerText}` : ''}`,
   );
+  out.push('', `Rules: ${revisionNotes(Object.keys(r.bounds ?? {}), r.revisions).join('; ')}`);
   out.push('', 'Growth bases:');
   for (const b of r.bases) out.push(`  ${b.id.padEnd(17)}${n(b.bytes).padStart(14)} B  ${b.name}`);
   const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };

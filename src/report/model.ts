@@ -1,4 +1,5 @@
-import type { MeasuredTable } from '../measure/kernel.js';
+import { revisionOfRules } from '../encodings/revisions.js';
+import type { MeasuredTable, MeasureResult } from '../measure/kernel.js';
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 
@@ -277,4 +278,27 @@ export function moduleCells(r: ModuleRow): string[] {
     pct(r.growthText),
     n(r.differ),
   ];
+}
+
+/**
+ * What each rule set's figures stand for: a revision of the series (its
+ * generator's rules), or for a rule set of ours the revision whose layouts
+ * it is measured in. From the run's own record, else from the tool's
+ * profiles (runs saved before revisions were named).
+ */
+export function revisionNotes(
+  rules: readonly string[],
+  recorded?: MeasureResult['revisions'],
+): string[] {
+  return rules.map((r) => {
+    const rec = recorded?.[r];
+    const rev = rec ?? {
+      revision: revisionOfRules(r).id,
+      covers: revisionOfRules(r).covers,
+      ours: revisionOfRules(r).rules !== r,
+    };
+    return rev.ours
+      ? `${r}: rules of ours, in the layouts of revision ${rev.revision}`
+      : `${r}: revision ${rev.revision} (${rev.covers})`;
+  });
 }

@@ -1,6 +1,6 @@
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
-import { moduleRows, pct, summaryRows } from './model.js';
+import { moduleRows, pct, revisionNotes, summaryRows } from './model.js';
 
 /** An RST simple table: columns separated by spaces, '=' rules above and below the header. */
 function simpleTable(head: string[], rows: string[][]): string {
@@ -27,6 +27,7 @@ export function renderRst(run: RunResult): string {
     '',
     `The tables grow the kernel as below (${format} format, ${mainRules(run.config)}`,
     `rules; lineinfo-bench ${run.tool.version}, run ${run.runId}).`,
+    `Rules: ${revisionNotes([mainRules(run.config)], run.kernels[0]?.measure.revisions)[0]}.`,
     '"Loaded" is every SHF_ALLOC section of vmlinux; "boot image" counts the',
     'table compressed as the image is, with the compressor the .config selects.',
     '',

@@ -12,6 +12,7 @@ import {
   ns,
   paretoPoints,
   pct,
+  revisionNotes,
   summaryCells,
   summaryHead,
   summaryRows,
@@ -72,6 +73,7 @@ export function scatter(
 export function renderTerminal(run: RunResult): string {
   const out: string[] = [
     `run ${run.runId}: ${run.config.name}${run.config.description ? ` - ${run.config.description}` : ''}`,
+    `rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}`,
   ];
   const rows = summaryRows(run);
   const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];

@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/schema.js';
-import { comparedTable, moduleRows, n } from './model.js';
+import { comparedTable, moduleRows, n, revisionNotes } from './model.js';
 
 const WIDTH = 72;
 
@@ -113,7 +113,7 @@ export function renderMailText(run: RunResult): string {
   }
   out.push(
     ...wrap(
-      `Measured with lineinfo-bench ${run.tool.version}, run ${run.runId} (${run.machine.cpus} CPUs, ${run.machine.cpuModel}). Every table was verified: round trip, and lookups against the flat search.`,
+      `Measured with lineinfo-bench ${run.tool.version}, run ${run.runId} (${run.machine.cpus} CPUs, ${run.machine.cpuModel}). Every table was verified: round trip, and lookups against the flat search. Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
     ),
   );
   return `${out.join('\n')}\n`;

@@ -50,7 +50,7 @@ export const runConfigSchema = z.strictObject({
   description: z.string().optional(),
   kernels: z.array(kernelSpec).min(1),
   formats: z.array(z.string()).min(1),
-  rules: z.array(z.string()).min(1).default(['v1-v4']),
+  rules: z.array(z.string()).min(1).default(['newest']),
   seed: z.number().int().nonnegative().default(1),
   measure: z
     .strictObject({

@@ -107,7 +107,7 @@ async function measureRunKernel(
     onProgress: say,
   });
   const base = 'local' in spec && spec.base !== undefined ? parseBase(spec.base) : undefined;
-  const kt = KernelTables.open(kernel.vmlinux, { base });
+  const kt = KernelTables.open(kernel.vmlinux, { base, buildRoots: kernel.buildRoots });
   try {
     const rules = mainRules(config);
     const measure = measureKernel(kernel, kt, {

@@ -57,7 +57,7 @@ describe('measure', () => {
       elf,
     ]);
     expect(await run(p.proc)).toBe(1);
-    expect(p.stderr()).toMatch(/^threshold: flat \(v1-v4\) spends 10\.000 B\/entry, limit 4$/m);
+    expect(p.stderr()).toMatch(/^threshold: flat \(newest\) spends 10\.000 B\/entry, limit 4$/m);
   });
 
   it('rejects an unknown format or rule set with exit 2', async () => {

@@ -46,6 +46,8 @@ describe.runIf(hasKoTools(x86))('run measures a kernel’s modules when the conf
           { id: 'with-modules', local: build, base: '0', modules: true },
         ],
         formats: ['flat', 'blocks:64', 'mru-huffman:64'],
+        // the modules command's rules (the newest module rules are another step)
+        rules: ['v1-v4'],
         measure: { verifySamples: 500 },
       }),
     );

@@ -179,11 +179,13 @@ describe('text (mail) reporter over the multiarch run', () => {
     );
   });
 
-  it('ends with the tool, the run and the machine', () => {
+  it('ends with the tool, the run, the machine and the revision behind each rule set', () => {
     const last = mail.trimEnd().split('\n\n').at(-1)!.replace(/\n/g, ' ');
     expect(last).toBe(
       `Measured with lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId} (${multiarch.machine.cpus} CPUs, ${multiarch.machine.cpuModel}). ` +
-        'Every table was verified: round trip, and lookups against the flat search.',
+        'Every table was verified: round trip, and lookups against the flat search. ' +
+        'Rules: v1-v4: revision v1-v4 (RFC to v4, the v4/ generator); ' +
+        'symbolizer: rules of ours, in the layouts of revision newest.',
     );
     expect(last).toContain(
       'lineinfo-bench 0.1.0, run 2026-11-25T16-41-21Z-multiarch (2 CPUs, AMD EPYC)',
