@@ -52,7 +52,7 @@ export function renderInspectText(r: InspectResult): string {
   row('rows dropped', n(r.rowsDropped));
   const width = Math.max(...Object.values(r.drops).map((v) => n(v).length));
   for (const [k, v] of Object.entries(r.drops)) {
-    lines.push(`    ${(DROP_LABELS[k] ?? k).padEnd(30)}${n(v).padStart(width)}`);
+    lines.push(`    ${(DROP_LABELS[k] ?? k).padEnd(34)}${n(v).padStart(width)}`);
   }
   if (r.symbolStarts) {
     row('symbol starts', `${n(r.symbolStarts.synthesized)} entries copied to a function start,`);
