@@ -10,12 +10,18 @@ import {
   resolveBuild,
   runBuild,
 } from '../../src/kernels/build.js';
+import { sourceDirOf } from '../../src/kernels/build-dirs.js';
 import { cacheRoot, isDone, readDone } from '../../src/kernels/cache.js';
 import { describeLocal } from '../../src/kernels/local.js';
 import { type MatrixEvent, runMatrix, writeBuildRecord } from '../../src/kernels/matrix.js';
 import { parseKconfig } from '../../src/kernels/metadata.js';
 import { identifySource, prepareSource } from '../../src/kernels/sources.js';
+import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { checkGenerator } from '../../src/measure/generator.js';
+import { GOLDEN_DIR } from '../helpers/golden.js';
 import { tempDir } from './helpers.js';
+
+const SHARED = join(GOLDEN_DIR, '..');
 
 /**
  * One real cross build: arm64 tinyconfig + DWARF 5 from Debian's
@@ -120,6 +126,25 @@ describe('a real arm64 tinyconfig + DWARF 5 cross build', () => {
       elf.close();
     }
   });
+
+  it("gives the newest generator's table exactly, with the build's own roots as kbuild passes them", () => {
+    const k = result.kernel!;
+    // objtree (the O= directory), then srctree (the source it includes)
+    expect(k.buildRoots).toEqual([join(build.dir, 'out'), sourceDirOf(join(build.dir, 'out'))]);
+    expect(k.buildRoots![1]).not.toBe(k.buildRoots![0]);
+    const r = checkGenerator(join(SHARED, 'upstream', 'post-v7-patch2'), k.vmlinux, {
+      buildRoots: k.buildRoots,
+    });
+    expect(r.generator.revision).toBe('newest');
+    expect(r.outcome).toBe('exact');
+    // every name kernel-relative, as the build would print it
+    const elf = ElfFile.open(k.vmlinux);
+    const ours = extractUpstream(elf, { rules: 'newest', buildRoots: k.buildRoots });
+    elf.close();
+    expect(ours.buildRoots).toEqual(k.buildRoots);
+    expect(ours.table.files.filter((f) => f.startsWith('/') || f.startsWith('..'))).toEqual([]);
+    expect(r.comparison?.entries.ours).toBe(ours.table.count);
+  }, 120_000);
 
   it('the build directory reads the same as a local kernel', () => {
     const local = describeLocal({ path: join(build.dir, 'out') });
