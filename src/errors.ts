@@ -47,7 +47,9 @@ export const BUG_HINT =
 /** Exit code and the lines to print for any thrown value. */
 export function describeError(err: unknown): { exitCode: number; lines: string[] } {
   if (err instanceof UserError) return { exitCode: 2, lines: [`error: ${err.line()}`] };
-  if (err instanceof ThresholdError) return { exitCode: 1, lines: [`threshold: ${err.message}`] };
+  if (err instanceof ThresholdError)
+    // one line per figure over its limit
+    return { exitCode: 1, lines: err.message.split('\n').map((l) => `threshold: ${l}`) };
   const e = err as NodeJS.ErrnoException;
   // Environment failures the user can act on: a full disk, a missing file.
   if (

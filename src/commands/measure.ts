@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import type { RelocationMode } from '../elf/relocate.js';
 import { FORMAT_SYNTAX, parseFormats } from '../encodings/registry.js';
 import { revision } from '../encodings/revisions.js';
-import { ThresholdError, UserError } from '../errors.js';
 import { cacheRoot } from '../kernels/cache.js';
 import { parseKernelSpec, resolveKernel } from '../kernels/resolve.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
-import { type MeasureResult, measureKernelFile } from '../measure/kernel.js';
+import { measureKernelFile } from '../measure/kernel.js';
+import { checkThresholds, parseThreshold, type Threshold } from '../measure/thresholds.js';
 import { renderMeasureTerminal } from '../report/measure-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
 import {
@@ -14,28 +14,12 @@ import {
   buildRootOption,
   commaList,
   emit,
+  failOnOption,
+  failOnViolations,
   relocationOption,
   revisionOption,
   wholeNumber,
 } from './options.js';
-
-/** `--max-bytes-per-entry`: the tables over the limit, as one ThresholdError. */
-function checkBytesPerEntry(result: MeasureResult, limitText: string): void {
-  const limit = Number(limitText);
-  if (!(limit > 0))
-    throw new UserError(`--max-bytes-per-entry takes a positive number, not ${limitText}`);
-  const over = result.tables.filter((t) => t.bytesPerEntry > limit);
-  if (over.length) {
-    throw new ThresholdError(
-      over
-        .map(
-          (t) =>
-            `${t.format} (${t.rules}) spends ${t.bytesPerEntry.toFixed(3)} B/entry, limit ${limit}`,
-        )
-        .join('; '),
-    );
-  }
-}
 
 /** `lineinfo-bench measure`: wiring only; the work is measureKernel, the output renderMeasureTerminal. */
 export function registerMeasureCommand(
@@ -76,8 +60,9 @@ export function registerMeasureCommand(
     )
     .option(
       '--max-bytes-per-entry <n>',
-      'exit 1 if any table spends more than this (index + data) per entry',
+      'exit 1 if any table spends more than this (index + data) per entry (as --fail-on bpe>N)',
     )
+    .addOption(failOnOption())
     .option('--json', 'print the result as JSON (raw integers)')
     .addOption(baseOption())
     .addOption(relocationOption())
@@ -88,6 +73,7 @@ export function registerMeasureCommand(
         '  lineinfo-bench measure --format flat,blocks:16,blocks:64,blocks:256 ~/linux/build\n' +
         '  lineinfo-bench measure --rules v1-v4,symbolizer --agree 10000 vmlinux\n' +
         '  lineinfo-bench measure --revision v1-v4 debian:cloud-amd64@6.1.192-2\n' +
+        '  lineinfo-bench measure --fail-on growth>10% --fail-on bpe>4@blocks:64:sleb ~/linux/build\n' +
         '\nEvery table is verified before it is measured: each entry round-trips through the\n' +
         "decoder and the lookup returns the flat search's entry at every entry start and at\n" +
         'seeded addresses between; a difference is an error.',
@@ -106,9 +92,13 @@ export function registerMeasureCommand(
           seed: number;
           verifySamples: number;
           maxBytesPerEntry?: string;
+          failOn: Threshold[];
           json?: boolean;
         },
       ) => {
+        const limits = [...opts.failOn];
+        if (opts.maxBytesPerEntry !== undefined)
+          limits.push(parseThreshold(`bpe>${opts.maxBytesPerEntry}`));
         const progress = new Progress(proc.stderr);
         const agreeSamples =
           typeof opts.agree === 'string'
@@ -135,7 +125,7 @@ export function registerMeasureCommand(
         });
         progress.done();
         emit(proc, opts.json, result, () => renderMeasureTerminal(result));
-        if (opts.maxBytesPerEntry !== undefined) checkBytesPerEntry(result, opts.maxBytesPerEntry);
+        failOnViolations(checkThresholds([{ id: spec, tables: result.tables }], limits));
         setExit(0);
       },
     );

@@ -1,9 +1,10 @@
 /** Options and output helpers the commands share. */
 import { Option } from 'commander';
 import { DEFAULT_REVISION, REVISION_IDS, REVISIONS, revision } from '../encodings/revisions.js';
-import { UserError } from '../errors.js';
+import { ThresholdError, UserError } from '../errors.js';
 import { parseBase } from '../lineinfo/base-spec.js';
 import { RULE_SETS } from '../lineinfo/rules.js';
+import { parseThreshold, type Threshold, type ThresholdViolation } from '../measure/thresholds.js';
 import { toJson } from '../util/json.js';
 import type { ProcessLike } from '../util/process.js';
 
@@ -85,3 +86,17 @@ export const relocationOption = () =>
   )
     .choices(['upstream', 'full', 'none'])
     .default('upstream');
+
+/** `--fail-on`, repeatable: CI limits on the measured figures (measure/thresholds.ts). */
+export const failOnOption = () =>
+  new Option(
+    '--fail-on <limit>',
+    'exit 1 when a figure exceeds a limit (repeatable): growth>5% (of the loaded size; growth.image>12% for the boot image), bpe>4 (index + data per entry), bytes>N; @FORMAT for one format, e.g. bpe>2@mru-huffman:64',
+  )
+    .argParser((v: string, prev: Threshold[] | undefined) => [...(prev ?? []), parseThreshold(v)])
+    .default([] as Threshold[], 'none');
+
+/** Throws the violations as one ThresholdError (exit 1), a line each. */
+export function failOnViolations(violations: ThresholdViolation[]): void {
+  if (violations.length) throw new ThresholdError(violations.map((v) => v.line).join('\n'));
+}

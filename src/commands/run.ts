@@ -1,13 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cacheRoot } from '../kernels/cache.js';
+import { checkThresholds, type Threshold } from '../measure/thresholds.js';
 import { renderTerminal } from '../report/terminal.js';
 import { checkOnly, loadRunConfig } from '../results/config.js';
 import { executeRun } from '../results/run.js';
 import { findUnfinishedRun, saveRun } from '../results/store.js';
 import { type ProcessLike, Progress } from '../util/process.js';
 import { VERSION } from '../util/version.js';
-import { emit } from './options.js';
+import { emit, failOnOption, failOnViolations } from './options.js';
 
 /** `lineinfo-bench run`: wiring only; the work is executeRun, the output renderTerminal. */
 export function registerRunCommand(
@@ -27,6 +28,7 @@ export function registerRunCommand(
       'measure only these kernels of the config (comma-separated ids), e.g. to reproduce one row of a report',
     )
     .option('--fresh', 'start a new run even when an unfinished one of this config is there')
+    .addOption(failOnOption())
     .option('--json', 'print the run as JSON instead of tables')
     .addHelpText(
       'after',
@@ -34,6 +36,7 @@ export function registerRunCommand(
         '  lineinfo-bench run configs/default.json\n' +
         '  lineinfo-bench run configs/blocksize.json && lineinfo-bench report latest --format text\n' +
         '  lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc,arm64-defconfig-gcc\n' +
+        '  lineinfo-bench run configs/default.json --fail-on growth>10%   # in CI: exit 1 past the limit\n' +
         '\nA config lists kernels (debian, local or build), formats, rule sets and measurements;\n' +
         'a bad key is named with its path. Kernels and builds are cached, so a rerun only\n' +
         'measures. Results go to <results>/<run-id>/run.json (raw integers) and tables.csv,\n' +
@@ -45,7 +48,13 @@ export function registerRunCommand(
     .action(
       async (
         configPath: string,
-        opts: { results: string; only?: string; fresh?: boolean; json?: boolean },
+        opts: {
+          results: string;
+          only?: string;
+          fresh?: boolean;
+          failOn: Threshold[];
+          json?: boolean;
+        },
       ) => {
         const config = loadRunConfig(configPath);
         const only = opts.only !== undefined ? checkOnly(config, opts.only, configPath) : undefined;
@@ -70,7 +79,17 @@ export function registerRunCommand(
         emit(proc, opts.json, run, () => renderTerminal(run));
         proc.stdout.write(`\nsaved ${join(opts.results, run.runId)} (run.json, tables.csv)\n`);
         for (const f of run.failures) proc.stderr.write(`error: ${f.id}: ${f.error}\n`);
-        setExit(run.failures.length ? 2 : 0);
+        if (run.failures.length) {
+          setExit(2);
+          return;
+        }
+        failOnViolations(
+          checkThresholds(
+            run.kernels.map((k) => ({ id: k.id, tables: k.measure.tables })),
+            opts.failOn,
+          ),
+        );
+        setExit(0);
       },
     );
 }

@@ -57,7 +57,55 @@ describe('measure', () => {
       elf,
     ]);
     expect(await run(p.proc)).toBe(1);
-    expect(p.stderr()).toMatch(/^threshold: flat \(newest\) spends 10\.000 B\/entry, limit 4$/m);
+    expect(p.stderr()).toMatch(
+      /^threshold: .+: flat \(newest\): bytes per entry \(index \+ data\) 10\.000, limit 4 \(--fail-on bpe>4\)$/m,
+    );
+  });
+
+  it('--fail-on: growth and bytes per entry limits, per format, one line each, exit 1', async () => {
+    const json = fakeProcess(['measure', '--base', '0', '--json', elf]);
+    expect(await run(json.proc)).toBe(0);
+    const tables = JSON.parse(json.stdout()).tables as {
+      format: string;
+      growth: { loaded: number };
+      bytesPerEntry: number;
+    }[];
+    const flat = tables.find((t) => t.format === 'flat')!;
+    const blocks = tables.find((t) => t.format === 'blocks:64:sleb')!;
+    // a limit between the two formats' growth: only flat is over it
+    const mid = ((flat.growth.loaded + blocks.growth.loaded) / 2).toFixed(2);
+    const p = fakeProcess(['measure', '--base', '0', '--fail-on', `growth>${mid}%`, elf]);
+    expect(await run(p.proc)).toBe(1);
+    const lines = p.stderr().trim().split('\n');
+    expect(lines).toEqual([
+      `threshold: ${elf}: flat (newest): growth of the loaded size ${flat.growth.loaded.toFixed(2)}%, limit ${Number(mid)}% (--fail-on growth>${mid}%)`,
+    ]);
+    // scoped to the other format, the same limit passes; both limits at once fail on both
+    const q = fakeProcess([
+      'measure',
+      '--base',
+      '0',
+      '--fail-on',
+      `growth>${mid}%@blocks:64:sleb`,
+      elf,
+    ]);
+    expect(await run(q.proc)).toBe(0);
+    const r = fakeProcess([
+      'measure',
+      '--base',
+      '0',
+      '--fail-on',
+      'bpe>1',
+      '--fail-on',
+      'growth>0%',
+      elf,
+    ]);
+    expect(await run(r.proc)).toBe(1);
+    expect(r.stderr().trim().split('\n')).toHaveLength(4);
+    // a malformed limit is a user error naming the syntax
+    const bad = fakeProcess(['measure', '--base', '0', '--fail-on', 'growth>5', elf]);
+    expect(await run(bad.proc)).toBe(2);
+    expect(bad.stderr()).toContain('a growth limit is a percentage');
   });
 
   it('rejects an unknown format or rule set with exit 2', async () => {
