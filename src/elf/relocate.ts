@@ -1,6 +1,9 @@
 import { FormatError } from '../errors.js';
+import { newestModuleLayout } from './covered-sections.js';
 import { type ElfFile, ET, type Section, SHF, SHT, type SymbolTable } from './elf-file.js';
 import {
+  NEWEST_ABS32,
+  NEWEST_ABS64,
   RELOCATION_TYPES,
   type RelocationType,
   relocationTypeName,
@@ -37,17 +40,59 @@ export { relocationTypeName };
  * Our reading (not confirmed): upstream writes the value in the host's byte
  * order; we always write the target's, so a big-endian module cross-built on
  * a little-endian host is read as the generator would read it natively.
+ *
+ * The newest generator (spec section 6) reads a module in its own way, and
+ * two more modes model it:
+ * - 'upstream-newest': `.debug_line` only, the architecture's 32- and 64-bit
+ *   absolute types (its `r_type_abs32` / `r_type_abs64`), value = symbol
+ *   value + addend + the synthetic base of the symbol's section when that is
+ *   a covered or other code section (src/elf/covered-sections.ts), written in
+ *   the target's byte order. `.debug_info` stays unrelocated.
+ * - 'full-newest': every supported type in every debug section, code
+ *   sections at those same bases and every other allocated section after
+ *   them (the true figure, told apart by section as the generator does).
  */
-export type RelocationMode = 'none' | 'upstream' | 'full' | 'upstream-line';
+export type RelocationMode =
+  | 'none'
+  | 'upstream'
+  | 'full'
+  | 'upstream-line'
+  | 'upstream-newest'
+  | 'full-newest'
+  | 'upstream-newest-line';
 /*
- * 'upstream-line' is for attributing differences, not a reading anyone makes:
- * `.debug_line` as upstream relocates it, every other debug section fully.
+ * 'upstream-line' and 'upstream-newest-line' are for attributing differences,
+ * not readings anyone makes: `.debug_line` as upstream (or the newest
+ * generator) relocates it, every other debug section fully.
  */
 
+type SectionMode = 'none' | 'upstream' | 'full' | 'upstream-newest' | 'full-newest';
+
 /** The mode one section is relocated in. */
-function sectionMode(mode: RelocationMode, name: string): 'none' | 'upstream' | 'full' {
+function sectionMode(mode: RelocationMode, name: string): SectionMode {
   if (mode === 'upstream-line') return name === '.debug_line' ? 'upstream' : 'full';
+  if (mode === 'upstream-newest-line')
+    return name === '.debug_line' ? 'upstream-newest' : 'full-newest';
   return mode;
+}
+
+/** True for the modes that read `.debug_info` as it is (a generator's), so later units may be garbage. */
+export function leavesDebugInfo(mode: RelocationMode): boolean {
+  return mode === 'upstream' || mode === 'upstream-newest';
+}
+
+/** The newest generator's reading of a module for the modes of the v1-v4 one ('upstream' -> 'upstream-newest' ...). */
+export function newestMode(mode: RelocationMode): RelocationMode {
+  switch (mode) {
+    case 'upstream':
+      return 'upstream-newest';
+    case 'full':
+      return 'full-newest';
+    case 'upstream-line':
+      return 'upstream-newest-line';
+    default:
+      return mode;
+  }
 }
 
 /** What relocating one section did. Every relocation record is counted exactly once. */
@@ -132,16 +177,37 @@ export function relocateSection(
     fields: new SectionFields(bytes, elf.littleEndian),
     report,
     syms,
-    upstream: effective === 'upstream',
+    upstream: effective === 'upstream' || effective === 'upstream-newest',
     types: RELOCATION_TYPES[elf.machine],
-    upstreamType: UPSTREAM_ABS32[elf.machine],
-    place: effective === 'full' ? (layout ?? moduleLayout(elf)) : undefined,
+    upstreamTypes:
+      effective === 'upstream'
+        ? [UPSTREAM_ABS32[elf.machine]]
+        : [NEWEST_ABS32[elf.machine], NEWEST_ABS64[elf.machine]],
+    place: placeOf(elf, effective, layout),
     textIndex: elf.section('.text')?.index ?? -1,
     mask: elf.is64 ? 0xffffffffffffffffn : 0xffffffffn,
   };
   const record: RelocationRecord = { offset: 0, type: 0, sym: 0, addend: 0n };
   for (const rs of relSections) applyRelocationSection(job, rs, record);
   return report;
+}
+
+/** Where symbols' sections are placed in this mode (undefined: where the file says, 0 in a `.ko`). */
+function placeOf(
+  elf: ElfFile,
+  mode: SectionMode,
+  layout: BigUint64Array | undefined,
+): BigUint64Array | undefined {
+  switch (mode) {
+    case 'full':
+      return layout ?? moduleLayout(elf);
+    case 'upstream-newest':
+      return newestModuleLayout(elf).bias;
+    case 'full-newest':
+      return newestModuleLayout(elf).full;
+    default:
+      return undefined;
+  }
 }
 
 function emptyReport(section: string, mode: RelocationMode): RelocationReport {
@@ -167,12 +233,13 @@ interface SectionRelocation {
   fields: SectionFields;
   report: RelocationReport;
   syms: SymbolTable;
-  /** 'upstream' mode: only the 32-bit absolute type in `.debug_line` is applied. */
+  /** A generator's mode: only `upstreamTypes` in `.debug_line` are applied. */
   upstream: boolean;
   /** The machine's types; undefined for a machine we know none of. */
   types: Record<number, RelocationType> | undefined;
-  upstreamType: number | undefined;
-  /** 'full' mode: the module layout (section index -> address). */
+  /** The types a generator's mode applies (undefined entries: none for this machine). */
+  upstreamTypes: (number | undefined)[];
+  /** The module layout (section index -> address), when the mode moves sections. */
   place: BigUint64Array | undefined;
   textIndex: number;
   /** The machine's address width. */
@@ -322,7 +389,10 @@ function applyRecord(
       ? 0n
       : job.fields.read(rec.offset, ti.size);
   if (ti.kind === 'abs' && inOtherAllocatedSection(job, shndx)) report.otherCodeSection++;
-  if (job.upstream && !(rec.type === job.upstreamType && job.target.name === '.debug_line')) {
+  if (
+    job.upstream &&
+    !(job.upstreamTypes.includes(rec.type) && job.target.name === '.debug_line')
+  ) {
     // REL: the field already holds A, only S is lost
     countNotApplied(job, ti, shndx, rela ? S + A : S);
     return;
@@ -331,7 +401,7 @@ function applyRecord(
   report.applied++;
 }
 
-/** S: the symbol's value, moved to its section's place in the module layout in 'full' mode. */
+/** S: the symbol's value, moved to its section's place in the module layout of the mode, if any. */
 function symbolValue(job: SectionRelocation, sym: number, shndx: number): bigint {
   const place = job.place;
   let S = job.syms.values[sym];
@@ -407,7 +477,8 @@ function writeRelocated(
 export function relocates(elf: ElfFile, mode: RelocationMode, name: string): boolean {
   const effective = sectionMode(mode, name);
   if (elf.type !== ET.REL || effective === 'none') return false;
-  if (effective === 'upstream' && name !== '.debug_line') return false;
+  if ((effective === 'upstream' || effective === 'upstream-newest') && name !== '.debug_line')
+    return false;
   const s = elf.section(name);
   return s !== undefined && relocationSectionsFor(elf, s).length > 0;
 }

@@ -116,7 +116,11 @@ export const RELOCATION_TYPES: Record<number, Record<number, RelocationType>> = 
     2: t('R_LARCH_64', 'abs', 8),
   },
   // parisc
-  15: { 0: t('R_PARISC_NONE', 'none'), 1: t('R_PARISC_DIR32', 'abs', 4) },
+  15: {
+    0: t('R_PARISC_NONE', 'none'),
+    1: t('R_PARISC_DIR32', 'abs', 4),
+    80: t('R_PARISC_DIR64', 'abs', 8),
+  },
 };
 
 /** The one type the upstream generator applies, per e_machine (spec section 1). */
@@ -132,6 +136,25 @@ export const UPSTREAM_ABS32: Record<number, number> = {
   8: 2, // R_MIPS_32
   258: 1, // R_LARCH_32
   15: 1, // R_PARISC_DIR32
+};
+
+/** The newest generator's 32-bit absolute type per e_machine (its r_type_abs32): the same as v1-v4's. */
+export const NEWEST_ABS32: Record<number, number> = UPSTREAM_ABS32;
+
+/**
+ * The newest generator's 64-bit absolute type per e_machine (its
+ * r_type_abs64); none on the 32-bit-only machines (i386, arm, ppc32), whose
+ * DW_LNE_set_address operands are 4 bytes and take the 32-bit type.
+ */
+export const NEWEST_ABS64: Record<number, number> = {
+  62: 1, // R_X86_64_64
+  183: 257, // R_AARCH64_ABS64
+  243: 2, // R_RISCV_64
+  22: 22, // R_390_64
+  8: 18, // R_MIPS_64
+  21: 38, // R_PPC64_ADDR64
+  258: 2, // R_LARCH_64
+  15: 80, // R_PARISC_DIR64
 };
 
 /** The name of a relocation type, or `type N` for one we do not know. */
