@@ -41,14 +41,16 @@ export const REVISIONS: Record<RevisionId, Revision> = {
     covers: 'v5',
     rules: 'v5',
     vmlinuxLayouts: ['blocks:64:sleb'],
-    note: 'as v4, rows at or above _etext dropped; module anchors and .init.mod_lineinfo not modelled yet',
+    moduleLayout: 'module-v5:64:sleb',
+    note: "as v4, rows at or above _etext dropped; modules: an anchor before each v3/v4 table, .init.mod_lineinfo for init and exit text (our reading of the layout; measured over the newest rules' per-section entries)",
   },
   v6: {
     id: 'v6',
     covers: 'v6 and v7',
     rules: 'v5',
     vmlinuxLayouts: ['blocks:64:sleb', 'flat'],
-    note: 'v5 rules; patch 1 flat, patch 3 blocks of 64 (ULEB offset, SLEB file and line deltas); per-section module descriptors not modelled yet',
+    moduleLayout: 'module-v6:64:sleb',
+    note: "v5 rules; patch 1 flat, patch 3 blocks of 64 (ULEB offset, SLEB file and line deltas); modules: root and per-section descriptors, a blocks table of 11 u32 header words per section (our reading of the layout; measured over the newest rules' per-section entries)",
   },
   newest: {
     id: 'newest',

@@ -53,6 +53,12 @@ export class RodataWriter {
     this.add(symbol, bucket, bytes);
   }
 
+  /** Another writer's result, part by part (its offsets moved to where it lands), part names prefixed. */
+  append(t: { bytes: Uint8Array; parts: readonly TablePart[] }, prefix = ''): void {
+    for (const p of t.parts)
+      this.add(`${prefix}${p.symbol}`, p.bucket, t.bytes.subarray(p.offset, p.offset + p.size));
+  }
+
   result(): { bytes: Uint8Array; parts: TablePart[] } {
     const out = new Uint8Array(this.size);
     let o = 0;

@@ -8,14 +8,26 @@ import {
   readLineTable,
 } from '../dwarf/line.js';
 import { DwarfSections } from '../dwarf/sections.js';
+import { resolveCoveredSections } from '../elf/covered-sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
-import type { RelocationMode, RelocationReport } from '../elf/relocate.js';
+import {
+  leavesDebugInfo,
+  newestMode,
+  type RelocationMode,
+  type RelocationReport,
+} from '../elf/relocate.js';
 import { FormatError, UserError } from '../errors.js';
 import { grownU32 } from '../util/growable.js';
 import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
 import { LastRowTable } from './last-row.js';
 import { libdwRowOrder } from './libdw-order.js';
+import {
+  collectModuleSymbolStarts,
+  emptyTable,
+  type ModuleSections,
+  SectionClassifier,
+} from './module-sections.js';
 import { buildRoots, normalizeNewest } from './newest-paths.js';
 import { cleanPath, normalizeUpstream } from './paths.js';
 import { RULE_SETS, type RuleSet, ruleSet } from './rules.js';
@@ -40,7 +52,9 @@ export interface ExtractOptions {
    * Relocation of a relocatable object's (`.ko`) debug sections before
    * reading: 'none' (default), 'upstream' (the generator's: `.debug_line`'s
    * 32-bit absolute type only) or 'full' (see src/elf/relocate.ts). Ignored
-   * for a vmlinux.
+   * for a vmlinux. Under the newest rules a module is read as the newest
+   * generator reads it: 'upstream' means 'upstream-newest', 'full'
+   * 'full-newest' (see newestMode).
    */
   relocation?: RelocationMode;
   /** Called after each unit with (units done, units in all). */
@@ -63,7 +77,7 @@ export interface DropCounters {
   lineZero: number;
   noFileName: number;
   belowBase: number;
-  /** v5 rules: at or above `_etext`; modules: outside `.text`. */
+  /** v5 rules: at or above `_etext`; modules: outside `.text` (newest rules: outside every covered section). */
   aboveEnd: number;
   offsetOver4G: number;
   /** Rule sets of ours: not a statement row. */
@@ -94,6 +108,7 @@ export interface ExtractStats {
 }
 
 export interface ExtractResult {
+  /** The entries; for a module under the newest rules, `.text`'s only (every section's: `moduleSections`). */
   table: EntryTable;
   rules: UpstreamRules;
   base: bigint;
@@ -110,6 +125,8 @@ export interface ExtractResult {
   symbolStarts?: SymbolStartCounts;
   /** Newest rules: the build roots file names were made relative to (longest first). */
   buildRoots?: string[];
+  /** A module (ET_REL) under the newest rules: one table per covered section. */
+  moduleSections?: ModuleSections;
 }
 
 export const MAX_FILES = 65535;
@@ -150,18 +167,20 @@ export function resolveBase(
 export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): ExtractResult {
   const rules = options.rules ?? 'v1-v4';
   const rs = knownRuleSet(rules);
-  const dw = openDwarf(elf, options.relocation);
-  const bounds = resolveBounds(elf, rs, options.base);
+  // the newest rules read a module their own way: covered sections apart, each
+  // at a synthetic base, the 64-bit addresses relocated too (spec section 6)
+  const sectioned = elf.type === ET.REL && options.base === undefined && rs.symbolStarts;
+  const dw = openDwarf(
+    elf,
+    sectioned ? newestMode(options.relocation ?? 'none') : options.relocation,
+  );
+  const bounds = sectioned ? SECTIONED_BOUNDS : resolveBounds(elf, rs, options.base);
+  const classifier = sectioned ? new SectionClassifier(resolveCoveredSections(elf)) : undefined;
   // Upstream reads a module's .debug_info unrelocated: later units are garbage
   // to libdw, which fails on them; the generator goes on with the rest.
-  const tolerant = elf.type === ET.REL && dw.relocation === 'upstream';
+  const tolerant = elf.type === ET.REL && leavesDebugInfo(dw.relocation);
   const units = readCompileUnits(elf, dw, tolerant);
   const stats = newStats(units.length, tolerant);
-  if (bounds.module && rs.symbolStarts)
-    throw new UserError(
-      `the ${rules} rules for modules (covered sections, per-section tables) are not modelled yet`,
-      elf.name,
-    );
   const roots = rs.paths === 'newest' ? buildRoots(options.buildRoots ?? []) : [];
   const collector = new EntryCollector(
     rs,
@@ -170,6 +189,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     elf.name,
     options.onRow,
     roots,
+    classifier,
   );
   let scratch: LineRows = allocRows(1 << 16);
   for (let u = 0; u < units.length; u++) {
@@ -183,8 +203,11 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     }
     options.onProgress?.(u + 1, units.length);
   }
-  const starts = rs.symbolStarts ? collectSymbolStarts(elf, bounds.base, bounds.end) : undefined;
-  const table = collector.finish(starts);
+  const starts =
+    rs.symbolStarts && !classifier ? collectSymbolStarts(elf, bounds.base, bounds.end) : undefined;
+  const table = classifier
+    ? collector.finishSections(collectModuleSymbolStarts(elf, classifier.covered))
+    : collector.finish(starts);
   return {
     table,
     rules,
@@ -195,8 +218,18 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     relocations: [...dw.relocations.values()],
     symbolStarts: collector.symbolStartCounts,
     buildRoots: rs.paths === 'newest' ? roots : undefined,
+    moduleSections: classifier ? collector.moduleSections(classifier) : undefined,
   };
 }
+
+/** A module under the newest rules: addresses are read as they are (biased), the classifier bounds them. */
+const SECTIONED_BOUNDS: AddressBounds = {
+  base: 0n,
+  baseHi: 0,
+  baseLo: 0,
+  endOffset: Number.POSITIVE_INFINITY,
+  module: true,
+};
 
 function knownRuleSet(rules: UpstreamRules): RuleSet {
   const rs = ruleSet(rules);
@@ -352,6 +385,12 @@ class EntryCollector {
   private seqEnds: Uint32Array = new Uint32Array(1 << 14);
   private seqEndCount = 0;
   symbolStartCounts: SymbolStartCounts | undefined;
+  /** A module under the newest rules: candidates, sequence ends and the finished table per covered section. */
+  private readonly perSection: CandidateTable[] | undefined;
+  private readonly sectionEnds: number[][] | undefined;
+  private sectionTables: (EntryTable | undefined)[] = [];
+  /** Rows outside every covered section (counted in aboveEnd too). */
+  private uncovered = 0;
 
   constructor(
     private readonly rs: RuleSet,
@@ -362,19 +401,29 @@ class EntryCollector {
     private readonly onRow: ExtractOptions['onRow'],
     /** Newest rules: build roots, longest first. */
     private readonly roots: readonly string[],
+    /** A module under the newest rules: which covered section a (biased) address is in. */
+    private readonly sections?: SectionClassifier,
   ) {
     // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
     const capacity = Math.ceil(debugLineSize / 8);
     this.upstream =
-      rs.winner === 'smallest' ? new CandidateTable(capacity, rs.symbolStarts) : undefined;
+      rs.winner === 'smallest' && !sections
+        ? new CandidateTable(capacity, rs.symbolStarts)
+        : undefined;
     this.last = rs.winner === 'last' ? new LastRowTable(capacity) : undefined;
+    if (sections) {
+      if (rs.winner !== 'smallest')
+        throw new Error('per-section module tables are the newest rules: smallest wins');
+      this.perSection = sections.covered.map(() => new CandidateTable(capacity >> 2, true));
+      this.sectionEnds = sections.covered.map(() => []);
+    }
   }
 
   /** Filters one unit's rows, in libdw's order, into candidates. */
   addUnitRows(unit: CompileUnit, lt: LineTable): void {
     const rows = lt.rows;
     const h = lt.header;
-    const { rs, drops, onRow, upstream, last } = this;
+    const { rs, drops, onRow, upstream, last, sections } = this;
     const { baseHi, baseLo } = this.bounds;
     // file index in this table -> file id (-1: not yet resolved, -2: no name)
     const idOfIndex = new Int32Array(h.files.length + 1).fill(-1);
@@ -417,8 +466,18 @@ class EntryCollector {
         drops.noFileName++;
         continue;
       }
-      const offset = offsetOf(rows, i, baseHi, baseLo);
-      if (this.outOfBounds(offset)) continue;
+      let offset = offsetOf(rows, i, baseHi, baseLo);
+      let into = upstream;
+      if (sections) {
+        const s = sections.classify(offset);
+        if (s < 0) {
+          drops.aboveEnd++;
+          this.uncovered++;
+          continue;
+        }
+        offset -= sections.covered[s].bias;
+        into = this.perSection![s];
+      } else if (this.outOfBounds(offset)) continue;
       if (flags & ROW.endSequence && rs.endSequence !== 'keep') {
         this.dropEndSequence(offset);
         continue;
@@ -427,7 +486,7 @@ class EntryCollector {
         id = this.fileId(libdwFilePath(h, fileIndex, unit.compDir)!, unit.compDir);
         idOfIndex[fileIndex] = id;
       }
-      if (upstream) upstream.add(offset, id, line);
+      if (into) into.add(offset, id, line);
       else last!.add(offset, id, line);
     }
   }
@@ -439,6 +498,14 @@ class EntryCollector {
    */
   private recordSequenceEnd(rows: LineRows, i: number): void {
     if (rows.addrHi[i] === 0 && rows.addrLo[i] === 0) return;
+    if (this.sections) {
+      // per section, from the byte before the end (as classify_seq_end)
+      const last = offsetOf(rows, i, 0, 0) - 1;
+      const s = this.sections.classify(last);
+      const offset = s < 0 ? 0 : last - this.sections.covered[s].bias + 1;
+      if (s >= 0 && offset <= 0xffffffff) this.sectionEnds![s].push(offset);
+      return;
+    }
     const { baseHi, baseLo, endOffset } = this.bounds;
     const offset = offsetOf(rows, i, baseHi, baseLo);
     if (offset <= 0 || offset - 1 >= endOffset || offset > 0xffffffff) return;
@@ -500,6 +567,52 @@ class EntryCollector {
       this.fileIdByName.set(name, fid);
     }
     return fid;
+  }
+
+  /**
+   * A module under the newest rules: sort, synthesis and de-duplication per
+   * covered section (the walk restarts at each section; whether it runs at
+   * all depends on the rows of every section together, as the generator's
+   * one array). Returns `.text`'s table; moduleSections gives them all.
+   */
+  finishSections(starts: SymbolStarts[]): EntryTable {
+    const per = this.perSection!;
+    const total = per.reduce((n, c) => n + c.rows, 0);
+    const counts: SymbolStartCounts = { synthesized: 0, keptAtStart: 0 };
+    this.sectionTables = per.map((c, s) => {
+      if (!this.sections!.covered[s].present) return undefined;
+      const ends = Uint32Array.from(this.sectionEnds![s]).sort();
+      const r = finishNewest(c, this.files, this.drops, starts[s], ends, total);
+      counts.synthesized += r.counts.synthesized;
+      counts.keptAtStart += r.counts.keptAtStart;
+      return r.table;
+    });
+    this.symbolStartCounts = counts;
+    return this.sectionTables[0] ?? emptyTable(this.files);
+  }
+
+  /** After finishSections: every present covered section's table, in the generator's order. */
+  moduleSections(classifier: SectionClassifier): ModuleSections {
+    const { covered, extra } = classifier.sections;
+    return {
+      sections: covered.flatMap((c, s) =>
+        c.present
+          ? [
+              {
+                name: c.name,
+                blob: c.blob,
+                index: c.index,
+                size: c.size,
+                bias: c.bias,
+                table: this.sectionTables[s] ?? emptyTable(this.files),
+              },
+            ]
+          : [],
+      ),
+      files: this.files,
+      uncoveredRows: this.uncovered,
+      otherSections: extra.map((e) => ({ name: e.name, size: e.size })),
+    };
   }
 
   /** Sorts and de-duplicates the candidates into the entry table, counting what that drops. */

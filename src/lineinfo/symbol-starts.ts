@@ -76,6 +76,9 @@ function upperBound(a: Uint32Array, v: number): number {
  * [S, S+Z); then the walk of section 1, except that an entry at a symbol
  * start is never dropped for repeating the file and line before it.
  * @param seqEnds ascending offsets one past each sequence's last byte
+ * @param rowsInAll the rows of the generator's whole entry array (a module's
+ *   sections share one), when `c` holds only some of them: with fewer than
+ *   two in all, the generator neither synthesizes nor de-duplicates
  */
 export function finishNewest(
   c: CandidateTable,
@@ -83,6 +86,7 @@ export function finishNewest(
   drops: DedupDrops,
   starts: SymbolStarts,
   seqEnds: Uint32Array,
+  rowsInAll: number = c.rows,
 ): { table: EntryTable; counts: SymbolStartCounts } {
   c.flush();
   drops.sameOffset += c.reducedSameOffset;
@@ -91,7 +95,7 @@ export function finishNewest(
   let order = sortByOffsetThenPair(n, offsets, fileIds, lines);
   const counts: SymbolStartCounts = { synthesized: 0, keptAtStart: 0 };
   // the generator skips both steps below with fewer than two entries
-  const dedup = c.rows >= 2;
+  const dedup = rowsInAll >= 2;
 
   // synthesized entries, ascending (the starts are): offset, file, line
   const synth: number[] = [];
