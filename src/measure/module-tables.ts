@@ -3,28 +3,67 @@ import { ElfFile, ET, SHF } from '../elf/elf-file.js';
 import type { RelocationReport } from '../elf/relocate.js';
 import { moduleV3Format } from '../encodings/module.js';
 import { moduleV1Format, moduleV2Format } from '../encodings/module-early.js';
-import type { Bucket, Format } from '../encodings/types.js';
+import {
+  type ModuleFormat,
+  moduleBucketSizes,
+  moduleNewestFormat,
+  moduleV5Format,
+  moduleV6Format,
+} from '../encodings/module-sections.js';
+import { BUCKETS, type Bucket, type Format } from '../encodings/types.js';
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
-import { type DropCounters, extractUpstream } from '../lineinfo/extract.js';
+import { type DropCounters, type ExtractResult, extractUpstream } from '../lineinfo/extract.js';
+import type { ModuleSections } from '../lineinfo/module-sections.js';
+import { RULE_SETS } from '../lineinfo/rules.js';
 import { percentOf } from '../util/numbers.js';
 import { account } from './accounting.js';
 
 /**
- * One module's `.mod_lineinfo` tables, read two ways (spec sections 1, 2, 5):
- * 'upstream' relocates as the generator does (`.debug_line`'s 32-bit absolute
- * type only), 'full' relocates every debug section as a linker would and keeps
- * each sequence's section apart. Both keep only `.text`'s rows.
+ * One module's line-info tables, read two ways (spec sections 1, 2, 5, 6):
+ * 'upstream' relocates as the generator does, 'full' relocates every debug
+ * section as a linker would and keeps each sequence's section apart.
+ *
+ * v1-v4 (and every rule set but the newest): the generator applies
+ * `.debug_line`'s 32-bit absolute type only, and both readings keep `.text`'s
+ * rows only, laid out as one `.mod_lineinfo` table.
+ *
+ * The newest rules: the newest generator's reading (`.debug_line`'s 32- and
+ * 64-bit absolute types, each covered section at its own base, `.debug_info`
+ * unrelocated) against every relocation applied; rows are kept per covered
+ * section (`.text`, `.exit.text`, `.init.text`, `.noinstr.text`) and laid
+ * out in `.mod_lineinfo` and `.init.mod_lineinfo`, in the newest layout and
+ * the v6/v7 and v5 ones (ours to compare layouts on the same entries).
  */
 
-/** The module layouts measured: v1 flat, v2 blocks (our reading of both), v3/v4. */
+/** The module layouts measured under v1-v4 rules: v1 flat, v2 blocks (our reading of both), v3/v4. */
 export const MODULE_FORMATS: readonly Format[] = [
   moduleV1Format,
   moduleV2Format(64),
   moduleV3Format(64, 'sleb'),
 ];
-/** The layout growth is quoted for. */
+/** The layout growth is quoted for under v1-v4 rules. */
 export const MAIN_MODULE_FORMAT = 'module-v3:64:sleb';
+
+/** The module layouts measured under the newest rules: its own (exact), v6/v7 and v5 (our readings). */
+export const NEWEST_MODULE_FORMATS: readonly ModuleFormat[] = [
+  moduleNewestFormat(),
+  moduleV6Format(64, 'sleb'),
+  moduleV5Format(64, 'sleb'),
+];
+export const NEWEST_MAIN_MODULE_FORMAT = 'module-newest';
+
+/** True when a rule set reads modules per covered section (the newest rules). */
+export function perSectionRules(rules: string): boolean {
+  return RULE_SETS[rules]?.symbolStarts === true;
+}
+
+/** The layouts measured for modules under a rule set, and the main one (growth is quoted for it). */
+export function moduleLayoutsFor(rules: string): { formats: readonly Format[]; main: string } {
+  return perSectionRules(rules)
+    ? { formats: NEWEST_MODULE_FORMATS, main: NEWEST_MAIN_MODULE_FORMAT }
+    : { formats: MODULE_FORMATS, main: MAIN_MODULE_FORMAT };
+}
 
 export type ModuleMode = 'upstream' | 'full';
 export const MODULE_MODES: readonly ModuleMode[] = ['upstream', 'full'];
@@ -33,6 +72,19 @@ export interface ModuleTable {
   format: string;
   total: number;
   buckets: Record<Bucket, number>;
+  /** Per-section layouts (newest rules): bytes of each module section emitted. */
+  blobs?: { section: string; bytes: number; tables: string[] }[];
+  /** Per-section layouts: entries of sections the layout does not cover (v5/v6: `.noinstr.text`). */
+  notCovered?: number;
+}
+
+/** Newest rules: one covered section's entries. */
+export interface ModuleSectionCount {
+  name: string;
+  /** `.mod_lineinfo` or `.init.mod_lineinfo` in the newest layout. */
+  blob: string;
+  size: number;
+  entries: number;
 }
 
 export interface ModuleModeResult {
@@ -59,6 +111,10 @@ export interface ModuleModeResult {
   >;
   /** Unknown relocation types over every debug section relocated: name -> count. */
   unknownTypes: Record<string, number>;
+  /** Newest rules: entries per present covered section (they add up to `entries`). */
+  sections?: ModuleSectionCount[];
+  /** Newest rules: entries copied to function starts, and kept at one. */
+  symbolStarts?: { synthesized: number; keptAtStart: number };
 }
 
 export interface ModuleSizes {
@@ -85,6 +141,8 @@ export interface ModuleMeasure {
   causes: string[];
   /** Growth of the main layout (fully relocated) in percent of each size. */
   growth: { text: number; alloc: number; stripped: number; file: number };
+  /** The layout growth is quoted for (module-v3:64:sleb, or module-newest under the newest rules). */
+  mainFormat: string;
 }
 
 /** What each cause code means, for reports. */
@@ -126,6 +184,47 @@ function sizesOf(elf: ElfFile, fileBytes: number): ModuleSizes {
   };
 }
 
+/** Same sections, file names and entries. */
+function sameSections(a: ModuleSections, b: ModuleSections): boolean {
+  if (a.sections.length !== b.sections.length) return false;
+  for (let i = 0; i < a.sections.length; i++) {
+    if (a.sections[i].name !== b.sections[i].name) return false;
+    if (!sameTable(a.sections[i].table, b.sections[i].table)) return false;
+  }
+  return a.files.length === b.files.length && a.files.every((f, i) => f === b.files[i]);
+}
+
+/** A per-section layout's bytes for one module: both blobs together, and each. */
+function moduleTable(f: ModuleFormat, ms: ModuleSections, elf: ElfFile): ModuleTable {
+  const enc = f.encodeModule(ms.sections, ms.files, {
+    littleEndian: elf.littleEndian,
+    is64: elf.is64,
+  });
+  const sizes = moduleBucketSizes(enc);
+  const buckets = Object.fromEntries(BUCKETS.map((b) => [b, sizes[b]])) as Record<Bucket, number>;
+  return {
+    format: f.id,
+    total: sizes.total,
+    buckets,
+    blobs: enc.blobs.map((b) => ({
+      section: b.section,
+      bytes: b.bytes.length,
+      tables: b.sections,
+    })),
+    notCovered: enc.notCovered,
+  };
+}
+
+/** One reading's tables in every layout measured. */
+function layoutTables(ex: ExtractResult, elf: ElfFile, formats: readonly Format[]): ModuleTable[] {
+  const ms = ex.moduleSections;
+  return formats.map((f) => {
+    if (ms && 'encodeModule' in f) return moduleTable(f as ModuleFormat, ms, elf);
+    const acc = account(f.encode(ex.table, elf.littleEndian));
+    return { format: f.id, total: acc.total, buckets: acc.buckets };
+  });
+}
+
 function sameTable(a: EntryTable, b: EntryTable): boolean {
   if (a.count !== b.count || a.files.length !== b.files.length) return false;
   for (let i = 0; i < a.files.length; i++) if (a.files[i] !== b.files[i]) return false;
@@ -142,30 +241,28 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
   try {
     if (elf.type !== ET.REL)
       throw new FormatError(`is ${elf.typeName}, not a relocatable module (ET_REL)`, path);
-    const le = elf.littleEndian;
     const sizes = sizesOf(elf, statSync(path).size);
+    const layouts = moduleLayoutsFor(rules);
     const results = {} as Record<ModuleMode, ModuleModeResult>;
-    const tables = {} as Record<ModuleMode, EntryTable>;
+    const reads = {} as Record<ModuleMode, ExtractResult>;
     let upstreamLine: RelocationReport | undefined;
     for (const mode of MODULE_MODES) {
       const ex = extractUpstream(elf, { rules, relocation: mode });
+      const ms = ex.moduleSections;
       const unknownTypes: Record<string, number> = {};
       for (const r of ex.relocations)
         for (const [k, v] of Object.entries(r.unknown))
           unknownTypes[k] = (unknownTypes[k] ?? 0) + v;
       const dl = ex.relocations.find((r) => r.section === '.debug_line');
       results[mode] = {
-        entries: ex.table.count,
+        entries: ms ? ms.sections.reduce((n, s) => n + s.table.count, 0) : ex.table.count,
         files: ex.table.files.length,
         rowsRead: ex.stats.rowsRead,
         units: ex.stats.units,
         unitsWithLines: ex.stats.unitsWithLines,
         unitsUnreadable: ex.stats.unitsUnreadable ?? 0,
         drops: ex.drops,
-        tables: MODULE_FORMATS.map((f) => {
-          const acc = account(f.encode(ex.table, le));
-          return { format: f.id, total: acc.total, buckets: acc.buckets };
-        }),
+        tables: layoutTables(ex, elf, layouts.formats),
         debugLine: {
           records: dl?.records ?? 0,
           applied: dl?.applied ?? 0,
@@ -177,29 +274,42 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
         },
         unknownTypes,
       };
-      tables[mode] = ex.table;
+      if (ms) {
+        results[mode].sections = ms.sections.map((s) => ({
+          name: s.name,
+          blob: s.blob === 'init' ? '.init.mod_lineinfo' : '.mod_lineinfo',
+          size: s.size,
+          entries: s.table.count,
+        }));
+        results[mode].symbolStarts = ex.symbolStarts;
+      }
+      reads[mode] = ex;
       // the upstream report is what explains differences
       if (mode === 'upstream' && dl) upstreamLine = dl;
     }
-    const differ = !sameTable(tables.upstream, tables.full);
+    const same = (a: ExtractResult, b: ExtractResult) =>
+      a.moduleSections && b.moduleSections
+        ? sameSections(a.moduleSections, b.moduleSections)
+        : sameTable(a.table, b.table);
+    const differ = !same(reads.upstream, reads.full);
     const causes: string[] = [];
     if (differ) {
       // attribution: .debug_line as upstream relocates it, everything else fully
-      const mid = extractUpstream(elf, { rules, relocation: 'upstream-line' }).table;
-      if (!sameTable(tables.upstream, mid)) causes.push('debug-info');
-      if (!sameTable(mid, tables.full)) {
+      const mid = extractUpstream(elf, { rules, relocation: 'upstream-line' });
+      if (!same(reads.upstream, mid)) causes.push('debug-info');
+      if (!same(mid, reads.full)) {
         const before = causes.length;
         const up = upstreamLine as RelocationReport | undefined;
-        // upstream places every section at 0: rows of other sections that full
-        // relocation puts outside .text fall inside it
-        if (up && up.otherCodeSection > 0) causes.push('other-sections');
-        if (up && up.notAppliedNonZero > 0) causes.push('text-addends');
+        // v1-v4 place every section at 0: rows of other sections that full
+        // relocation puts outside .text fall inside it (the newest rules bias them apart)
+        if (!mid.moduleSections && up && up.otherCodeSection > 0) causes.push('other-sections');
+        if (!mid.moduleSections && up && up.notAppliedNonZero > 0) causes.push('text-addends');
         if (up && Object.keys(up.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
           causes.push('riscv-add-sub');
         if (causes.length === before) causes.push('other');
       }
     }
-    const main = results.full.tables.find((t) => t.format === MAIN_MODULE_FORMAT)!.total;
+    const main = results.full.tables.find((t) => t.format === layouts.main)!.total;
     return {
       path,
       name,
@@ -215,6 +325,7 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
         stripped: percentOf(main, sizes.stripped),
         file: percentOf(main, sizes.file),
       },
+      mainFormat: layouts.main,
     };
   } finally {
     elf.close();

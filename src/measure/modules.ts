@@ -10,13 +10,12 @@ import type { EntryTable } from '../lineinfo/entries.js';
 import { extractUpstream } from '../lineinfo/extract.js';
 import {
   CAUSES,
-  MAIN_MODULE_FORMAT,
-  MODULE_FORMATS,
   MODULE_MODES,
   type ModuleMeasure,
   type ModuleMode,
   type ModuleModeResult,
   measureModule,
+  moduleLayoutsFor,
 } from '../measure/module-tables.js';
 import { percentile, percentOf } from '../util/numbers.js';
 import { account } from './accounting.js';
@@ -66,8 +65,13 @@ export interface ModeTotals
     ModuleModeResult,
     'entries' | 'files' | 'rowsRead' | 'units' | 'unitsWithLines' | 'unitsUnreadable'
   > {
-  /** Rows dropped at or past .text's end (full: other sections' sequences, and end rows at .text's end). */
+  /**
+   * Rows dropped at or past .text's end (full: other sections' sequences, and
+   * end rows at .text's end); newest rules: rows outside every covered section.
+   */
   rowsOutsideText: number;
+  /** Newest rules: entries per covered section, summed over the modules. */
+  sections?: Record<string, number>;
   /** Table bytes by format id, summed over the modules. */
   bytes: Record<string, number>;
   unknownRelocations: Record<string, number>;
@@ -197,9 +201,15 @@ export async function measureModules(
 }
 
 const mainBytes = (m: ModuleMeasure, mode: ModuleMode) =>
-  m[mode].tables.find((t) => t.format === MAIN_MODULE_FORMAT)!.total;
+  m[mode].tables.find((t) => t.format === m.mainFormat)!.total;
 
-export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetSummary {
+/** Sums the modules; `rules` names the layouts they were measured in (see moduleLayoutsFor). */
+export function summarize(
+  modules: ModuleMeasure[],
+  skipped: number,
+  rules = 'v1-v4',
+): ModuleSetSummary {
+  const layouts = moduleLayoutsFor(rules);
   const totals = {} as Record<ModuleMode, ModeTotals>;
   for (const mode of MODULE_MODES) {
     const t: ModeTotals = {
@@ -213,9 +223,13 @@ export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetS
       bytes: {},
       unknownRelocations: {},
     };
-    for (const f of MODULE_FORMATS) t.bytes[f.id] = 0;
+    for (const f of layouts.formats) t.bytes[f.id] = 0;
     for (const m of modules) {
       const r = m[mode];
+      if (r.sections) {
+        t.sections ??= {};
+        for (const s of r.sections) t.sections[s.name] = (t.sections[s.name] ?? 0) + s.entries;
+      }
       t.entries += r.entries;
       t.files += r.files;
       t.rowsRead += r.rowsRead;
@@ -232,7 +246,7 @@ export function summarize(modules: ModuleMeasure[], skipped: number): ModuleSetS
   const sizes = { text: 0, alloc: 0, stripped: 0, file: 0 };
   for (const m of modules)
     for (const k of Object.keys(sizes) as (keyof typeof sizes)[]) sizes[k] += m.sizes[k];
-  const main = totals.full.bytes[MAIN_MODULE_FORMAT];
+  const main = totals.full.bytes[layouts.main];
   const differing = modules.filter((m) => m.differ);
   const byCause: Record<string, number> = {};
   for (const m of differing) for (const c of m.causes) byCause[c] = (byCause[c] ?? 0) + 1;
@@ -318,7 +332,8 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
   const rules = req.rules ?? 'v1-v4';
   if (req.paths.length === 0) throw new UserError('no .ko files found', req.source);
   const { modules, skipped, jobs } = await measureModules(req.paths, { ...req, rules });
-  const summary = summarize(modules, skipped.length);
+  const summary = summarize(modules, skipped.length, rules);
+  const layouts = moduleLayoutsFor(rules);
   let vmlinux: VmlinuxComparison | undefined;
   if (req.vmlinux) {
     vmlinux = req.vmlinuxMeasured
@@ -329,17 +344,14 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
           ...req.vmlinuxMeasured,
         }
       : vmlinuxTable(req.vmlinux, rules, req.vmlinuxBase);
-    vmlinux.modulesPercent = percentOf(
-      summary.totals.full.bytes[MAIN_MODULE_FORMAT],
-      vmlinux.bytes,
-    );
+    vmlinux.modulesPercent = percentOf(summary.totals.full.bytes[layouts.main], vmlinux.bytes);
   }
   return {
     schemaVersion: 1,
     source: req.source,
     rules,
-    formats: MODULE_FORMATS.map((f) => f.id),
-    mainFormat: MAIN_MODULE_FORMAT,
+    formats: layouts.formats.map((f) => f.id),
+    mainFormat: layouts.main,
     causes: CAUSES,
     summary,
     vmlinux,
