@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerGeneratorCommands } from './commands/generator.js';
+import { registerHistoryCommand } from './commands/history.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerKernelsCommands } from './commands/kernels.js';
 import { registerLatencyCommand } from './commands/latency.js';
@@ -36,6 +37,7 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
   registerRunCommand(program, proc, setExit);
   registerReportCommands(program, proc, setExit);
   registerGeneratorCommands(program, proc, setExit);
+  registerHistoryCommand(program, proc, setExit);
 
   return program;
 }

@@ -52,31 +52,74 @@ export interface RuleAgreement {
   tools: ToolAgreement[];
 }
 
-/** Addresses inside functions: uniform over the bytes from each function symbol to the next. */
+/**
+ * Every function's start (each STT_FUNC symbol of an executable section at
+ * or above `base`, ascending, one per address) and the end of the section
+ * it lies in (the largest, where several start at one address).
+ */
+function functionExtents(elf: ElfFile, base: bigint): { starts: bigint[]; sectionEnds: bigint[] } {
+  const syms = elf.symbols();
+  if (!syms) throw new UserError('no symbol table to sample functions from', elf.name);
+  const endOf = new Map<bigint, bigint>();
+  for (let i = 0; i < syms.count; i++) {
+    if ((syms.info[i] & 0xf) !== 2) continue; // STT_FUNC
+    const sec = elf.sections[syms.shndx[i]];
+    if (!sec || !(sec.flags & SHF.EXECINSTR)) continue;
+    const v = syms.values[i];
+    if (v < base) continue;
+    const end = sec.addr + BigInt(sec.size);
+    const had = endOf.get(v);
+    if (had === undefined || end > had) endOf.set(v, end);
+  }
+  const starts = [...endOf.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { starts, sectionEnds: starts.map((v) => endOf.get(v)!) };
+}
+
+/** The start of every function: each STT_FUNC symbol of an executable section at or above `base`, ascending, one per address. */
+export function functionStarts(elf: ElfFile, base: bigint): bigint[] {
+  return functionExtents(elf, base).starts;
+}
+
+/**
+ * The start of the function an address falls in, as kallsyms resolves it:
+ * the nearest start at or below the address (sizes aside), or undefined
+ * below the first. `starts` ascending (functionStarts).
+ */
+export function symbolStartOf(starts: readonly bigint[], address: bigint): bigint | undefined {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid] <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? undefined : starts[lo - 1];
+}
+
+/**
+ * Addresses inside functions: uniform over the bytes from each function
+ * symbol to the next, at most 64 KiB of them; with `withinSection`, also
+ * no further than the end of the function's section (the last function of
+ * .text is not followed into .rodata).
+ */
 export function sampleFunctionAddresses(
   elf: ElfFile,
   base: bigint,
   count: number,
   seed: number,
+  options: { withinSection?: boolean } = {},
 ): bigint[] {
-  const syms = elf.symbols();
-  if (!syms) throw new UserError('no symbol table to sample functions from', elf.name);
-  const starts: bigint[] = [];
-  for (let i = 0; i < syms.count; i++) {
-    if ((syms.info[i] & 0xf) !== 2) continue; // STT_FUNC
-    const sec = elf.sections[syms.shndx[i]];
-    if (!sec || !(sec.flags & SHF.EXECINSTR)) continue;
-    if (syms.values[i] < base) continue;
-    starts.push(syms.values[i]);
-  }
-  const uniq = [...new Set(starts)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const { starts: uniq, sectionEnds } = functionExtents(elf, base);
   if (uniq.length < 2)
     throw new UserError('fewer than two function symbols to sample between', elf.name);
   // extents to the next function, capped so one huge gap does not take the sample
   const cum: number[] = [];
   let total = 0;
   for (let i = 0; i + 1 < uniq.length; i++) {
-    total += Math.min(Number(uniq[i + 1] - uniq[i]), 1 << 16);
+    let extent = Math.min(Number(uniq[i + 1] - uniq[i]), 1 << 16);
+    if (options.withinSection)
+      extent = Math.min(extent, Math.max(0, Number(sectionEnds[i] - uniq[i])));
+    total += extent;
     cum.push(total);
   }
   const random = seededRandom(seed);
@@ -96,16 +139,9 @@ export function sampleFunctionAddresses(
   return out;
 }
 
-/** Runs a tool in batch (addresses on stdin) and parses one "file:line" answer per address. */
-export function askTool(tool: Tool, path: string, addresses: bigint[]): Answer[] {
+/** Runs a tool with addresses on stdin, one per line; its non-empty output lines, `per` for each address. */
+function runBatch(cmd: string, args: string[], path: string, addresses: bigint[], per: number) {
   const input = `${addresses.map((a) => `0x${a.toString(16)}`).join('\n')}\n`;
-  const [cmd, args] =
-    tool === 'addr2line'
-      ? ['addr2line', ['-e', path]]
-      : [
-          'llvm-symbolizer',
-          [`--obj=${path}`, '--no-inlines', '--functions=none', '--output-style=GNU'],
-        ];
   const p = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (p.error)
     throw new UserError(
@@ -114,13 +150,47 @@ export function askTool(tool: Tool, path: string, addresses: bigint[]): Answer[]
   if (p.status !== 0)
     throw new UserError(`${cmd} failed: ${p.stderr.trim().split('\n').pop()}`, path);
   const lines = p.stdout.split('\n').filter((l) => l !== '');
-  if (lines.length !== addresses.length) {
+  if (lines.length !== per * addresses.length) {
     throw new UserError(
-      `${cmd} gave ${lines.length} answers for ${addresses.length} addresses`,
+      `${cmd} gave ${lines.length / per} answers for ${addresses.length} addresses`,
       path,
     );
   }
-  return lines.map(parseGnuLine);
+  return lines;
+}
+
+/** Runs a tool in batch (addresses on stdin) and parses one "file:line" answer per address. */
+export function askTool(tool: Tool, path: string, addresses: bigint[]): Answer[] {
+  const [cmd, args] =
+    tool === 'addr2line'
+      ? ['addr2line', ['-e', path]]
+      : [
+          'llvm-symbolizer',
+          [`--obj=${path}`, '--no-inlines', '--functions=none', '--output-style=GNU'],
+        ];
+  return runBatch(cmd, args, path, addresses, 1).map(parseGnuLine);
+}
+
+/**
+ * llvm-symbolizer's function and file:line for each address: the function
+ * DWARF names there (an inlined one's name where the row is inlined code),
+ * else the symbol table's; '??' for none.
+ */
+export function askToolFunctions(
+  path: string,
+  addresses: bigint[],
+): { function: string; answer: Answer }[] {
+  const lines = runBatch(
+    'llvm-symbolizer',
+    [`--obj=${path}`, '--no-inlines', '--functions=linkage', '--output-style=GNU'],
+    path,
+    addresses,
+    2,
+  );
+  return addresses.map((_, k) => ({
+    function: lines[2 * k],
+    answer: parseGnuLine(lines[2 * k + 1]),
+  }));
 }
 
 /**
@@ -138,6 +208,17 @@ export function parseGnuLine(s: string): Answer {
 /** Our kernel-relative name against a tool's path: equal, or the tool's path ends in "/" + ours. */
 export function sameFile(ours: string, theirs: string): boolean {
   return theirs === ours || theirs.endsWith(`/${ours}`);
+}
+
+/** Our answer and a tool's say the same: both no line, or the same line in the same file. */
+export function sameAnswer(ours: Answer, theirs: Answer): boolean {
+  return (
+    (ours.line === 0 && theirs.line === 0) ||
+    (ours.line === theirs.line &&
+      ours.file !== undefined &&
+      theirs.file !== undefined &&
+      sameFile(ours.file, theirs.file))
+  );
 }
 
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
@@ -215,10 +296,19 @@ export interface AgreementPlan {
 /** Samples addresses and asks the tools about them (once, whatever the rule sets). */
 export function planAgreement(
   elf: ElfFile,
-  options: { base: bigint; samples: number; seed: number; tools?: Tool[] },
+  options: {
+    base: bigint;
+    samples: number;
+    seed: number;
+    tools?: Tool[];
+    /** Sample no further than each function's section end (sampleFunctionAddresses). */
+    withinSection?: boolean;
+  },
 ): AgreementPlan {
   const tools = options.tools ?? TOOLS;
-  const addresses = sampleFunctionAddresses(elf, options.base, options.samples, options.seed);
+  const addresses = sampleFunctionAddresses(elf, options.base, options.samples, options.seed, {
+    withinSection: options.withinSection,
+  });
   return {
     samples: options.samples,
     seed: options.seed,
@@ -250,13 +340,7 @@ export function compareWithTools(
       for (let k = 0; k < offsets.length; k++) {
         const o = ours[k];
         const t = theirs[k];
-        const same =
-          (o.line === 0 && t.line === 0) ||
-          (o.line === t.line &&
-            o.file !== undefined &&
-            t.file !== undefined &&
-            sameFile(o.file, t.file));
-        if (same) {
+        if (sameAnswer(o, t)) {
           agree++;
           continue;
         }

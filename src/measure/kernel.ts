@@ -120,7 +120,10 @@ export interface MeasureResult {
 }
 
 /** The loaded size, and the boot image (its compressor's estimate) when the kernel has one. */
-function growthBases(kernel: Kernel, elf: ElfFile): { bases: GrowthBase[]; compressor?: string } {
+export function growthBases(
+  kernel: Kernel,
+  elf: ElfFile,
+): { bases: GrowthBase[]; compressor?: string } {
   const bases: GrowthBase[] = [loadedBase(elf)];
   const image = imageBase(kernel.bootImage);
   if (!image) return { bases };
@@ -134,6 +137,43 @@ function growthBases(kernel: Kernel, elf: ElfFile): { bases: GrowthBase[]; compr
       : `${image.name}, uncompressed`,
   });
   return { bases, compressor };
+}
+
+/**
+ * The code a table covers (first to last entry) as a growth base: x86_64
+ * pads .text to 2 MiB, so section sizes overstate code; this span does not.
+ */
+export function codeBase(ex: ExtractResult): GrowthBase | undefined {
+  if (ex.table.count < 2) return undefined;
+  return {
+    id: 'code',
+    name: `code the table covers (first to last entry, ${ex.rules} rules)`,
+    bytes: ex.table.offsets[ex.table.count - 1] - ex.table.offsets[0],
+  };
+}
+
+/**
+ * A table's growth of each base, in percent: of a compressed boot image by
+ * the table's bytes compressed as the image is (when that compressor runs
+ * here), of every other base by its total.
+ */
+export function tableGrowth(
+  bytes: Uint8Array,
+  total: number,
+  bases: GrowthBase[],
+  compressor: string | undefined,
+): { growth: Record<string, number>; compressedBytes?: number } {
+  const growth: Record<string, number> = {};
+  let compressedBytes: number | undefined;
+  for (const b of bases) {
+    if (b.id === 'image' && compressor) {
+      compressedBytes = compressedSize(bytes, compressor);
+      if (compressedBytes !== undefined) growth[b.id] = growthPercent(compressedBytes, b.bytes);
+    } else {
+      growth[b.id] = growthPercent(total, b.bytes);
+    }
+  }
+  return { growth, compressedBytes };
 }
 
 /** One format's table of one rule set: encoded, verified, accounted, and its growth of each base. */
@@ -151,16 +191,7 @@ function measureTable(
   const enc = format.encode(ex.table, ctx.littleEndian);
   const verify = verifyEncoding(format, enc, ex.table, ctx.o.verifySamples, ctx.o.seed);
   const acc = account(enc);
-  const growth: Record<string, number> = {};
-  let compressedBytes: number | undefined;
-  for (const b of ctx.bases) {
-    if (b.id === 'image' && ctx.compressor) {
-      compressedBytes = compressedSize(enc.bytes, ctx.compressor);
-      if (compressedBytes !== undefined) growth[b.id] = growthPercent(compressedBytes, b.bytes);
-    } else {
-      growth[b.id] = growthPercent(acc.total, b.bytes);
-    }
-  }
+  const { growth, compressedBytes } = tableGrowth(enc.bytes, acc.total, ctx.bases, ctx.compressor);
   const joint = ctx.bound.joint;
   return {
     ...acc,
@@ -203,15 +234,8 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
   for (const rules of o.rules) {
     o.onProgress?.(`${bar(step++, steps)} extracting (${rules} rules)`);
     const ex = kt.extract(rules, floorRows?.onRow);
-    if (!bases.some((b) => b.id === 'code') && ex.table.count > 1) {
-      // x86_64 pads .text to 2 MiB, so section sizes overstate code; the span the table covers does not
-      const span = ex.table.offsets[ex.table.count - 1] - ex.table.offsets[0];
-      bases.push({
-        id: 'code',
-        name: `code the table covers (first to last entry, ${rules} rules)`,
-        bytes: span,
-      });
-    }
+    const code = bases.some((b) => b.id === 'code') ? undefined : codeBase(ex);
+    if (code) bases.push(code);
     const bound = entropyBound(ex.table);
     bounds[rules] = bound;
     for (const format of o.formats) {
