@@ -20,7 +20,8 @@ function errorOf(raw: unknown): string {
 describe('run configs', () => {
   it('fills defaults', () => {
     const c = validateRunConfig(ok, 'configs/t.json');
-    expect(c.rules).toEqual(['v1-v4']);
+    // the newest revision's rules unless the config names others
+    expect(c.rules).toEqual(['newest']);
     expect(c.seed).toBe(1);
     expect(c.measure).toEqual({ verifySamples: 100_000, agreement: 0 });
   });
