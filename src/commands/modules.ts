@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { cacheRoot } from '../kernels/cache.js';
 import { resolveModuleSet } from '../kernels/resolve.js';
@@ -6,7 +6,7 @@ import { RULE_SETS } from '../lineinfo/rules.js';
 import { type ModuleSetResult, measureModuleSet } from '../measure/modules.js';
 import { renderModulesTerminal } from '../report/modules-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
-import { emit, wholeNumber } from './options.js';
+import { emit, rulesOf, wholeNumber } from './options.js';
 
 /** `lineinfo-bench modules`: wiring only; the work is measureModuleSet, the output renderModulesTerminal. */
 export function registerModulesCommand(
@@ -27,7 +27,18 @@ export function registerModulesCommand(
     .option('--vmlinux <file>', "vmlinux to compare the modules' sum with (default: the kernel's)")
     .option('--no-vmlinux', 'do not read vmlinux')
     .option('--jobs <n>', 'threads reading modules (default: the cores, at most 2)')
-    .option('--rules <rules>', `rule set: ${Object.keys(RULE_SETS).join(', ')}`, 'v1-v4')
+    .addOption(
+      new Option(
+        '--revision <id>',
+        'the revision whose module rules and layouts to model: newest (covered sections apart, module-newest blobs) or v1-v4 (.text only, the 48-byte header)',
+      )
+        .choices(['newest', 'v1-v4'])
+        .default('newest'),
+    )
+    .option(
+      '--rules <rules>',
+      `a rule set instead of the revision's: ${Object.keys(RULE_SETS).join(', ')}`,
+    )
     .option('--json', 'print the result as JSON (every module, raw integers)')
     .addHelpText(
       'after',
@@ -35,18 +46,28 @@ export function registerModulesCommand(
         '  lineinfo-bench modules debian:cloud-amd64@6.1.192-2\n' +
         '  lineinfo-bench modules ~/linux/build --json > modules.json\n' +
         '  lineinfo-bench modules drivers/net/virtio_net.ko\n' +
-        "\nupstream: only .debug_line's 32-bit absolute relocations applied, .debug_info read as it is\n" +
-        '(what scripts/gen_lineinfo does); full: every debug relocation applied, each sequence kept\n' +
-        "in its own section. Both keep .text's rows only. A module without DWARF is skipped.",
+        '  lineinfo-bench modules --revision v1-v4 debian:cloud-amd64@6.1.192-2\n' +
+        "\nupstream: relocated as that revision's scripts/gen_lineinfo does, .debug_info read as it is\n" +
+        "(v1-v4: .debug_line's 32-bit absolute relocations; newest: its 32- and 64-bit ones, covered\n" +
+        'sections at bases of their own); full: every debug relocation applied. v1-v4 keeps .text only;\n' +
+        'newest keeps .text, .exit.text, .noinstr.text (.mod_lineinfo) and .init.text\n' +
+        '(.init.mod_lineinfo). A module without DWARF is skipped.',
     )
     .action(
       async (
         spec: string,
-        opts: { vmlinux?: string | boolean; jobs?: string; rules: string; json?: boolean },
+        opts: {
+          vmlinux?: string | boolean;
+          jobs?: string;
+          revision: string;
+          rules?: string;
+          json?: boolean;
+        },
       ) => {
-        if (!RULE_SETS[opts.rules])
+        const rules = rulesOf(opts);
+        if (!RULE_SETS[rules])
           throw new UserError(
-            `--rules: unknown rule set ${opts.rules} (known: ${Object.keys(RULE_SETS).join(', ')})`,
+            `--rules: unknown rule set ${rules} (known: ${Object.keys(RULE_SETS).join(', ')})`,
           );
         const jobs = opts.jobs === undefined ? undefined : wholeNumber('--jobs', 1)(opts.jobs);
         const progress = new Progress(proc.stderr);
@@ -64,7 +85,7 @@ export function registerModulesCommand(
           root: target.root,
           vmlinux: target.vmlinux,
           jobs,
-          rules: opts.rules,
+          rules,
           onProgress: (done, total) => progress.update(`reading modules: ${done}/${total}`),
         });
         progress.done();

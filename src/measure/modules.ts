@@ -4,7 +4,8 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ElfFile } from '../elf/elf-file.js';
-import { blocksFormat } from '../encodings/blocks.js';
+import { parseFormat } from '../encodings/registry.js';
+import { revisionOfRules } from '../encodings/revisions.js';
 import { FormatError, UserError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { extractUpstream } from '../lineinfo/extract.js';
@@ -288,7 +289,17 @@ export function summarize(
   };
 }
 
-/** vmlinux's own table in the layout the series puts in .rodata (blocks of 64, SLEB128: v3/v4), for scale. */
+/**
+ * The layout vmlinux's own table is compared in: the main vmlinux layout of
+ * the revision the rules stand for (v1-v4: blocks of 64, SLEB128; newest:
+ * the flat arrays its generator emits), so modules and vmlinux are measured
+ * in the same revision.
+ */
+export function vmlinuxLayoutFor(rules: string): string {
+  return revisionOfRules(rules).vmlinuxLayouts[0];
+}
+
+/** vmlinux's own table in the revision's main layout, for scale. */
 export function vmlinuxTable(
   vmlinux: string,
   rules = 'v1-v4',
@@ -299,8 +310,8 @@ export function vmlinuxTable(
     const ex = extractUpstream(elf, { rules, base });
     return {
       vmlinux,
-      format: blocksFormat(64, 'sleb').id,
-      ...upstreamVmlinuxSize(ex.table, elf.littleEndian),
+      format: vmlinuxLayoutFor(rules),
+      ...upstreamVmlinuxSize(ex.table, elf.littleEndian, rules),
       modulesPercent: 0,
     };
   } finally {
@@ -308,12 +319,13 @@ export function vmlinuxTable(
   }
 }
 
-/** Entries and bytes of vmlinux's table in upstream's blocks of 64 (SLEB128). */
+/** Entries and bytes of vmlinux's table in the revision's main layout (vmlinuxLayoutFor). */
 export function upstreamVmlinuxSize(
   table: EntryTable,
   littleEndian: boolean,
+  rules: string,
 ): { entries: number; bytes: number } {
-  const acc = account(blocksFormat(64, 'sleb').encode(table, littleEndian));
+  const acc = account(parseFormat(vmlinuxLayoutFor(rules)).encode(table, littleEndian));
   return { entries: acc.entries, bytes: acc.total };
 }
 
@@ -323,7 +335,7 @@ export interface ModuleSetRequest extends ModuleSetOptions {
   vmlinux?: string;
   /** vmlinux's base address or symbol, when it is not a vmlinux with _text (test objects). */
   vmlinuxBase?: string | bigint;
-  /** vmlinux's blocks-of-64 table when the caller has measured it already (run does): not read twice. */
+  /** vmlinux's table in vmlinuxLayoutFor(rules) when the caller has measured it already (run does): not read twice. */
   vmlinuxMeasured?: { entries: number; bytes: number };
 }
 
@@ -339,7 +351,7 @@ export async function measureModuleSet(req: ModuleSetRequest): Promise<ModuleSet
     vmlinux = req.vmlinuxMeasured
       ? {
           vmlinux: req.vmlinux,
-          format: blocksFormat(64, 'sleb').id,
+          format: vmlinuxLayoutFor(rules),
           modulesPercent: 0,
           ...req.vmlinuxMeasured,
         }

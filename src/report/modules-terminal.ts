@@ -90,12 +90,24 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
     );
   }
   const up = s.totals.upstream;
+  const covered = Boolean(s.totals.full.sections);
   out.push(
     '',
     `Line tables read: ${n(up.unitsWithLines)} of ${n(up.units)} compile units with upstream relocation (.debug_info unrelocated: ` +
       `later units parse as garbage), ${n(s.totals.full.unitsWithLines)} fully relocated; full relocation dropped ` +
-      `${n(s.totals.full.rowsOutsideText)} rows at or past .text's end (other sections' sequences, and end rows at .text's end).`,
+      (covered
+        ? `${n(s.totals.full.rowsOutsideText)} rows outside the covered sections (.text.unlikely and other code sections get no table).`
+        : `${n(s.totals.full.rowsOutsideText)} rows at or past .text's end (other sections' sequences, and end rows at .text's end).`),
   );
+  if (covered) {
+    const sec = (t: Record<string, number> | undefined) =>
+      Object.entries(t ?? {})
+        .map(([name, count]) => `${name} ${n(count)}`)
+        .join(', ');
+    out.push(
+      `Entries per covered section: upstream ${sec(s.totals.upstream.sections)}; full ${sec(s.totals.full.sections)}.`,
+    );
+  }
   out.push('', `The two relocations differ in ${n(s.differ.count)} of ${n(s.modules)} modules:`);
   for (const [c, count] of Object.entries(s.differ.byCause).sort((a, b) => b[1] - a[1]))
     out.push(`  ${c.padEnd(15)}${n(count).padStart(6)}  ${r.causes[c] ?? ''}`);

@@ -1,6 +1,5 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { blocksFormat } from '../encodings/blocks.js';
 import { parseFormats } from '../encodings/registry.js';
 import type { Format } from '../encodings/types.js';
 import { UserError } from '../errors.js';
@@ -14,6 +13,7 @@ import {
   type ModuleSetResult,
   measureModuleSet,
   upstreamVmlinuxSize,
+  vmlinuxLayoutFor,
 } from '../measure/modules.js';
 import { bar } from '../util/process.js';
 import { VERSION } from '../util/version.js';
@@ -32,7 +32,7 @@ async function measureRunModules(
   if (kernel.modules.length === 0)
     throw new UserError('no .ko files found for this kernel', dirname(kernel.vmlinux));
   const root = commonDir(kernel.modules);
-  const upstream = blocksFormat(64, 'sleb').id;
+  const upstream = vmlinuxLayoutFor(rules);
   const measuredTable = measured.tables.find((t) => t.rules === rules && t.format === upstream);
   const r = await measureModuleSet({
     source: root,
@@ -42,7 +42,7 @@ async function measureRunModules(
     // vmlinux's blocks of 64 as the run measured them, or encoded from the run's own extraction
     vmlinuxMeasured: measuredTable
       ? { entries: measuredTable.entries, bytes: measuredTable.total }
-      : upstreamVmlinuxSize(kt.extract(rules).table, kt.elf.littleEndian),
+      : upstreamVmlinuxSize(kt.extract(rules).table, kt.elf.littleEndian, rules),
     rules,
     onProgress: (done, total) => say(`modules ${bar(done, total, 10)}`),
   });

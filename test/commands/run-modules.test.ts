@@ -46,7 +46,7 @@ describe.runIf(hasKoTools(x86))('run measures a kernel’s modules when the conf
           { id: 'with-modules', local: build, base: '0', modules: true },
         ],
         formats: ['flat', 'blocks:64', 'mru-huffman:64'],
-        // the modules command's rules (the newest module rules are another step)
+        // the v1-v4 revision here; the newest one is the test below
         rules: ['v1-v4'],
         measure: { verifySamples: 500 },
       }),
@@ -66,7 +66,7 @@ describe.runIf(hasKoTools(x86))('run measures a kernel’s modules when the conf
     expect(m.modules).toEqual([]);
 
     // the same figures as the modules command on the same directory
-    const direct = await cli('modules', build, '--no-vmlinux', '--json');
+    const direct = await cli('modules', build, '--revision', 'v1-v4', '--no-vmlinux', '--json');
     expect(direct.code, direct.err).toBe(0);
     const d = JSON.parse(direct.out);
     expect(m.summary.totals).toEqual(d.summary.totals);
@@ -116,6 +116,38 @@ describe.runIf(hasKoTools(x86))('run measures a kernel’s modules when the conf
         `with-modules +2 +${m.summary.totals.full.entries} +0\\.0 MiB +${m.vmlinux.modulesPercent.toFixed(2)}%`,
       ),
     );
+  });
+
+  it('under the newest rules (the default), modules and vmlinux are measured in the newest layouts', {
+    timeout: 120_000,
+  }, async () => {
+    const build = buildDir();
+    const config = join(dir, 'mods-newest.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'mods-newest',
+        kernels: [{ id: 'k', local: build, base: '0', modules: true }],
+        formats: ['flat', 'blocks:64'],
+        measure: { verifySamples: 500 },
+      }),
+    );
+    const results = join(dir, 'results-newest');
+    const r = await cli('run', '--results', results, config);
+    expect(r.code, r.err).toBe(0);
+    const [id] = readdirSync(results);
+    const k = JSON.parse(readFileSync(join(results, id, 'run.json'), 'utf8')).kernels[0];
+    expect(k.measure.revisions.newest).toMatchObject({ revision: 'newest', ours: false });
+    const m = k.modules;
+    expect(m.rules).toBe('newest');
+    expect(m.mainFormat).toBe('module-newest');
+    // covered sections counted apart, and the same figures as the modules command
+    expect(Object.keys(m.summary.totals.full.sections)).toContain('.text');
+    const direct = await cli('modules', build, '--no-vmlinux', '--json');
+    expect(JSON.parse(direct.out).summary.totals).toEqual(m.summary.totals);
+    // vmlinux is compared in the newest revision's own layout: the run's flat table, not read again
+    const flat = k.measure.tables.find((t: { format: string }) => t.format === 'flat');
+    expect(m.vmlinux).toMatchObject({ format: 'flat', entries: flat.entries, bytes: flat.total });
   });
 
   it('modules that cannot be had leave the kernel measured, with the cause; --only checks its ids', async () => {
