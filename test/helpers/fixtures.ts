@@ -147,7 +147,8 @@ function compile(name: string, spec: FixtureSpec): string {
   }
   const sources = ['main.c', 'lib/util.c', ...spec.extra];
   const h = createHash('sha256');
-  h.update(JSON.stringify(spec));
+  // the DWARF records where the sources were: another checkout compiles its own
+  h.update(JSON.stringify({ spec, src: FIXTURE_SRC }));
   for (const s of sources) h.update(readFileSync(join(FIXTURE_SRC, s)));
   const out = join(cacheDir, `${name}-${h.digest('hex').slice(0, 16)}`);
   if (existsSync(out)) return out;

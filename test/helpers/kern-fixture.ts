@@ -106,7 +106,10 @@ export function buildKern(cc: string, options: { patchable?: boolean } = {}): st
     '-Wl,--build-id=none',
     ...(options.patchable ? ['-fpatchable-function-entry=2'] : []),
   ];
-  const h = createHash('sha256').update(JSON.stringify({ cc, flags, KERN_C, KERN_LDS }));
+  // the DWARF records where the sources were: another checkout compiles its own
+  const h = createHash('sha256').update(
+    JSON.stringify({ cc, flags, KERN_C, KERN_LDS, src: FIXTURE_SRC }),
+  );
   for (const s of sources) h.update(readFileSync(s));
   const out = join(
     tmpdir(),
