@@ -1,9 +1,15 @@
 import { FormatError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
-import { blockReader, type DeltaCoding, encodeBlockStream } from './blocks.js';
+import type { DeltaCoding } from './blocks.js';
 import { flatReader } from './flat.js';
-import { moduleV3Format } from './module.js';
-import { fileTables, RodataWriter, writeModuleBody } from './rodata.js';
+import {
+  moduleV3Format,
+  openBlocksTable,
+  V3_HEADER_SIZE,
+  V6_HEADER_SIZE,
+  writeBlocksTable,
+} from './module.js';
+import { fileTables, RodataWriter } from './rodata.js';
 import {
   BUCKETS,
   type Bucket,
@@ -184,6 +190,47 @@ function writeAnchor(
 }
 
 /**
+ * The blobs of a layout: per blob, the sections with entries in input order,
+ * written by `write` into the blob's writer, its anchors collected.
+ */
+function encodeBlobs(
+  id: string,
+  blobs: Record<string, string>,
+  sections: readonly ModuleSectionInput[],
+  files: string[],
+  target: ModuleTarget,
+  write: (w: RodataWriter, active: ModuleSectionInput[], anchors: ModuleAnchor[]) => void,
+): EncodedModule {
+  const le = target.littleEndian;
+  const out: EncodedBlob[] = [];
+  let entries = 0;
+  let notCovered = 0;
+  for (const s of sections) if (!blobs[s.name]) notCovered += s.table.count;
+  for (const blob of BLOB_ORDER) {
+    const active = sections.filter((s) => blobs[s.name] === blob && s.table.count > 0);
+    if (active.length === 0) continue;
+    const w = new RodataWriter(le);
+    const anchors: ModuleAnchor[] = [];
+    write(w, active, anchors);
+    const blobEntries = active.reduce((n, s) => n + s.table.count, 0);
+    entries += blobEntries;
+    const { bytes, parts } = w.result();
+    out.push({
+      format: id,
+      littleEndian: le,
+      entries: blobEntries,
+      files: files.length,
+      bytes,
+      parts,
+      section: blob,
+      sections: active.map((s) => s.name),
+      anchors,
+    });
+  }
+  return { format: id, littleEndian: le, entries, notCovered, files: files.length, blobs: out };
+}
+
+/**
  * The blobs of a layout with a root and descriptors (newest, v6): per blob,
  * the sections with entries in input order, each table 4-aligned after the
  * descriptors.
@@ -197,15 +244,8 @@ function encodeWithDescriptors(
   target: ModuleTarget,
 ): EncodedModule {
   const ft = fileTables(files);
-  const le = target.littleEndian;
-  const out: EncodedBlob[] = [];
-  let entries = 0;
-  let notCovered = 0;
-  for (const s of sections) if (!blobs[s.name]) notCovered += s.table.count;
-  for (const blob of BLOB_ORDER) {
-    const active = sections.filter((s) => blobs[s.name] === blob && s.table.count > 0);
-    if (active.length === 0) continue;
-    const tables = active.map((s) => table(s, ft, le).result());
+  return encodeBlobs(id, blobs, sections, files, target, (w, active, anchors) => {
+    const tables = active.map((s) => table(s, ft, target.littleEndian).result());
     let at = ROOT + DESCRIPTOR * active.length;
     const offsets = tables.map((t) => {
       at = Math.ceil(at / 4) * 4;
@@ -213,8 +253,6 @@ function encodeWithDescriptors(
       at += t.bytes.length;
       return o;
     });
-    const w = new RodataWriter(le);
-    const anchors: ModuleAnchor[] = [];
     w.u32('root.num_sections', 'counts', active.length);
     w.align(8);
     active.forEach((s, k) => {
@@ -225,22 +263,8 @@ function encodeWithDescriptors(
     tables.forEach((t, k) => {
       w.align(4);
       w.append(t, `${active[k].name}.`);
-      entries += active[k].table.count;
     });
-    const { bytes, parts } = w.result();
-    out.push({
-      format: id,
-      littleEndian: le,
-      entries: active.reduce((n, s) => n + s.table.count, 0),
-      files: files.length,
-      bytes,
-      parts,
-      section: blob,
-      sections: active.map((s) => s.name),
-      anchors,
-    });
-  }
-  return { format: id, littleEndian: le, entries, notCovered, files: files.length, blobs: out };
+  });
 }
 
 /** Reads a blob's root and descriptors, checking each table offset against the bytes. */
@@ -374,48 +398,12 @@ export function moduleNewestFormat(): ModuleFormat {
   return { ...base, ...formatFace(base) };
 }
 
-const V6_HEADER = [
-  'num_entries',
-  'num_blocks',
-  'num_files',
-  'blocks_offset',
-  'blocks_size',
-  'data_offset',
-  'data_size',
-  'files_offset',
-  'files_size',
-  'filenames_offset',
-  'filenames_size',
-] as const;
-const V6_HEADER_SIZE = 4 * V6_HEADER.length;
-
 /** v6/v7 (our reading): the newest's root and descriptors, a blocks table of eleven u32 per section. */
 export function moduleV6Format(blockSize = 64, coding: DeltaCoding = 'sleb'): ModuleFormat {
   const id = `module-v6:${blockSize}:${coding}`;
   const table: SectionEncoder = (s, ft, le) => {
-    const t = { ...s.table, files: [] };
-    const { nb, blockAddrs, blockOffsets, data } = encodeBlockStream(t, blockSize, coding);
-    const f = ft.offsets.length;
-    const dataOffset = V6_HEADER_SIZE + 8 * nb;
-    const filesOffset = align4(dataOffset + data.length);
-    const header = [
-      s.table.count,
-      nb,
-      f,
-      V6_HEADER_SIZE,
-      8 * nb,
-      dataOffset,
-      data.length,
-      filesOffset,
-      4 * f,
-      filesOffset + 4 * f,
-      ft.names.length,
-    ];
     const w = new RodataWriter(le);
-    V6_HEADER.forEach((name, i) => {
-      w.u32(`header.${name}`, 'counts', header[i]);
-    });
-    writeModuleBody(w, blockAddrs, blockOffsets, data, ft);
+    writeBlocksTable(w, s.table, ft, { blockSize, coding, reserved: false });
     return w;
   };
   const base = {
@@ -436,10 +424,7 @@ export function moduleV6Format(blockSize = 64, coding: DeltaCoding = 'sleb'): Mo
           le,
           `${id} table ${k}`,
           V6_HEADER_SIZE,
-          {
-            blockSize,
-            coding,
-          },
+          { blockSize, coding, header: 'header', within: 'table' },
         ),
       }));
     },
@@ -447,56 +432,10 @@ export function moduleV6Format(blockSize = 64, coding: DeltaCoding = 'sleb'): Mo
   return { ...base, ...formatFace(base) };
 }
 
-/**
- * A blocks table whose header starts with the v3/v4 words (num_entries,
- * num_blocks, num_files, blocks_offset, blocks_size, data_offset, data_size,
- * files_offset, files_size, filenames_offset, filenames_size), offsets from
- * the header; `headerSize` bytes of header.
- */
-function openBlocksTable(
-  bytes: Uint8Array,
-  le: boolean,
-  what: string,
-  headerSize: number,
-  p: { blockSize: number; coding: DeltaCoding },
-): TableReader {
-  if (bytes.length < headerSize) throw new FormatError(`${what}: shorter than its header`);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const h = V6_HEADER.map((_, i) => v.getUint32(4 * i, le));
-  const [n, nb, f, blocksOffset, blocksSize, dataOffset, dataSize, filesOffset, filesSize] = h;
-  const [namesOffset, namesSize] = [h[9], h[10]];
-  if (nb !== Math.ceil(n / p.blockSize) || blocksSize !== 8 * nb || filesSize !== 4 * f)
-    throw new FormatError(
-      `${what}: header counts disagree (${n} entries, ${nb} blocks, ${f} files)`,
-    );
-  for (const [at, size, part] of [
-    [blocksOffset, blocksSize, 'blocks'],
-    [dataOffset, dataSize, 'data'],
-    [filesOffset, filesSize, 'file offsets'],
-    [namesOffset, namesSize, 'file names'],
-  ] as const) {
-    if (at < headerSize || at + size > bytes.length)
-      throw new FormatError(`${what}: ${part} run past the table`);
-  }
-  return blockReader(bytes, le, what, p.blockSize, p.coding, {
-    n,
-    f,
-    nb,
-    addrsAt: blocksOffset,
-    offsAt: blocksOffset + 4 * nb,
-    dataAt: dataOffset,
-    dataSize,
-    fileOffsAt: filesOffset,
-    namesAt: namesOffset,
-    namesSize,
-  });
-}
-
 /** v5 (our reading): per section an 8-aligned anchor and a module-v3 table, back to back. */
 export function moduleV5Format(blockSize = 64, coding: DeltaCoding = 'sleb'): ModuleFormat {
   const id = `module-v5:${blockSize}:${coding}`;
   const v3 = moduleV3Format(blockSize, coding);
-  const V3_HEADER = 48;
   const base = {
     id,
     description: `a module's line-info sections, v5 layout (our reading: an anchor before each v3/v4 table, blocks of ${blockSize})`,
@@ -506,36 +445,13 @@ export function moduleV5Format(blockSize = 64, coding: DeltaCoding = 'sleb'): Mo
       files: string[],
       target: ModuleTarget,
     ): EncodedModule {
-      const le = target.littleEndian;
-      const out: EncodedBlob[] = [];
-      let entries = 0;
-      let notCovered = 0;
-      for (const s of sections) if (!V5_BLOBS[s.name]) notCovered += s.table.count;
-      for (const blob of BLOB_ORDER) {
-        const active = sections.filter((s) => V5_BLOBS[s.name] === blob && s.table.count > 0);
-        if (active.length === 0) continue;
-        const w = new RodataWriter(le);
-        const anchors: ModuleAnchor[] = [];
+      return encodeBlobs(id, V5_BLOBS, sections, files, target, (w, active, anchors) => {
         for (const s of active) {
           w.align(8);
           writeAnchor(w, target, s.name, anchors, `${s.name}`);
-          w.append(v3.encode({ ...s.table, files }, le), `${s.name}.`);
-          entries += s.table.count;
+          w.append(v3.encode({ ...s.table, files }, target.littleEndian), `${s.name}.`);
         }
-        const { bytes, parts } = w.result();
-        out.push({
-          format: id,
-          littleEndian: le,
-          entries: active.reduce((n, s) => n + s.table.count, 0),
-          files: files.length,
-          bytes,
-          parts,
-          section: blob,
-          sections: active.map((s) => s.name),
-          anchors,
-        });
-      }
-      return { format: id, littleEndian: le, entries, notCovered, files: files.length, blobs: out };
+      });
     },
     openBlob(bytes: Uint8Array, le: boolean): BlobSection[] {
       const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -543,17 +459,14 @@ export function moduleV5Format(blockSize = 64, coding: DeltaCoding = 'sleb'): Mo
       let at = 0;
       while (at < bytes.length) {
         const t = at + 8;
-        if (t + V3_HEADER > bytes.length)
+        if (t + V3_HEADER_SIZE > bytes.length)
           throw new FormatError(`${id}: table ${out.length} at ${at} is shorter than its header`);
         const reader = openBlocksTable(
           bytes.subarray(t),
           le,
           `${id} table ${out.length}`,
-          V3_HEADER,
-          {
-            blockSize,
-            coding,
-          },
+          V3_HEADER_SIZE,
+          { blockSize, coding, header: 'header', within: 'table' },
         );
         out.push({ size: 0, tableOffset: at, reader });
         // the table ends with its file names
