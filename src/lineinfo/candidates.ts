@@ -129,52 +129,100 @@ export class CandidateTable {
   }
 
   /**
+   * Ends the last run, counts the rows the reduction set aside and returns
+   * the candidates' indices sorted by (offset, file_id, line).
+   */
+  sorted(drops: DedupDrops): Uint32Array {
+    this.flush();
+    drops.sameOffset += this.reducedSameOffset;
+    return sortByOffsetThenPair(this.count, this.offsets, this.fileIds, this.lines);
+  }
+
+  /**
    * Sorts by (offset, file_id, line) and walks: an entry is dropped if it has
    * the last kept entry's offset, or its file and line; kept otherwise.
    */
   finish(files: string[], drops: DedupDrops): EntryTable {
-    this.flush();
-    drops.sameOffset += this.reducedSameOffset;
-    const n = this.count;
-    const order = sortByOffsetThenPair(n, this.offsets, this.fileIds, this.lines);
-    const outOff = new Uint32Array(n);
-    const outFile = new Uint16Array(n);
-    const outLine = new Uint32Array(n);
-    let k = 0;
-    let lastOff = -1;
-    let lastFile = -1;
-    let lastLine = -1;
-    for (let j = 0; j < n; j++) {
-      const i = order[j];
-      const off = this.offsets[i];
-      const f = this.fileIds[i];
-      const l = this.lines[i];
-      const copies = 1 + this.weights[i];
-      if (off === lastOff) {
-        drops.sameOffset += copies;
-        continue;
-      }
-      if (f === lastFile && l === lastLine) {
+    return dedupWalk(this, this.sorted(drops), files, drops).table;
+  }
+}
+
+/** What the walk reads besides the candidates: see `dedupWalk`. */
+export interface WalkOptions {
+  /** Entries of weight 0 after the candidates, as (offset, file, line) triples: index `count + k` is the k-th. */
+  extra?: readonly number[];
+  /** false: keep every entry, count no drops (the newest generator with fewer than two rows). */
+  dedup?: boolean;
+  /**
+   * Whether an offset is a symbol start: an entry there is never dropped for
+   * repeating the file and line before it (counted as `keptAtStart`). Asked
+   * with offsets in ascending order.
+   */
+  isSymbolStart?: (offset: number) => boolean;
+}
+
+/**
+ * The de-duplication walk of section 1 over `order` (indices into the
+ * candidates' columns, or past them into `o.extra`, in sort order): an entry
+ * is dropped if it has the last kept entry's offset ("same offset"), or its
+ * file and line ("same file and line"); kept otherwise. A candidate counts
+ * with its copies (`weights`).
+ */
+export function dedupWalk(
+  c: Pick<CandidateTable, 'count' | 'offsets' | 'fileIds' | 'lines' | 'weights'>,
+  order: Uint32Array,
+  files: string[],
+  drops: DedupDrops,
+  o: WalkOptions = {},
+): { table: EntryTable; keptAtStart: number } {
+  const { count: n, offsets, fileIds, lines, weights } = c;
+  const extra = o.extra ?? [];
+  const dedup = o.dedup ?? true;
+  const total = order.length;
+  const outOff = new Uint32Array(total);
+  const outFile = new Uint16Array(total);
+  const outLine = new Uint32Array(total);
+  let k = 0;
+  let keptAtStart = 0;
+  let lastOff = -1;
+  let lastFile = -1;
+  let lastLine = -1;
+  for (let j = 0; j < total; j++) {
+    const i = order[j];
+    const off = i < n ? offsets[i] : extra[3 * (i - n)];
+    const f = i < n ? fileIds[i] : extra[3 * (i - n) + 1];
+    const l = i < n ? lines[i] : extra[3 * (i - n) + 2];
+    const copies = i < n ? 1 + weights[i] : 1;
+    if (dedup && off === lastOff) {
+      drops.sameOffset += copies;
+      continue;
+    }
+    if (dedup && f === lastFile && l === lastLine) {
+      if (!o.isSymbolStart?.(off)) {
         drops.sameFileLine += copies;
         continue;
       }
-      drops.sameOffset += copies - 1; // its copies follow it at the same offset
-      outOff[k] = off;
-      outFile[k] = f;
-      outLine[k] = l;
-      k++;
-      lastOff = off;
-      lastFile = f;
-      lastLine = l;
+      keptAtStart++;
     }
-    return {
+    if (dedup) drops.sameOffset += copies - 1; // its copies follow it at the same offset
+    outOff[k] = off;
+    outFile[k] = f;
+    outLine[k] = l;
+    k++;
+    lastOff = off;
+    lastFile = f;
+    lastLine = l;
+  }
+  return {
+    table: {
       count: k,
       offsets: outOff.slice(0, k),
       fileIds: outFile.slice(0, k),
       lines: outLine.slice(0, k),
       files,
-    };
-  }
+    },
+    keptAtStart,
+  };
 }
 
 /** Indices sorted by offset (stable radix), then runs of equal offsets put in (file, line) order; such runs are short. */

@@ -1,5 +1,5 @@
 import type { ElfFile } from '../elf/elf-file.js';
-import { type CandidateTable, type DedupDrops, sortByOffsetThenPair } from './candidates.js';
+import { type CandidateTable, type DedupDrops, dedupWalk } from './candidates.js';
 import type { EntryTable } from './entries.js';
 
 /**
@@ -88,11 +88,9 @@ export function finishNewest(
   seqEnds: Uint32Array,
   rowsInAll: number = c.rows,
 ): { table: EntryTable; counts: SymbolStartCounts } {
-  c.flush();
-  drops.sameOffset += c.reducedSameOffset;
+  let order = c.sorted(drops);
   const n = c.count;
-  const { offsets, fileIds, lines, weights } = c;
-  let order = sortByOffsetThenPair(n, offsets, fileIds, lines);
+  const { offsets, fileIds, lines } = c;
   const counts: SymbolStartCounts = { synthesized: 0, keptAtStart: 0 };
   // the generator skips both steps below with fewer than two entries
   const dedup = rowsInAll >= 2;
@@ -128,56 +126,13 @@ export function finishNewest(
     }
     order = merged;
   }
-  const offAt = (i: number) => (i < n ? offsets[i] : synth[3 * (i - n)]);
-  const fileAt = (i: number) => (i < n ? fileIds[i] : synth[3 * (i - n) + 1]);
-  const lineAt = (i: number) => (i < n ? lines[i] : synth[3 * (i - n) + 2]);
-  const copiesAt = (i: number) => (i < n ? 1 + weights[i] : 1);
-
-  const total = order.length;
-  const outOff = new Uint32Array(total);
-  const outFile = new Uint16Array(total);
-  const outLine = new Uint32Array(total);
-  let k = 0;
-  let lastOff = -1;
-  let lastFile = -1;
-  let lastLine = -1;
+  // the walk of section 1; a start's entry is kept even if it repeats the line before
   let sym = 0;
-  for (let j = 0; j < total; j++) {
-    const i = order[j];
-    const off = offAt(i);
-    const f = fileAt(i);
-    const l = lineAt(i);
-    const copies = copiesAt(i);
-    if (dedup && off === lastOff) {
-      drops.sameOffset += copies;
-      continue;
-    }
+  const isSymbolStart = (off: number) => {
     while (sym < starts.count && starts.offsets[sym] < off) sym++;
-    const atStart = sym < starts.count && starts.offsets[sym] === off;
-    if (dedup && f === lastFile && l === lastLine) {
-      if (!atStart) {
-        drops.sameFileLine += copies;
-        continue;
-      }
-      counts.keptAtStart++;
-    }
-    if (dedup) drops.sameOffset += copies - 1; // its copies follow it at the same offset
-    outOff[k] = off;
-    outFile[k] = f;
-    outLine[k] = l;
-    k++;
-    lastOff = off;
-    lastFile = f;
-    lastLine = l;
-  }
-  return {
-    table: {
-      count: k,
-      offsets: outOff.slice(0, k),
-      fileIds: outFile.slice(0, k),
-      lines: outLine.slice(0, k),
-      files,
-    },
-    counts,
+    return sym < starts.count && starts.offsets[sym] === off;
   };
+  const walk = dedupWalk(c, order, files, drops, { extra: synth, dedup, isSymbolStart });
+  counts.keptAtStart = walk.keptAtStart;
+  return { table: walk.table, counts };
 }
