@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ElfFile } from '../../src/elf/elf-file.js';
 import { parseFormat } from '../../src/encodings/registry.js';
-import type { LookupHit } from '../../src/encodings/types.js';
-import { FormatError, UserError } from '../../src/errors.js';
-import { extractUpstream } from '../../src/lineinfo/extract.js';
-import { account } from '../../src/measure/accounting.js';
-import { seededRandom, verifyEncoding } from '../../src/measure/verify.js';
-import { buildFixture } from '../helpers/fixtures.js';
+import { UserError } from '../../src/errors.js';
+import {
+  expectRoundTrip,
+  expectSurvivesMutations,
+  fixtureTable,
+} from '../helpers/format-checks.js';
 
 const FORMATS = [
   'flat',
@@ -26,13 +25,6 @@ const FORMATS = [
   'mru-huffman:32:paged',
 ];
 
-function fixtureTable(name: string) {
-  const elf = ElfFile.open(buildFixture(name));
-  const r = extractUpstream(elf, { base: 0n });
-  elf.close();
-  return { table: r.table, littleEndian: elf.littleEndian };
-}
-
 describe.each(FORMATS)('format %s', (id) => {
   const format = parseFormat(id);
 
@@ -40,56 +32,15 @@ describe.each(FORMATS)('format %s', (id) => {
     'round-trips and looks up right on %s, in its byte order',
     (fx) => {
       const { table, littleEndian } = fixtureTable(fx);
-      const enc = format.encode(table, littleEndian);
-      const v = verifyEncoding(format, enc, table, 5000, 3);
-      expect(v.roundTripEntries).toBe(table.count);
+      const v = expectRoundTrip(format, table, littleEndian, 5000);
       expect(v.sampleLookups).toBe(5000);
-      const acc = account(enc);
-      expect(Object.values(acc.buckets).reduce((a, b) => a + b, 0)).toBe(enc.bytes.length);
-      // the parts tile the bytes: consecutive, no gap, no overlap
-      let at = 0;
-      for (const p of enc.parts) {
-        expect(p.offset).toBe(at);
-        at += p.size;
-      }
-      expect(at).toBe(enc.bytes.length);
     },
   );
 
   it('survives 3,000 random mutations: a clean FormatError or bounded answers, never a crash', () => {
     const { table, littleEndian } = fixtureTable('gcc-dwarf5');
     const enc = format.encode(table, littleEndian);
-    const random = seededRandom(99);
-    const hit: LookupHit = { index: 0, offset: 0, fileId: 0, line: 0 };
-    let rejected = 0;
-    for (let k = 0; k < 3000; k++) {
-      const bytes = enc.bytes.slice(
-        0,
-        random() < 0.2 ? Math.floor(random() * enc.bytes.length) : enc.bytes.length,
-      );
-      for (let f = 0; f < 3; f++)
-        bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      let reader: ReturnType<typeof format.open>;
-      try {
-        reader = format.open(bytes, littleEndian);
-      } catch (e) {
-        expect(e).toBeInstanceOf(FormatError);
-        rejected++;
-        continue;
-      }
-      for (let q = 0; q < 20; q++) {
-        if (reader.lookup(Math.floor(random() * 0x10000), hit)) {
-          expect(hit.fileId).toBeLessThan(reader.files);
-          expect(hit.index).toBeLessThan(reader.entries);
-        }
-      }
-      try {
-        reader.decodeAll();
-      } catch (e) {
-        expect(e).toBeInstanceOf(FormatError);
-      }
-    }
-    expect(rejected).toBeGreaterThan(0);
+    expect(expectSurvivesMutations(format, enc, littleEndian, 99, 3000)).toBeGreaterThan(0);
   });
 });
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ElfFile } from '../../src/elf/elf-file.js';
 import {
   type ModuleFormat,
   type ModuleSectionInput,
@@ -11,13 +10,13 @@ import {
 } from '../../src/encodings/module-sections.js';
 import { parseFormat } from '../../src/encodings/registry.js';
 import { REVISION_IDS, REVISIONS } from '../../src/encodings/revisions.js';
-import { bucketSizes, type LookupHit } from '../../src/encodings/types.js';
-import { FormatError } from '../../src/errors.js';
+import { bucketSizes } from '../../src/encodings/types.js';
 import type { EntryTable } from '../../src/lineinfo/entries.js';
-import { extractUpstream } from '../../src/lineinfo/extract.js';
-import { account } from '../../src/measure/accounting.js';
-import { seededRandom, verifyEncoding } from '../../src/measure/verify.js';
-import { buildFixture } from '../helpers/fixtures.js';
+import {
+  expectRoundTrip,
+  expectSurvivesMutations,
+  fixtureTable,
+} from '../helpers/format-checks.js';
 
 /** Module layouts from v5 on: per-section tables in .mod_lineinfo and .init.mod_lineinfo. */
 
@@ -28,13 +27,6 @@ const IDS = [
   'module-v5:64:sleb',
   'module-v5:4',
 ];
-
-function fixtureTable(name: string) {
-  const elf = ElfFile.open(buildFixture(name));
-  const r = extractUpstream(elf, { base: 0n });
-  elf.close();
-  return { table: r.table, littleEndian: elf.littleEndian };
-}
 
 /** A table's entries from..to (offsets made relative to the first), as one section's input. */
 function slice(t: EntryTable, name: string, from: number, to: number): ModuleSectionInput {
@@ -63,49 +55,14 @@ describe.each(IDS)('module layout %s as a Format (one table as .text)', (id) => 
     'round-trips and looks up right on %s, in its byte order; parts tile the bytes',
     (fx) => {
       const { table, littleEndian } = fixtureTable(fx);
-      const enc = format.encode(table, littleEndian);
-      const v = verifyEncoding(format, enc, table, 3000, 3);
-      expect(v.roundTripEntries).toBe(table.count);
-      const acc = account(enc);
-      expect(Object.values(acc.buckets).reduce((a, b) => a + b, 0)).toBe(enc.bytes.length);
-      let at = 0;
-      for (const p of enc.parts) {
-        expect(p.offset).toBe(at);
-        at += p.size;
-      }
-      expect(at).toBe(enc.bytes.length);
+      expectRoundTrip(format, table, littleEndian, 3000);
     },
   );
 
   it('survives 2,000 random mutations: a clean FormatError or bounded answers, never a crash', () => {
     const { table, littleEndian } = fixtureTable('gcc-dwarf5');
     const enc = format.encode(table, littleEndian);
-    const random = seededRandom(7);
-    const hit: LookupHit = { index: 0, offset: 0, fileId: 0, line: 0 };
-    for (let k = 0; k < 2000; k++) {
-      const bytes = enc.bytes.slice(
-        0,
-        random() < 0.2 ? Math.floor(random() * enc.bytes.length) : enc.bytes.length,
-      );
-      for (let f = 0; f < 3; f++)
-        bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      let reader: ReturnType<typeof format.open>;
-      try {
-        reader = format.open(bytes, littleEndian);
-      } catch (e) {
-        expect(e).toBeInstanceOf(FormatError);
-        continue;
-      }
-      for (let q = 0; q < 20; q++) {
-        if (reader.lookup(Math.floor(random() * 0x10000), hit))
-          expect(hit.fileId).toBeLessThan(reader.files);
-      }
-      try {
-        reader.decodeAll();
-      } catch (e) {
-        expect(e).toBeInstanceOf(FormatError);
-      }
-    }
+    expectSurvivesMutations(format, enc, littleEndian, 7, 2000);
   });
 });
 

@@ -1,9 +1,6 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerModulesCommand } from '../../src/commands/modules.js';
-import { describeError } from '../../src/errors.js';
 import {
   MAIN_MODULE_FORMAT,
   MODULE_FORMATS,
@@ -12,9 +9,9 @@ import {
   NEWEST_MODULE_FORMATS,
 } from '../../src/measure/module-tables.js';
 import { measureModuleSet } from '../../src/measure/modules.js';
-import { fakeProcess } from '../helpers/fake-process.js';
 import { hasTool, scratchDir } from '../helpers/fixtures.js';
 import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
+import { runModulesCommand } from '../helpers/modules-command.js';
 import { hasNewestGenerator, runNewestModule } from '../helpers/newest-generator.js';
 
 /** Modules measured under the newest rules: the newest layout and the v6/v7 and v5 ones, both readings. */
@@ -122,20 +119,14 @@ describe('a set of modules under the newest rules', () => {
 
       mkdirSync(join(root, 'b'), { recursive: true });
       copyFileSync(buildKo(arm64, 5), join(root, 'b', 'arm64.ko'));
-      const p = fakeProcess(['modules', join(root, 'b'), '--rules', 'newest', '--jobs', '1']);
-      let code = -1;
-      const program = new Command('lineinfo-bench').exitOverride();
-      registerModulesCommand(program, p.proc, (c) => {
-        code = c;
-      });
-      try {
-        await program.parseAsync(p.proc.argv.slice(2), { from: 'user' });
-      } catch (e) {
-        if (e instanceof CommanderError) code = 2;
-        else code = describeError(e).exitCode;
-      }
+      const { code, out } = await runModulesCommand([
+        join(root, 'b'),
+        '--rules',
+        'newest',
+        '--jobs',
+        '1',
+      ]);
       expect(code).toBe(0);
-      const out = p.stdout();
       expect(out).toMatch(/rules newest/);
       expect(out).toMatch(/module-newest/);
       expect(out).toMatch(/upstream\s+│\s+\d/);

@@ -1,8 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerModulesCommand } from '../../src/commands/modules.js';
 import { readUnits } from '../../src/dwarf/info.js';
 import { allocRows, readLineTable } from '../../src/dwarf/line.js';
 import { DwarfSections } from '../../src/dwarf/sections.js';
@@ -18,7 +16,6 @@ import {
   measureModule,
 } from '../../src/measure/module-tables.js';
 import { distribution, measureModuleSet } from '../../src/measure/modules.js';
-import { fakeProcess } from '../helpers/fake-process.js';
 import { hasTool, scratchDir } from '../helpers/fixtures.js';
 import {
   buildKo,
@@ -28,6 +25,7 @@ import {
   ourRows,
   refRows,
 } from '../helpers/ko-objects.js';
+import { runModulesCommand } from '../helpers/modules-command.js';
 import { libdwLines } from '../helpers/reference-readers.js';
 
 const dir = scratchDir('modules');
@@ -174,36 +172,17 @@ describe('module sets', () => {
       const root = join(dir, 'cmd');
       mkdirSync(root, { recursive: true });
       copyFileSync(buildKo(x86, 5), join(root, 'm.ko'));
-      const runCmd = async (args: string[]) => {
-        const p = fakeProcess(['modules', ...args]);
-        let code = -1;
-        const program = new Command('lineinfo-bench').exitOverride();
-        registerModulesCommand(program, p.proc, (c) => {
-          code = c;
-        });
-        try {
-          await program.parseAsync(p.proc.argv.slice(2), { from: 'user' });
-        } catch (e) {
-          if (e instanceof CommanderError) code = 2;
-          else {
-            const d = describeError(e);
-            code = d.exitCode;
-            p.proc.stderr.write(d.lines.join('\n'));
-          }
-        }
-        return { code, out: p.stdout(), err: p.stderr() };
-      };
-      const text = await runCmd([root, '--jobs', '1']);
+      const text = await runModulesCommand([root, '--jobs', '1']);
       expect(text.code).toBe(0);
       expect(text.out).toMatch(/1 modules \(x86_64\)/);
       expect(text.out).toMatch(/upstream\s+│\s+\d/);
-      const json = await runCmd([join(root, 'm.ko'), '--json']);
+      const json = await runModulesCommand([join(root, 'm.ko'), '--json']);
       expect(json.code).toBe(0);
       const r = JSON.parse(json.out);
       expect(r.modules).toHaveLength(1);
       expect(r.summary.differ.count).toBe(1);
       writeFileSync(join(root, 'bad.ko'), 'garbage');
-      const bad = await runCmd([root, '--jobs', '1']);
+      const bad = await runModulesCommand([root, '--jobs', '1']);
       expect(bad.code).toBe(2);
       expect(bad.err).toMatch(/^error: \S+\/cmd\/bad\.ko: not an ELF file \([^)]+\)$/);
     },
