@@ -57,6 +57,7 @@ export const REVISIONS: Record<RevisionId, Revision> = {
     covers: 'after v7, patch 2/4, the post-v7-patch2/ generator',
     rules: 'newest',
     vmlinuxLayouts: ['flat', 'blocks:64:sleb'],
+    moduleLayout: 'module-newest',
     note: 'flat arrays as its generator emits them; its compression patch is not public, so the v6/v7 blocks of 64 stand for it',
   },
 };

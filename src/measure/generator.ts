@@ -14,10 +14,12 @@ import {
 import { arch as hostArch, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ElfFile, ET, SHT } from '../elf/elf-file.js';
+import { NEWEST_ABS32, NEWEST_ABS64, relocationTypeName } from '../elf/relocation-types.js';
 import { moduleV3Format } from '../encodings/module.js';
+import type { EncodedBlob, ModuleFormat } from '../encodings/module-sections.js';
 import { parseFormat } from '../encodings/registry.js';
 import { REVISIONS } from '../encodings/revisions.js';
-import type { Bucket, EncodedTable, TablePart } from '../encodings/types.js';
+import { BUCKETS, type Bucket, type EncodedTable, type TablePart } from '../encodings/types.js';
 import { FormatError, UserError } from '../errors.js';
 import { ARCHES } from '../kernels/arches.js';
 import { cacheRoot, markDone, readDone, sha256 } from '../kernels/cache.js';
@@ -276,6 +278,20 @@ export interface AssembledSection {
   bytes: Uint8Array;
   /** Relocation records aimed at the section (the newest revision anchors each covered text section). */
   relocations: number;
+  /** Those records, in file order. */
+  records: RelocationRecord[];
+}
+
+/** One relocation record against a module line-info section (an anchor of the newest revision). */
+export interface RelocationRecord {
+  offset: number;
+  type: number;
+  /** The type's name for the target's machine (R_X86_64_64 ...). */
+  typeName: string;
+  /** The symbol's name, or its section's for a section symbol: the covered section the anchor points at. */
+  target: string;
+  /** RELA: the record's addend; REL: 0 (the addend is the bytes at the offset, compared with the bytes). */
+  addend: number;
 }
 
 export interface GeneratorOutput {
@@ -410,6 +426,7 @@ function readAssembled(
         size: s.size,
         bytes: o.contents(s).bytes.slice(),
         relocations: relocs(s.index),
+        records: relocationRecords(o, s.index),
       }));
     if (module) return { sections };
     const ro = o.section('.rodata');
@@ -434,6 +451,45 @@ function readAssembled(
   }
 }
 
+/** The relocation records aimed at section `index` of an assembled object, in file order. */
+function relocationRecords(o: ElfFile, index: number): RelocationRecord[] {
+  const out: RelocationRecord[] = [];
+  const syms = o.symbols();
+  const le = o.littleEndian;
+  for (const r of o.sections) {
+    if ((r.type !== SHT.RELA && r.type !== SHT.REL) || r.info !== index) continue;
+    const rela = r.type === SHT.RELA;
+    const b = o.contents(r).bytes;
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const size = o.is64 ? (rela ? 24 : 16) : rela ? 12 : 8;
+    for (let at = 0; at + size <= b.length; at += size) {
+      let offset: number;
+      let sym: number;
+      let type: number;
+      let addend = 0;
+      if (o.is64) {
+        offset = Number(v.getBigUint64(at, le));
+        const info = v.getBigUint64(at + 8, le);
+        sym = Number(info >> 32n);
+        type = Number(info & 0xffffffffn);
+        if (rela) addend = Number(v.getBigInt64(at + 16, le));
+      } else {
+        offset = v.getUint32(at, le);
+        const info = v.getUint32(at + 4, le);
+        sym = info >>> 8;
+        type = info & 0xff;
+        if (rela) addend = v.getInt32(at + 8, le);
+      }
+      const target =
+        (syms && sym < syms.count
+          ? syms.names[sym] || o.sections[syms.shndx[sym]]?.name
+          : undefined) ?? `symbol ${sym}`;
+      out.push({ offset, type, typeName: relocationTypeName(o.machine, type), target, addend });
+    }
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
 /** One table part, both sides: bytes in the generator's assembled output and in our encoder's. */
 export interface PartRow {
   symbol: string;
@@ -453,6 +509,8 @@ export interface EntryView {
 /** One difference of the two entry tables, walked in offset order (both are sorted by offset). */
 export interface EntryDifference {
   kind: 'only-generator' | 'only-ours' | 'changed';
+  /** A newest module's covered section the entries are in (offsets relative to it). */
+  section?: string;
   generator?: EntryView;
   ours?: EntryView;
 }
@@ -516,6 +574,51 @@ export function compareTables(
     .reduce((end, p) => Math.max(end, p.offset + p.size), 0);
   const genBytes = sectionBytes.subarray(0, tableEnd);
   const genParts = sectionParts.filter((p) => p.offset < tableEnd);
+  const entries = compareEntries(gen, ourTable);
+  let first: number | undefined;
+  const n = Math.min(genBytes.length, ours.bytes.length);
+  for (let k = 0; k < n; k++)
+    if (genBytes[k] !== ours.bytes[k]) {
+      first = k;
+      break;
+    }
+  if (first === undefined && genBytes.length !== ours.bytes.length) first = n;
+  const partAt = (off: number) =>
+    genParts.find((p) => off >= p.offset && off < p.offset + p.size)?.symbol ?? '(past the end)';
+  const bucketOf = new Map(ours.parts.map((p) => [p.symbol, p.bucket]));
+  const genEncoded: EncodedTable = {
+    format: ours.format,
+    littleEndian: ours.littleEndian,
+    entries: gen.count,
+    files: gen.files.length,
+    bytes: genBytes,
+    parts: genParts.map((p) => ({ ...p, bucket: bucketOf.get(p.symbol) ?? guessBucket(p.symbol) })),
+  };
+  return {
+    ...entries,
+    bytes: {
+      generator: genBytes.length,
+      ours: ours.bytes.length,
+      identical: first === undefined,
+      generatorSha256: sha256(genBytes),
+      oursSha256: sha256(ours.bytes),
+      firstDifference: first === undefined ? undefined : { offset: first, part: partAt(first) },
+      sectionTail: sectionBytes.length - tableEnd,
+    },
+    parts: sideBySide(genEncoded.parts, ours.parts),
+    buckets: { generator: account(genEncoded).buckets, ours: account(ours).buckets },
+  };
+}
+
+/** What two entry tables' comparison finds: the entry and file-name half of a TableComparison. */
+export type EntryComparison = Omit<TableComparison, 'bytes' | 'parts' | 'buckets'>;
+
+/** Two entry tables, walked in offset order (both sorted by offset), and their file names by id. */
+export function compareEntries(
+  gen: EntryTable,
+  ourTable: EntryTable,
+  section?: string,
+): EntryComparison {
   let i = 0;
   let j = 0;
   let onlyGenerator = 0;
@@ -524,7 +627,7 @@ export function compareTables(
   let fileIdOnly = 0;
   const differences: EntryDifference[] = [];
   const note = (d: EntryDifference) => {
-    if (differences.length < MAX_LISTED) differences.push(d);
+    if (differences.length < MAX_LISTED) differences.push(section ? { section, ...d } : d);
   };
   while (i < gen.count || j < ourTable.count) {
     const go = i < gen.count ? gen.offsets[i] : Number.POSITIVE_INFINITY;
@@ -553,25 +656,6 @@ export function compareTables(
         fileDifferences.push({ id: k, generator: gen.files[k], ours: ourTable.files[k] });
     }
   }
-  let first: number | undefined;
-  const n = Math.min(genBytes.length, ours.bytes.length);
-  for (let k = 0; k < n; k++)
-    if (genBytes[k] !== ours.bytes[k]) {
-      first = k;
-      break;
-    }
-  if (first === undefined && genBytes.length !== ours.bytes.length) first = n;
-  const partAt = (off: number) =>
-    genParts.find((p) => off >= p.offset && off < p.offset + p.size)?.symbol ?? '(past the end)';
-  const bucketOf = new Map(ours.parts.map((p) => [p.symbol, p.bucket]));
-  const genEncoded: EncodedTable = {
-    format: ours.format,
-    littleEndian: ours.littleEndian,
-    entries: gen.count,
-    files: gen.files.length,
-    bytes: genBytes,
-    parts: genParts.map((p) => ({ ...p, bucket: bucketOf.get(p.symbol) ?? guessBucket(p.symbol) })),
-  };
   return {
     entries: { generator: gen.count, ours: ourTable.count },
     files: { generator: gen.files.length, ours: ourTable.files.length },
@@ -582,17 +666,6 @@ export function compareTables(
     differences,
     fileDifferences,
     fileNamesDiffer,
-    bytes: {
-      generator: genBytes.length,
-      ours: ours.bytes.length,
-      identical: first === undefined,
-      generatorSha256: sha256(genBytes),
-      oursSha256: sha256(ours.bytes),
-      firstDifference: first === undefined ? undefined : { offset: first, part: partAt(first) },
-      sectionTail: sectionBytes.length - tableEnd,
-    },
-    parts: sideBySide(genEncoded.parts, ours.parts),
-    buckets: { generator: account(genEncoded).buckets, ours: account(ours).buckets },
   };
 }
 
@@ -721,8 +794,9 @@ export interface ModuleBlobSection {
 /**
  * The newest revision's blob: an 8-aligned root (u32 count), 16-byte
  * descriptors `{u64 anchor; u32 size; u32 table_offset}`, and per section a
- * header of three u32 (spec section 6). Read for the report only: no model
- * of ours to compare it with yet.
+ * header of three u32 (spec section 6). Read for the report only, where
+ * the revision's module layout is not modelled (a modelled one is compared
+ * through its own `openBlob`).
  */
 export function readModuleBlob(bytes: Uint8Array, le: boolean): ModuleBlobSection[] | undefined {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -788,6 +862,14 @@ export interface GeneratorCheckResult {
   /** Why there is no comparison (outcome 'not-modelled'). */
   notModelled?: string;
   comparison?: TableComparison;
+  /**
+   * A newest-revision module (module-newest): each line-info section
+   * (`.mod_lineinfo`, `.init.mod_lineinfo`) compared on its own: bytes,
+   * anchor relocations and each covered section's table. `comparison` then
+   * sums them (entries over every section; bytes over both sections, and
+   * not identical when an anchor record differs).
+   */
+  moduleBlobs?: ModuleBlobComparison[];
   /** Module mode: the sections in the assembled object. */
   sections?: {
     name: string;
@@ -797,6 +879,50 @@ export interface GeneratorCheckResult {
     blob?: ModuleBlobSection[];
   }[];
   notes: string[];
+}
+
+/** One covered section's table in a newest module's blob, both sides. */
+export interface ModuleSectionRow {
+  /** The covered section; on the generator's side, the target of its descriptor's anchor relocation. */
+  name: string;
+  /** The descriptor's `size` (the covered section's size); undefined on a side without the table. */
+  size: { generator?: number; ours?: number };
+  /** Where the table starts in the blob. */
+  tableOffset: { generator?: number; ours?: number };
+  /** The table's bytes: header, arrays, file offsets and every file name. */
+  bytes: { generator?: number; ours?: number };
+  /** Its entries and file names, as for a vmlinux table (offsets relative to the section). */
+  comparison: EntryComparison;
+}
+
+/** One of a newest module's line-info sections (`.mod_lineinfo`, `.init.mod_lineinfo`), both sides. */
+export interface ModuleBlobComparison {
+  blob: string;
+  present: { generator: boolean; ours: boolean };
+  bytes: {
+    /** The generator's section, the assembler's padding at its end not counted. */
+    generator: number;
+    ours: number;
+    identical: boolean;
+    generatorSha256: string;
+    oursSha256: string;
+    /** The first byte that differs, and the generator's part it falls in. */
+    firstDifference?: { offset: number; part: string };
+    /**
+     * Zero bytes after the generator's last table: the assembler rounding
+     * the section up to its alignment (at most 7), not written by the
+     * generator, so not compared.
+     */
+    padding: number;
+  };
+  /** The anchor relocation records: the assembled object's, and the ones our encoder asks for. */
+  anchors: {
+    generator: RelocationRecord[];
+    ours: RelocationRecord[];
+    identical: boolean;
+  };
+  sections: ModuleSectionRow[];
+  parts: PartRow[];
 }
 
 /** Block size and delta coding of a blocks generator, from its source and the headers it includes. */
@@ -962,6 +1088,8 @@ function checkModule(
     result.notModelled = `module tables of revision ${profile.id} are not modelled yet: the generator's sections are read back and listed, not compared`;
     return result;
   }
+  const layout = parseFormat(profile.moduleLayout);
+  if (isModuleFormat(layout)) return checkSectionedModule(result, out, elf, layout);
   const section = out.sections.find((s) => s.name === '.mod_lineinfo');
   if (!section)
     throw new UserError("the generator's module output has no .mod_lineinfo section", gen.source);
@@ -1004,4 +1132,385 @@ function isExact(c: TableComparison): boolean {
     c.fileNamesDiffer === 0 &&
     c.bytes.identical
   );
+}
+
+function isModuleFormat(f: object): f is ModuleFormat {
+  return 'encodeModule' in f && 'openBlob' in f;
+}
+
+/** The empty table, for a side without a section's table. */
+const NO_TABLE: EntryTable = {
+  count: 0,
+  offsets: new Uint32Array(0),
+  fileIds: new Uint16Array(0),
+  lines: new Uint32Array(0),
+  files: [],
+};
+
+/**
+ * A newest module: our per-section tables (the generator's reading, with
+ * `.debug_info` unrelocated) encoded as the revision's module layout, and
+ * each line-info section compared with the generator's assembled one.
+ */
+function checkSectionedModule(
+  result: GeneratorCheckResult,
+  out: GeneratorOutput,
+  elf: ElfFile,
+  fmt: ModuleFormat,
+): GeneratorCheckResult {
+  const profile = REVISIONS[result.generator.revision];
+  const t0 = Date.now();
+  const ex = extractUpstream(elf, { rules: profile.rules, relocation: 'upstream' });
+  const extractMs = Date.now() - t0;
+  const ms = ex.moduleSections;
+  if (!ms)
+    throw new UserError(
+      `our ${profile.rules} rules give no per-section tables for a module: nothing to compare ${fmt.id} with`,
+      elf.name,
+    );
+  const enc = fmt.encodeModule(ms.sections, ms.files, {
+    littleEndian: elf.littleEndian,
+    is64: elf.is64,
+  });
+  const ourTables = new Map(ms.sections.map((s) => [s.name, s]));
+  const names = [
+    ...enc.blobs.map((b) => b.section),
+    ...out.sections.map((s) => s.name).filter((n) => !enc.blobs.some((b) => b.section === n)),
+  ];
+  const order = ['.mod_lineinfo', '.init.mod_lineinfo'];
+  names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const blobs = names.map((name) =>
+    compareBlob(
+      name,
+      out.sections.find((s) => s.name === name),
+      enc.blobs.find((b) => b.section === name),
+      fmt,
+      elf,
+      (section) => ourTables.get(section),
+    ),
+  );
+  result.format = fmt.id;
+  result.ours = {
+    rules: profile.rules,
+    description: RULE_SETS[profile.rules]?.description ?? '',
+    extractMs,
+  };
+  result.moduleBlobs = blobs;
+  result.comparison = sumBlobs(blobs, ms.files.length);
+  if (ms.uncoveredRows)
+    result.notes.push(
+      `${n(ms.uncoveredRows)} rows outside the covered sections (${ms.otherSections.map((o) => o.name).join(', ') || 'none'}) are in neither side's tables (the generator's skipped_uncovered)`,
+    );
+  result.outcome = blobs.every(blobExact) ? 'exact' : 'different';
+  return result;
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+function blobExact(b: ModuleBlobComparison): boolean {
+  return (
+    b.present.generator &&
+    b.present.ours &&
+    b.bytes.identical &&
+    b.anchors.identical &&
+    b.sections.every(
+      (s) =>
+        s.size.generator === s.size.ours &&
+        s.tableOffset.generator === s.tableOffset.ours &&
+        entriesExact(s.comparison),
+    )
+  );
+}
+
+function entriesExact(c: EntryComparison): boolean {
+  return (
+    c.entries.generator === c.entries.ours &&
+    c.files.generator === c.files.ours &&
+    c.onlyGenerator === 0 &&
+    c.onlyOurs === 0 &&
+    c.changed === 0 &&
+    c.fileIdOnly === 0 &&
+    c.fileNamesDiffer === 0
+  );
+}
+
+function compareBlob(
+  blob: string,
+  assembled: AssembledSection | undefined,
+  ours: EncodedBlob | undefined,
+  fmt: ModuleFormat,
+  elf: ElfFile,
+  ourTable: (section: string) => { size: number; table: EntryTable } | undefined,
+): ModuleBlobComparison {
+  const le = elf.littleEndian;
+  const sectionBytes = assembled?.bytes ?? new Uint8Array(0);
+  const records = assembled?.records ?? [];
+  // the generator's side: descriptors and tables, each named by its anchor's target
+  let genTables: { name: string; size: number; tableOffset: number; table: EntryTable }[] = [];
+  if (assembled) {
+    try {
+      genTables = fmt.openBlob(sectionBytes, le).map((t, k) => ({
+        name: anchorTarget(records, k, elf) ?? `table[${k}]`,
+        size: t.size,
+        tableOffset: t.tableOffset,
+        table: t.reader.decodeAll(),
+      }));
+    } catch (e) {
+      if (e instanceof FormatError)
+        throw new UserError(
+          `cannot decode the generator's ${blob} as ${fmt.id}: ${e.message}`,
+          elf.name,
+        );
+      throw e;
+    }
+  }
+  const bucketOf = new Map((ours?.parts ?? []).map((p) => [p.symbol, p.bucket]));
+  const genParts = assembled
+    ? newestBlobParts(sectionBytes, le, elf.is64, genTables, bucketOf)
+    : [];
+  const tableEnd = genParts
+    .filter((p) => p.symbol !== '(align)')
+    .reduce((end, p) => Math.max(end, p.offset + p.size), 0);
+  const tail = sectionBytes.subarray(tableEnd);
+  const padding = tail.length < 8 && tail.every((b) => b === 0) ? tail.length : 0;
+  const genBytes = sectionBytes.subarray(0, sectionBytes.length - padding);
+  const ourBytes = ours?.bytes ?? new Uint8Array(0);
+  let first: number | undefined;
+  const common = Math.min(genBytes.length, ourBytes.length);
+  for (let k = 0; k < common; k++)
+    if (genBytes[k] !== ourBytes[k]) {
+      first = k;
+      break;
+    }
+  if (first === undefined && genBytes.length !== ourBytes.length) first = common;
+  const partAt = (off: number) =>
+    genParts.find((p) => off >= p.offset && off < p.offset + p.size)?.symbol ??
+    (off >= tableEnd ? '(after the last table)' : '(past the end)');
+
+  const machine = elf.machine;
+  const ourRecords: RelocationRecord[] = (ours?.anchors ?? []).map((a) => {
+    const type = (a.size === 8 ? NEWEST_ABS64 : NEWEST_ABS32)[machine] ?? -1;
+    return {
+      offset: a.offset,
+      type,
+      typeName: type < 0 ? 'unknown' : relocationTypeName(machine, type),
+      target: a.section,
+      addend: 0,
+    };
+  });
+  const anchorsIdentical =
+    records.length === ourRecords.length &&
+    records.every(
+      (r, k) =>
+        r.offset === ourRecords[k].offset &&
+        r.type === ourRecords[k].type &&
+        r.target === ourRecords[k].target &&
+        r.addend === ourRecords[k].addend,
+    );
+
+  // the covered sections' tables, ours in our order, then any only the generator has
+  const ourNames = ours?.sections ?? [];
+  const rowNames = [
+    ...ourNames,
+    ...genTables.map((t) => t.name).filter((x) => !ourNames.includes(x)),
+  ];
+  const ourPartBytes = (name: string) =>
+    (ours?.parts ?? [])
+      .filter((p) => p.symbol.startsWith(`${name}.`))
+      .reduce((a, p) => a + p.size, 0);
+  const genPartBytes = (name: string) =>
+    genParts.filter((p) => p.symbol.startsWith(`${name}.`)).reduce((a, p) => a + p.size, 0);
+  const ourOffsets = tableOffsets(ours);
+  const sections: ModuleSectionRow[] = rowNames.map((name) => {
+    const g = genTables.find((t) => t.name === name);
+    const inOurs = ourNames.includes(name);
+    const o = inOurs ? ourTable(name) : undefined;
+    return {
+      name,
+      size: { generator: g?.size, ours: o?.size },
+      tableOffset: { generator: g?.tableOffset, ours: inOurs ? ourOffsets.get(name) : undefined },
+      bytes: {
+        generator: g ? genPartBytes(name) : undefined,
+        ours: inOurs ? ourPartBytes(name) : undefined,
+      },
+      comparison: compareEntries(g?.table ?? NO_TABLE, o?.table ?? NO_TABLE, name),
+    };
+  });
+  const oursNormalised = (ours?.parts ?? []).map((p) =>
+    p.bucket === 'padding' && p.symbol.endsWith('(align)') ? { ...p, symbol: '(align)' } : p,
+  );
+  return {
+    blob,
+    present: { generator: assembled !== undefined, ours: ours !== undefined },
+    bytes: {
+      generator: genBytes.length,
+      ours: ourBytes.length,
+      identical: first === undefined,
+      generatorSha256: sha256(genBytes),
+      oursSha256: sha256(ourBytes),
+      firstDifference: first === undefined ? undefined : { offset: first, part: partAt(first) },
+      padding,
+    },
+    anchors: { generator: records, ours: ourRecords, identical: anchorsIdentical },
+    sections,
+    parts: sideBySide(
+      genParts.filter((p) => p.offset < genBytes.length),
+      oursNormalised,
+    ),
+  };
+}
+
+/** Where our encoder put each section's table: its `<name>.header.num_entries` part. */
+function tableOffsets(ours: EncodedBlob | undefined): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const name of ours?.sections ?? []) {
+    const p = ours!.parts.find((x) => x.symbol === `${name}.header.num_entries`);
+    if (p) m.set(name, p.offset);
+  }
+  return m;
+}
+
+/**
+ * The covered section descriptor `k` anchors: the target of the relocation
+ * record inside its 8-byte anchor slot (a 4-byte one sits in the high half
+ * on a 32-bit big-endian target).
+ */
+function anchorTarget(records: RelocationRecord[], k: number, elf: ElfFile): string | undefined {
+  const slot = 8 + 16 * k;
+  const at = elf.is64 || elf.littleEndian ? slot : slot + 4;
+  return records.find((r) => r.offset === at)?.target;
+}
+
+/**
+ * A newest module blob's parts from its own root, descriptors and table
+ * headers, named as our encoder names them (`root.num_sections`,
+ * `sections[k].anchor`, `<section>.addrs` ...); the gaps between are
+ * alignment.
+ */
+function newestBlobParts(
+  bytes: Uint8Array,
+  le: boolean,
+  is64: boolean,
+  tables: { name: string; tableOffset: number }[],
+  bucketOf: Map<string, Bucket>,
+): TablePart[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const content: { symbol: string; offset: number; size: number }[] = [
+    { symbol: 'root.num_sections', offset: 0, size: 4 },
+  ];
+  tables.forEach((t, k) => {
+    const d = 8 + 16 * k;
+    const anchor = is64 || le ? d : d + 4;
+    content.push({ symbol: `sections[${k}].anchor`, offset: anchor, size: is64 ? 8 : 4 });
+    if (!is64)
+      content.push({ symbol: `sections[${k}].anchor_pad`, offset: le ? d + 4 : d, size: 4 });
+    content.push(
+      { symbol: `sections[${k}].size`, offset: d + 8, size: 4 },
+      { symbol: `sections[${k}].table_offset`, offset: d + 12, size: 4 },
+    );
+    const at = t.tableOffset;
+    const count = v.getUint32(at, le);
+    const files = v.getUint32(at + 4, le);
+    const namesSize = v.getUint32(at + 8, le);
+    const addrs = at + 12;
+    const fileIds = addrs + 4 * count;
+    const lines = Math.ceil((fileIds + 2 * count) / 4) * 4;
+    const fileOffsets = lines + 4 * count;
+    const p = `${t.name}.`;
+    content.push(
+      { symbol: `${p}header.num_entries`, offset: at, size: 4 },
+      { symbol: `${p}header.num_files`, offset: at + 4, size: 4 },
+      { symbol: `${p}header.filenames_size`, offset: at + 8, size: 4 },
+      { symbol: `${p}addrs`, offset: addrs, size: 4 * count },
+      { symbol: `${p}file_ids`, offset: fileIds, size: 2 * count },
+      {
+        symbol: `${p}file_ids_pad`,
+        offset: fileIds + 2 * count,
+        size: lines - fileIds - 2 * count,
+      },
+      { symbol: `${p}lines`, offset: lines, size: 4 * count },
+      { symbol: `${p}file_offsets`, offset: fileOffsets, size: 4 * files },
+      { symbol: `${p}filenames`, offset: fileOffsets + 4 * files, size: namesSize },
+    );
+  });
+  return withGaps(
+    content.filter((c) => c.size > 0),
+    bytes.length,
+  ).map((p) => ({ ...p, bucket: bucketOf.get(p.symbol) ?? newestBucket(p.symbol, p.bucket) }));
+}
+
+/** A newest blob part's bucket when our encoder has no part of that name (as the encoder counts them). */
+function newestBucket(symbol: string, guessed: Bucket): Bucket {
+  if (/anchor_pad$|file_ids_pad$/.test(symbol)) return 'padding';
+  if (/^sections\[/.test(symbol)) return 'index';
+  if (/\.(addrs|file_ids|lines)$/.test(symbol)) return 'data';
+  if (/\.file_offsets$/.test(symbol)) return 'file_offsets';
+  return guessed;
+}
+
+/**
+ * The blobs summed into one TableComparison (what the command's summary and
+ * exit line read): entries, differences and file names over every covered
+ * section; bytes over both line-info sections, not identical when their
+ * bytes or their anchor records differ; parts per blob, named `<blob> <part>`.
+ */
+function sumBlobs(blobs: ModuleBlobComparison[], ourFiles: number): TableComparison {
+  const rows = blobs.flatMap((b) => b.sections);
+  const sum = (f: (c: EntryComparison) => number) => rows.reduce((a, r) => a + f(r.comparison), 0);
+  const genFiles = rows.find((r) => r.size.generator !== undefined)?.comparison.files.generator;
+  // file names: each table repeats all of them; a table on one side only is no file-name difference
+  const worstFiles = rows
+    .filter((r) => r.bytes.generator !== undefined && r.bytes.ours !== undefined)
+    .sort((a, b) => b.comparison.fileNamesDiffer - a.comparison.fileNamesDiffer)[0]?.comparison;
+  const bytesSame = blobs.every(
+    (b) => b.present.generator === b.present.ours && b.bytes.identical && b.anchors.identical,
+  );
+  let firstDifference: TableComparison['bytes']['firstDifference'];
+  for (const b of blobs) {
+    if (firstDifference) break;
+    if (b.present.generator !== b.present.ours)
+      firstDifference = {
+        offset: 0,
+        part: `${b.blob} (${b.present.generator ? "the generator's only" : 'ours only'})`,
+      };
+    else if (b.bytes.firstDifference)
+      firstDifference = {
+        offset: b.bytes.firstDifference.offset,
+        part: `${b.blob} ${b.bytes.firstDifference.part}`,
+      };
+    else if (!b.anchors.identical) firstDifference = { offset: 0, part: `${b.blob} anchors` };
+  }
+  const parts: PartRow[] = blobs.flatMap((b) =>
+    b.parts.map((p) => ({ ...p, symbol: `${b.blob} ${p.symbol}` })),
+  );
+  const buckets = (side: 'generator' | 'ours') => {
+    const out = Object.fromEntries(BUCKETS.map((k) => [k, 0])) as Record<Bucket, number>;
+    for (const p of parts) out[p.bucket] += p[side] ?? 0;
+    return out;
+  };
+  return {
+    entries: {
+      generator: sum((c) => c.entries.generator),
+      ours: sum((c) => c.entries.ours),
+    },
+    files: { generator: genFiles ?? 0, ours: ourFiles },
+    onlyGenerator: sum((c) => c.onlyGenerator),
+    onlyOurs: sum((c) => c.onlyOurs),
+    changed: sum((c) => c.changed),
+    fileIdOnly: sum((c) => c.fileIdOnly),
+    differences: rows.flatMap((r) => r.comparison.differences).slice(0, MAX_LISTED),
+    fileDifferences: worstFiles?.fileDifferences ?? [],
+    fileNamesDiffer: worstFiles?.fileNamesDiffer ?? 0,
+    bytes: {
+      generator: blobs.reduce((a, b) => a + b.bytes.generator, 0),
+      ours: blobs.reduce((a, b) => a + b.bytes.ours, 0),
+      identical: bytesSame,
+      generatorSha256: sha256(blobs.map((b) => b.bytes.generatorSha256).join('\n')),
+      oursSha256: sha256(blobs.map((b) => b.bytes.oursSha256).join('\n')),
+      firstDifference,
+      sectionTail: blobs.reduce((a, b) => a + b.bytes.padding, 0),
+    },
+    parts,
+    buckets: { generator: buckets('generator'), ours: buckets('ours') },
+  };
 }

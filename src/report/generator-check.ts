@@ -2,7 +2,9 @@ import type {
   EntryDifference,
   EntryView,
   GeneratorCheckResult,
+  ModuleBlobComparison,
   PartRow,
+  RelocationRecord,
 } from '../measure/generator.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
@@ -33,17 +35,104 @@ function partsTable(parts: PartRow[]): string[] {
 const entry = (e?: EntryView) => (e ? `#${e.index} ${hex(e.offset)} ${e.file}:${e.line}` : '-');
 
 function differenceRows(ds: EntryDifference[]): string[] {
+  // a newest module's differences name the covered section their offsets are relative to
+  const sectioned = ds.some((d) => d.section !== undefined);
   const rows = ds.map((d) => [
+    ...(sectioned ? [d.section ?? '-'] : []),
     d.kind,
     hex((d.generator ?? d.ours)!.offset),
     entry(d.generator),
     entry(d.ours),
   ]);
-  return table(
-    ['difference', 'offset', 'generator (#index offset file:line)', 'ours'],
-    rows,
-    [0, 2, 3],
+  const head = ['difference', 'offset', 'generator (#index offset file:line)', 'ours'];
+  return sectioned ? table(['section', ...head], rows, [0, 1, 3, 4]) : table(head, rows, [0, 2, 3]);
+}
+
+const side = (v?: number) => (v === undefined ? '-' : n(v));
+/** "gen / ours", or the one figure when both sides agree. */
+const pair = (g?: number, o?: number) => (g === o ? side(g) : `${side(g)} / ${side(o)}`);
+
+const anchor = (a: RelocationRecord) =>
+  `${a.typeName} at ${a.offset} -> ${a.target}${a.addend ? ` ${a.addend > 0 ? '+' : ''}${a.addend}` : ''}`;
+
+/** A newest module's line-info sections: bytes, anchors, each covered section's table, side by side. */
+function moduleBlobLines(blobs: ModuleBlobComparison[], exact: boolean): string[] {
+  const out: string[] = [];
+  out.push('per covered section (generator / ours where they differ):');
+  const rows = blobs.flatMap((b) =>
+    b.sections.map((s) => [
+      b.blob,
+      s.name,
+      pair(s.comparison.entries.generator, s.comparison.entries.ours),
+      pair(s.comparison.files.generator, s.comparison.files.ours),
+      pair(s.bytes.generator, s.bytes.ours),
+      pair(s.size.generator, s.size.ours),
+      pair(s.tableOffset.generator, s.tableOffset.ours),
+    ]),
   );
+  out.push(
+    ...table(['blob', 'section', 'entries', 'files', 'bytes', 'covers', 'table at'], rows, [0, 1]),
+  );
+  out.push('');
+  for (const b of blobs) {
+    const pad = b.bytes.padding
+      ? ` (+${n(b.bytes.padding)} zero bytes the assembler pads the section with, not compared)`
+      : '';
+    if (!b.present.generator || !b.present.ours) {
+      out.push(
+        `${b.blob}: ${b.present.generator ? "in the generator's output only" : 'in ours only'} (${n(b.present.generator ? b.bytes.generator : b.bytes.ours)} bytes)`,
+      );
+      continue;
+    }
+    out.push(
+      b.bytes.identical
+        ? `${b.blob}: ${n(b.bytes.generator)} bytes identical (sha256 ${b.bytes.generatorSha256.slice(0, 12)})${pad}`
+        : `${b.blob}: ${n(b.bytes.generator)} bytes (generator) vs ${n(b.bytes.ours)} (ours); first difference at byte ${n(b.bytes.firstDifference!.offset)}, in ${b.bytes.firstDifference!.part}${pad}`,
+    );
+    const g = b.anchors.generator;
+    if (b.anchors.identical)
+      out.push(
+        `  anchors: ${g.length} relocation${g.length === 1 ? '' : 's'} identical: ${g.map(anchor).join('; ')}`,
+      );
+    else {
+      out.push(`  anchors: ${g.length} (generator) vs ${b.anchors.ours.length} (ours) differ:`);
+      out.push(`    generator: ${g.map(anchor).join('; ') || 'none'}`);
+      out.push(`    ours:      ${b.anchors.ours.map(anchor).join('; ') || 'none'}`);
+    }
+  }
+  if (!exact) {
+    // a table on one side only is no file-name difference
+    const first = blobs
+      .flatMap((b) => b.sections)
+      .find(
+        (s) =>
+          s.bytes.generator !== undefined &&
+          s.bytes.ours !== undefined &&
+          s.comparison.fileNamesDiffer,
+      );
+    if (first) {
+      out.push(
+        '',
+        `file names (${first.name}'s table): ${n(first.comparison.fileNamesDiffer)} ids differ; first:`,
+      );
+      out.push(
+        ...table(
+          ['id', 'generator', 'ours'],
+          first.comparison.fileDifferences.map((f) => [
+            String(f.id),
+            f.generator ?? '-',
+            f.ours ?? '-',
+          ]),
+          [1, 2],
+        ),
+      );
+    }
+  }
+  for (const b of blobs) {
+    out.push('', `${b.blob} parts (bytes):`);
+    out.push(...partsTable(b.parts));
+  }
+  return out;
 }
 
 /** `generator check` as plain text: what ran, then "exact" or the differences, then the parts side by side. */
@@ -96,6 +185,32 @@ export function renderGeneratorCheck(r: GeneratorCheckResult): string {
 
   if (r.outcome === 'not-modelled') {
     out.push(`not modelled: ${r.notModelled}`);
+    return `${out.join('\n')}\n`;
+  }
+
+  if (r.moduleBlobs) {
+    const c = r.comparison!;
+    if (r.outcome === 'exact')
+      out.push(
+        `exact: ${n(c.entries.generator)} entries in ${r.moduleBlobs.reduce((a, b) => a + b.sections.length, 0)} covered sections, ${n(c.files.generator)} files, ${r.moduleBlobs.length} line-info sections ${n(c.bytes.generator)} bytes identical, anchors identical`,
+      );
+    else {
+      out.push(
+        `DIFFERENT: entries ${n(c.entries.generator)} (generator) vs ${n(c.entries.ours)} (ours), files ${n(c.files.generator)} vs ${n(c.files.ours)}, bytes ${n(c.bytes.generator)} vs ${n(c.bytes.ours)}`,
+      );
+      out.push(
+        `  offsets only in the generator's tables ${n(c.onlyGenerator)}, only in ours ${n(c.onlyOurs)}, ` +
+          `same offset with another file:line ${n(c.changed)}, another file id only ${n(c.fileIdOnly)}`,
+      );
+      if (c.differences.length) {
+        out.push(
+          '',
+          `first ${c.differences.length} differences, by section in offset order:`,
+          ...differenceRows(c.differences),
+        );
+      }
+    }
+    out.push('', ...moduleBlobLines(r.moduleBlobs, r.outcome === 'exact'));
     return `${out.join('\n')}\n`;
   }
 

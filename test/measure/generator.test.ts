@@ -15,6 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { flatFormat } from '../../src/encodings/flat.js';
+import { cacheRoot } from '../../src/kernels/cache.js';
+import { DebianSource } from '../../src/kernels/debian.js';
 import { RULE_SETS } from '../../src/lineinfo/rules.js';
 import {
   buildGenerator,
@@ -25,7 +27,7 @@ import {
 import { fakeProcess } from '../helpers/fake-process.js';
 import { buildFixture, FIXTURE_SRC, hasTool, scratchDir } from '../helpers/fixtures.js';
 import { GOLDEN_DIR, goldenVmlinux, readGolden, runGolden } from '../helpers/golden.js';
-import { buildKo, KO_TARGETS } from '../helpers/ko-objects.js';
+import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
 
 /**
  * `generator check` against the real generators in ../shared/upstream (v4
@@ -391,23 +393,166 @@ describe('generator check, module mode', () => {
     expect(r.out).toMatch(/^exact: \d+ entries, 1 files/m);
   });
 
-  it('the newest generator --module: sections read back, "not modelled yet", exit 2 with one line', async () => {
+  it('the newest generator --module against our module-newest encoding: exact, per section', async () => {
     const r = await check([NEWEST, ko]);
-    expect(r.code).toBe(2);
-    expect(r.out).toMatch(/\.mod_lineinfo\s+\d+\s+2\s/);
-    expect(r.out).toMatch(/\.init\.mod_lineinfo\s+\d+\s+1\s/);
-    // the init function (line 9000) has its own blob; .text and .exit.text share the other
-    expect(r.out).toMatch(/\.mod_lineinfo\[1\]: covers \d+ bytes, 2 entries/);
-    const lines = errLines(r.err);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
-      /^error: .*mod\.ko: module tables of revision newest are not modelled yet/,
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^exact: 10 entries in 3 covered sections, 1 files, 2 line-info sections [\d,]+ bytes identical, anchors identical$/m,
     );
+    // per covered section: blob, section, entries, files, bytes, covers, table at (one figure: both sides agree)
+    expect(r.out).toMatch(/^ {2}\.mod_lineinfo +\.text +6 +1 +84 +\d+ +40$/m);
+    expect(r.out).toMatch(/^ {2}\.mod_lineinfo +\.exit\.text +2 +1 +44 +\d+ +124$/m);
+    expect(r.out).toMatch(/^ {2}\.init\.mod_lineinfo +\.init\.text +2 +1 +44 +\d+ +24$/m);
+    expect(r.out).toMatch(
+      /^\.mod_lineinfo: 168 bytes identical \(sha256 [0-9a-f]{12}\)\n {2}anchors: 2 relocations identical: R_X86_64_64 at 8 -> \.text; R_X86_64_64 at 24 -> \.exit\.text$/m,
+    );
+    expect(r.out).toContain('anchors: 1 relocation identical: R_X86_64_64 at 8 -> .init.text');
+    expect(r.out).toMatch(/^\.init\.mod_lineinfo parts \(bytes\):$/m);
+    expect(r.out).not.toContain('not modelled');
+
     const j = await checkJson([NEWEST, ko]);
-    expect(j.json.outcome).toBe('not-modelled');
+    expect(j.json.outcome).toBe('exact');
+    expect(j.json.format).toBe('module-newest');
     expect(j.json.sections!.map((s) => [s.name, s.relocations])).toEqual([
       ['.mod_lineinfo', 2],
       ['.init.mod_lineinfo', 1],
+    ]);
+    const blobs = j.json.moduleBlobs!;
+    expect(blobs.map((b) => [b.blob, b.sections.map((s) => s.name)])).toEqual([
+      ['.mod_lineinfo', ['.text', '.exit.text']],
+      ['.init.mod_lineinfo', ['.init.text']],
+    ]);
+    for (const b of blobs) {
+      expect(b.bytes.identical).toBe(true);
+      expect(b.bytes.padding).toBe(0);
+      expect(b.anchors.identical).toBe(true);
+      expect(b.anchors.generator).toEqual(b.anchors.ours);
+      expect(b.anchors.generator.map((a) => [a.typeName, a.target, a.addend])).toEqual(
+        b.sections.map((s) => ['R_X86_64_64', s.name, 0]),
+      );
+      for (const s of b.sections) {
+        expect(s.size.generator).toBe(s.size.ours);
+        expect(s.bytes.generator).toBe(s.bytes.ours);
+        expect(s.comparison.entries.generator).toBe(s.comparison.entries.ours);
+      }
+      // the assembled section is the table, every byte
+      expect(j.json.sections!.find((s) => s.name === b.blob)!.size).toBe(b.bytes.generator);
+    }
+    // the init function (line 9000) has its own blob: entries at 9000 and up only
+    const c = j.json.comparison!;
+    expect(c.entries).toEqual({ generator: 10, ours: 10 });
+    expect(c.bytes.generator).toBe(blobs[0].bytes.generator + blobs[1].bytes.generator);
+  });
+
+  it.each(KO_TARGETS.filter((t) => t.arch !== 'x86_64').map((t) => [t.arch, t] as const))(
+    'the newest generator --module on %s (DWARF 4 and 5): exact, the assembler padding reported as padding',
+    async (arch, t) => {
+      const as = t.ld.replace(/ld$/, 'as');
+      if (!hasKoTools(t) || !hasTool(as)) return;
+      for (const dwarf of [4, 5] as const) {
+        const j = await checkJson([NEWEST, buildKo(t, dwarf)]);
+        expect(j.err).toBe('');
+        expect(j.json.kernel.arch).toBe(arch);
+        expect(j.json.outcome).toBe('exact');
+        expect(j.code).toBe(0);
+        const blobs = j.json.moduleBlobs!;
+        expect(blobs.map((b) => b.sections.map((s) => s.name))).toEqual([
+          ['.text', '.exit.text'],
+          ['.init.text'],
+        ]);
+        for (const b of blobs) {
+          const size = j.json.sections!.find((s) => s.name === b.blob)!.size;
+          expect(b.bytes.generator + b.bytes.padding).toBe(size);
+          // s390x's as rounds each section up to 8 bytes with zeros; nobody else pads
+          if (arch === 's390x') expect(size % 8).toBe(0);
+          else expect(b.bytes.padding).toBe(0);
+          expect(b.anchors.identical).toBe(true);
+        }
+      }
+    },
+  );
+
+  it('a generator whose .exit.text table goes to .init.mod_lineinfo: the differences by section, exit 1', async () => {
+    const mutated = treeCopy(NEWEST, 'newest-exit-in-init', (t) =>
+      t.replace(
+        '{ .name = ".exit.text",    .blob = BLOB_PERSISTENT }',
+        '{ .name = ".exit.text",    .blob = BLOB_INIT }',
+      ),
+    );
+    const r = await check([mutated, ko]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^DIFFERENT: entries 10 \(generator\) vs 10 \(ours\), files 1 vs 1/m);
+    expect(r.out).toMatch(/offsets only in the generator's tables 2, only in ours 2/);
+    // each difference names its section, the entry, its file and line
+    expect(r.out).toMatch(/^ {2}\.exit\.text +only-ours +0x0 +- +#0 0x0 mod_a\.c:9101$/m);
+    expect(r.out).toMatch(/^ {2}\.exit\.text +only-generator +0x0 +#0 0x0 mod_a\.c:9101 +-$/m);
+    expect(r.out).toMatch(/^ {2}\.mod_lineinfo +\.exit\.text +0 \/ 2 +0 \/ 1 +- \/ \d+/m);
+    expect(r.out).toMatch(/^ {2}\.init\.mod_lineinfo +\.exit\.text +2 \/ 0 +1 \/ 0 +\d+ \/ -/m);
+    expect(r.out).toMatch(
+      /^\.mod_lineinfo: 108 bytes \(generator\) vs 168 \(ours\); first difference at byte 0, in root\.num_sections$/m,
+    );
+    expect(r.out).toContain(
+      'generator: R_X86_64_64 at 8 -> .exit.text; R_X86_64_64 at 24 -> .init.text',
+    );
+    // a table on one side only is no file-name difference
+    expect(r.out).not.toContain('file names');
+    const lines = errLines(r.err);
+    expect(lines).toEqual([
+      "threshold: gen_lineinfo's tables differ from our newest model: 10 vs 10 entries, 4 entries and 0 file names differ, bytes differ",
+    ]);
+    const j = await checkJson([mutated, ko]);
+    expect(j.json.outcome).toBe('different');
+    const anchors = j.json.moduleBlobs!.map((b) => [
+      b.blob,
+      b.anchors.generator.map((a) => a.target),
+      b.anchors.ours.map((a) => a.target),
+    ]);
+    expect(anchors).toEqual([
+      ['.mod_lineinfo', ['.text'], ['.text', '.exit.text']],
+      ['.init.mod_lineinfo', ['.exit.text', '.init.text'], ['.init.text']],
+    ]);
+  });
+
+  it("a generator that writes one line wrong: the changed entry with its file, the section's bytes, exit 1", async () => {
+    const mutated = treeCopy(NEWEST, 'newest-line-plus-one', (t) =>
+      t.replace(
+        'printf("\\t.long %u\\n", entries[first + i].line);',
+        'printf("\\t.long %u\\n", entries[first + i].line + (i == 1));',
+      ),
+    );
+    const j = await checkJson([mutated, ko]);
+    expect(j.code).toBe(1);
+    const c = j.json.comparison!;
+    // the second entry of every section's table
+    expect(c.changed).toBe(3);
+    expect(c.onlyGenerator + c.onlyOurs).toBe(0);
+    expect(c.differences.map((d) => d.section)).toEqual(['.text', '.exit.text', '.init.text']);
+    const d = c.differences[1];
+    expect(d.generator!.line).toBe(d.ours!.line + 1);
+    expect(d.generator!.file).toBe('mod_a.c');
+    for (const b of j.json.moduleBlobs!) {
+      expect(b.bytes.identical).toBe(false);
+      expect(b.bytes.firstDifference!.part).toMatch(/\.lines$/);
+      expect(b.anchors.identical).toBe(true);
+    }
+    const r = await check([mutated, ko]);
+    expect(r.out).toMatch(/^ {2}\.text +changed +0x[0-9a-f]+ +#1 0x[0-9a-f]+ mod_a\.c:\d+ +#1 0x/m);
+    expect(r.out).toMatch(/first difference at byte \d+, in \.text\.lines$/m);
+  });
+
+  it('the v4 tree read as newest, or the newest as v1-v4: its sections cannot be decoded so, exit 2', async () => {
+    const asNewest = await check([V4, ko, '--revision', 'newest']);
+    expect(asNewest.code).toBe(2);
+    expect(errLines(asNewest.err)).toEqual([
+      expect.stringMatching(
+        /mod\.ko: cannot decode the generator's \.mod_lineinfo as module-newest: /,
+      ),
+    ]);
+    const asV4 = await check([NEWEST, ko, '--revision', 'v1-v4']);
+    expect(asV4.code).toBe(2);
+    expect(errLines(asV4.err)).toEqual([
+      expect.stringMatching(/mod\.ko: cannot decode the generator's \.mod_lineinfo: module-v3/),
     ]);
   });
 });
@@ -438,6 +583,39 @@ describe.runIf(runGolden)('the golden kernel (LINEINFO_GOLDEN=1)', () => {
     console.log(
       `golden v4 check: ${ms} ms (generator ${j.json.run.runMs} ms, as ${j.json.run.assembleMs} ms, ours ${j.json.ours!.extractMs} ms)`,
     );
+  }, 300_000);
+
+  it('post-v7-patch2 --module on xfs.ko, virtio_net.ko and kvm.ko: exact, section by section', async () => {
+    const flavour = g.debian_package.replace(/^linux-image-[0-9.]+-\d+-/, '').replace(/-dbg$/, '');
+    const k = await new DebianSource(
+      { flavour, version: g.package_version, modules: true },
+      cacheRoot(),
+    ).get();
+    const mod = (name: string) => k.modules.find((p) => p.endsWith(`/${name}`))!;
+    const sections = async (name: string) => {
+      const j = await checkJson([NEWEST, mod(name)]);
+      expect(j.err, name).toBe('');
+      expect(j.json.outcome, name).toBe('exact');
+      expect(j.code, name).toBe(0);
+      for (const b of j.json.moduleBlobs!) {
+        expect(b.bytes.padding, name).toBe(0);
+        expect(
+          b.anchors.generator.every((a) => a.typeName === 'R_X86_64_64'),
+          name,
+        ).toBe(true);
+      }
+      return j.json.moduleBlobs!.flatMap((b) =>
+        b.sections.map((s) => [b.blob, s.name, s.comparison.entries.generator]),
+      );
+    };
+    // the generator reads .debug_info unrelocated: xfs's and kvm's first unit only, all in .text
+    expect(await sections('fs/xfs/xfs.ko')).toEqual([['.mod_lineinfo', '.text', 2996]]);
+    expect(await sections('arch/x86/kvm/kvm.ko')).toEqual([['.mod_lineinfo', '.text', 5362]]);
+    expect(await sections('drivers/net/virtio_net.ko')).toEqual([
+      ['.mod_lineinfo', '.text', 3930],
+      ['.mod_lineinfo', '.exit.text', 3],
+      ['.init.mod_lineinfo', '.init.text', 13],
+    ]);
   }, 300_000);
 
   it.runIf(hasNewestRules)(
