@@ -1,15 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
@@ -27,6 +16,7 @@ import {
 import { fakeProcess } from '../helpers/fake-process.js';
 import { buildFixture, FIXTURE_SRC, hasTool, scratchDir } from '../helpers/fixtures.js';
 import { GOLDEN_DIR, goldenVmlinux, readGolden, runGolden } from '../helpers/golden.js';
+import { buildKern } from '../helpers/kern-fixture.js';
 import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
 
 /**
@@ -46,93 +36,6 @@ const dir = scratchDir('generator');
 const env = { LINEINFO_BENCH_CACHE: join(dir, 'cache') };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * A vmlinux-like fixture: the usual fixture sources plus a unit with a cold
- * split function (`.text.unlikely`, a `kern_work.cold` symbol) and a function
- * in `.init.text`, linked by a script that puts `_text` and `_etext` around
- * `.text` and the init code after it, as the kernel's vmlinux.lds does.
- */
-const KERN_C = `#include "lib/util.h"
-
-int state;
-
-__attribute__((cold, noinline)) static int slow_path(int v)
-{
-	state = v * 5;
-	return state - 1;
-}
-
-int kern_work(int n)
-{
-	int s = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (__builtin_expect(i == 977, 0))
-			s += slow_path(i);
-		else
-			s += util_square(i);
-	}
-	return s;
-}
-
-__attribute__((section(".init.text"), noinline)) int kern_init(void)
-{
-	state = kern_work(3);
-	return state + 1;
-}
-`;
-const KERN_LDS = `ENTRY(main)
-SECTIONS
-{
-	. = 0x1000000;
-	.text : {
-		_text = .;
-		*(.text.unlikely .text.unlikely.*)
-		*(.text .text.*)
-		_etext = .;
-	}
-	.rodata : { *(.rodata .rodata.*) }
-	.init.text : { *(.init.text) }
-	.data : { *(.data .data.*) *(.bss .bss.* COMMON) }
-}
-`;
-
-function buildKern(cc: string): string {
-  const sources = ['main.c', 'lib/util.c', 'lib/asm_add_one.c'].map((s) => join(FIXTURE_SRC, s));
-  const flags = [
-    '-gdwarf-5',
-    '-O2',
-    '-ffreestanding',
-    '-fno-pic',
-    '-no-pie',
-    '-nostdlib',
-    '-static',
-    '-Wl,--build-id=none',
-  ];
-  const h = createHash('sha256').update(JSON.stringify({ cc, flags, KERN_C, KERN_LDS }));
-  for (const s of sources) h.update(readFileSync(s));
-  const out = join(
-    tmpdir(),
-    'lineinfo-bench-fixtures',
-    'generator',
-    `${cc}-${h.digest('hex').slice(0, 16)}`,
-    'vmlinux',
-  );
-  if (existsSync(out)) return out;
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(join(dirname(out), 'kern.c'), KERN_C);
-  writeFileSync(join(dirname(out), 'kern.lds'), KERN_LDS);
-  const tmp = `${out}.tmp-${process.pid}`;
-  execFileSync(
-    cc,
-    [...flags, '-T', 'kern.lds', '-I', FIXTURE_SRC, '-o', tmp, ...sources, 'kern.c'],
-    { cwd: dirname(out), stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  renameSync(tmp, out);
-  return out;
-}
-
-/** A copy of a generator tree in the scratch directory, its source passed through `edit`. */
 function treeCopy(from: string, name: string, edit: (text: string) => string): string {
   const to = join(dir, name);
   cpSync(from, to, { recursive: true });
