@@ -2,6 +2,8 @@ import { type Command, Option } from 'commander';
 import type { DeltaCoding } from '../encodings/blocks.js';
 import { parseFormats } from '../encodings/registry.js';
 import { UserError } from '../errors.js';
+import { cacheRoot } from '../kernels/cache.js';
+import { parseKernelSpec, resolveKernel } from '../kernels/resolve.js';
 import type { UpstreamRules } from '../lineinfo/extract.js';
 import { ADDRESS_SETS, type AddressSetName } from '../measure/addresses.js';
 import { latencyFile } from '../measure/kernel-latency.js';
@@ -43,7 +45,11 @@ export function registerLatencyCommand(
     .description(
       "time the kernel's lineinfo lookup on this kernel's tables: native C (cc -O2) on the exact table bytes, warm and cold caches",
     )
-    .argument('<vmlinux>', 'a vmlinux (or any ELF with DWARF line tables)')
+    .argument(
+      '<kernel>',
+      'a vmlinux (or any ELF with DWARF line tables), a kernel build directory, or\n' +
+        'debian:FLAVOUR[@VERSION] (the debug package, cached)',
+    )
     .option(
       '--format <list>',
       'formats, comma-separated (flat, blocks[:B[:sleb|zigzag]])',
@@ -75,8 +81,8 @@ export function registerLatencyCommand(
         'the figures come from the TypeScript lookups and are labelled "model, not the kernel".',
     )
     .action(
-      (
-        file: string,
+      async (
+        spec: string,
         opts: {
           format: string;
           sweep?: boolean;
@@ -101,14 +107,19 @@ export function registerLatencyCommand(
             : 'sleb';
           formats = sweepFormats(coding);
         }
-        const result = latencyFile(file, {
+        const kernel = await resolveKernel(parseKernelSpec(spec), {
+          cache: cacheRoot(proc.env),
+          image: false,
+          onProgress: (t) => progress.update(t),
+        });
+        const result = latencyFile(kernel.vmlinux, {
           formats,
           modes,
           sets: parseSets(opts.sets),
           addresses: opts.addresses,
           seed: opts.seed,
           rules: rulesOf(opts),
-          buildRoots: opts.buildRoot,
+          buildRoots: opts.buildRoot ?? kernel.buildRoots,
           base: opts.base,
           env: proc.env,
           onProgress: (t) => progress.update(t),
