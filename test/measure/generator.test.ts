@@ -6,7 +6,6 @@ import { ElfFile } from '../../src/elf/elf-file.js';
 import { flatFormat } from '../../src/encodings/flat.js';
 import { cacheRoot } from '../../src/kernels/cache.js';
 import { DebianSource } from '../../src/kernels/debian.js';
-import { RULE_SETS } from '../../src/lineinfo/rules.js';
 import {
   buildGenerator,
   detectRevision,
@@ -28,9 +27,6 @@ import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
 const UPSTREAM = join(dirname(GOLDEN_DIR), 'upstream');
 const V4 = join(UPSTREAM, 'v4');
 const NEWEST = join(UPSTREAM, 'post-v7-patch2');
-const hasNewestRules = RULE_SETS.newest !== undefined;
-const NO_NEWEST =
-  "our 'newest' rule set is not in RULE_SETS yet (being added for the post-v7-patch2 generator)";
 
 const dir = scratchDir('generator');
 const env = { LINEINFO_BENCH_CACHE: join(dir, 'cache') };
@@ -212,18 +208,7 @@ describe('generator check, vmlinux mode', () => {
     ]);
   });
 
-  it.runIf(!hasNewestRules)(
-    `the post-v7-patch2 tree while ${NO_NEWEST}: exit 2, one line`,
-    async () => {
-      const r = await check([NEWEST, kern]);
-      expect(r.code).toBe(2);
-      const lines = errLines(r.err);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain("our model has no rule set 'newest' yet");
-    },
-  );
-
-  it.runIf(hasNewestRules)('the post-v7-patch2 tree against our newest rules: exact', async () => {
+  it('the post-v7-patch2 tree against our newest rules: exact', async () => {
     const j = await checkJson([NEWEST, kern]);
     expect(j.err).toBe('');
     expect(j.json.generator.revision).toBe('newest');
@@ -232,25 +217,22 @@ describe('generator check, vmlinux mode', () => {
     expect(j.code).toBe(0);
   });
 
-  it.runIf(hasNewestRules)('v4 paired with --revision newest: a difference, exit 1', async () => {
+  it('v4 paired with --revision newest: a difference, exit 1', async () => {
     const r = await check([V4, kern, '--revision', 'newest']);
     expect(r.code).toBe(1);
     expect(r.out).toContain('revision newest (--revision; the source reads as v1-v4)');
     expect(r.out).toMatch(/^DIFFERENT: /m);
   });
 
-  it.runIf(hasNewestRules)(
-    '--build-root reaches the generator and our newest rules alike: exact',
-    async () => {
-      const j = await checkJson([NEWEST, kern, '--build-root', dirname(FIXTURE_SRC)]);
-      expect(j.err).toBe('');
-      expect(j.json.run.env).toEqual({ objtree: dirname(FIXTURE_SRC) });
-      expect(j.json.outcome).toBe('exact');
-      expect(j.code).toBe(0);
-      const r = await check([NEWEST, kern, '--build-root', dirname(FIXTURE_SRC)]);
-      expect(r.out).toContain(`run        objtree=${dirname(FIXTURE_SRC)} gen_lineinfo ${kern}`);
-    },
-  );
+  it('--build-root reaches the generator and our newest rules alike: exact', async () => {
+    const j = await checkJson([NEWEST, kern, '--build-root', dirname(FIXTURE_SRC)]);
+    expect(j.err).toBe('');
+    expect(j.json.run.env).toEqual({ objtree: dirname(FIXTURE_SRC) });
+    expect(j.json.outcome).toBe('exact');
+    expect(j.code).toBe(0);
+    const r = await check([NEWEST, kern, '--build-root', dirname(FIXTURE_SRC)]);
+    expect(r.out).toContain(`run        objtree=${dirname(FIXTURE_SRC)} gen_lineinfo ${kern}`);
+  });
 
   it('the newest generator takes --build-root as objtree, srctree, srcroot', () => {
     const gen = buildGenerator(NEWEST, env);
@@ -521,19 +503,15 @@ describe.runIf(runGolden)('the golden kernel (LINEINFO_GOLDEN=1)', () => {
     ]);
   }, 300_000);
 
-  it.runIf(hasNewestRules)(
-    `post-v7-patch2: exact against our newest rules${hasNewestRules ? '' : ` (skipped: ${NO_NEWEST})`}`,
-    async () => {
-      const vmlinux = await goldenVmlinux(g);
-      const newest = JSON.parse(
-        readFileSync(join(GOLDEN_DIR, 'amd64-cloud-6.1-newest.json'), 'utf8'),
-      ) as { entries: number; files: number };
-      const j = await checkJson([NEWEST, vmlinux]);
-      expect(j.json.outcome).toBe('exact');
-      expect(j.json.comparison!.entries.generator).toBe(newest.entries);
-      expect(j.json.comparison!.files.generator).toBe(newest.files);
-      expect(j.code).toBe(0);
-    },
-    300_000,
-  );
+  it('post-v7-patch2: exact against our newest rules', async () => {
+    const vmlinux = await goldenVmlinux(g);
+    const newest = JSON.parse(
+      readFileSync(join(GOLDEN_DIR, 'amd64-cloud-6.1-newest.json'), 'utf8'),
+    ) as { entries: number; files: number };
+    const j = await checkJson([NEWEST, vmlinux]);
+    expect(j.json.outcome).toBe('exact');
+    expect(j.json.comparison!.entries.generator).toBe(newest.entries);
+    expect(j.json.comparison!.files.generator).toBe(newest.files);
+    expect(j.code).toBe(0);
+  }, 300_000);
 });
