@@ -26,7 +26,16 @@ const vmlinux =
   JSON.parse(
     execFileSync(
       process.execPath,
-      [join(root, 'bin/lineinfo-bench.js'), 'kernels', 'get', 'debian', 'cloud-amd64', '--package-version', '6.1.192-2', '--json'],
+      [
+        join(root, 'bin/lineinfo-bench.js'),
+        'kernels',
+        'get',
+        'debian',
+        'cloud-amd64',
+        '--package-version',
+        '6.1.192-2',
+        '--json',
+      ],
       { encoding: 'utf8' },
     ),
   ).vmlinux;

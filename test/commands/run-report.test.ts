@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli.js';
 import { checkHtmlPage } from '../../scripts/lib/check-html-page.mjs';
+import { run } from '../../src/cli.js';
 import { fakeProcess } from '../helpers/fake-process.js';
 import { buildFixture, scratchDir } from '../helpers/fixtures.js';
 
