@@ -2,6 +2,12 @@ import { FormatError } from '../errors.js';
 import { newestModuleLayout } from './covered-sections.js';
 import { type ElfFile, ET, type Section, SHF, SHT, type SymbolTable } from './elf-file.js';
 import {
+  type ElfRelocation,
+  readRelocation,
+  relocationEntrySize,
+  relocationSectionsFor,
+} from './relocation-records.js';
+import {
   NEWEST_ABS32,
   NEWEST_ABS64,
   RELOCATION_TYPES,
@@ -10,7 +16,7 @@ import {
   UPSTREAM_ABS32,
 } from './relocation-types.js';
 
-export { relocationTypeName };
+export { relocationSectionsFor, relocationTypeName };
 
 /**
  * Relocation of the debug sections of a relocatable object (ET_REL: a `.ko`
@@ -142,13 +148,6 @@ export function moduleLayout(elf: ElfFile): BigUint64Array {
   return addr;
 }
 
-/** The `.rel`/`.rela` sections whose target (sh_info) is `target`. */
-export function relocationSectionsFor(elf: ElfFile, target: Section): Section[] {
-  return elf.sections.filter(
-    (s) => (s.type === SHT.RELA || s.type === SHT.REL) && s.info === target.index && s.size > 0,
-  );
-}
-
 const SHN_LORESERVE = 0xff00;
 
 /**
@@ -187,7 +186,7 @@ export function relocateSection(
     textIndex: elf.section('.text')?.index ?? -1,
     mask: elf.is64 ? 0xffffffffffffffffn : 0xffffffffn,
   };
-  const record: RelocationRecord = { offset: 0, type: 0, sym: 0, addend: 0n };
+  const record: ElfRelocation = { offset: 0, symbol: 0, type: 0, addend: 0n };
   for (const rs of relSections) applyRelocationSection(job, rs, record);
   return report;
 }
@@ -288,23 +287,11 @@ class SectionFields {
   }
 }
 
-/** One relocation record, r_info split into its symbol and type; `addend` is 0 for `.rel`. */
-interface RelocationRecord {
-  offset: number;
-  type: number;
-  sym: number;
-  addend: bigint;
-}
-
 /** Applies the records of one `.rel`/`.rela` section; `record` is scratch, refilled per record. */
-function applyRelocationSection(
-  job: SectionRelocation,
-  rs: Section,
-  record: RelocationRecord,
-): void {
+function applyRelocationSection(job: SectionRelocation, rs: Section, record: ElfRelocation): void {
   const { elf } = job;
   const rela = rs.type === SHT.RELA;
-  const entsize = elf.is64 ? (rela ? 24 : 16) : rela ? 12 : 8;
+  const entsize = relocationEntrySize(elf, rela);
   if (rs.link !== 0 && elf.sections[rs.link]?.type !== SHT.SYMTAB) {
     // relocations against a symbol table we do not read (not .symtab): refuse
     throw new FormatError(
@@ -322,32 +309,8 @@ function applyRelocationSection(
   const n = raw.length / entsize;
   job.report.records += n;
   for (let i = 0; i < n; i++) {
-    readRecord(rv, i * entsize, elf.is64, elf.littleEndian, rela, record);
+    readRelocation(rv, i * entsize, elf.is64, elf.littleEndian, rela, record);
     applyRecord(job, rs, i, rela, record);
-  }
-}
-
-function readRecord(
-  rv: DataView,
-  o: number,
-  is64: boolean,
-  le: boolean,
-  rela: boolean,
-  out: RelocationRecord,
-): void {
-  out.addend = 0n;
-  if (is64) {
-    out.offset = Number(rv.getBigUint64(o, le));
-    // r_info: sym << 32 | type
-    out.sym = rv.getUint32(o + (le ? 12 : 8), le);
-    out.type = rv.getUint32(o + (le ? 8 : 12), le);
-    if (rela) out.addend = rv.getBigInt64(o + 16, le);
-  } else {
-    out.offset = rv.getUint32(o, le);
-    const info = rv.getUint32(o + 4, le);
-    out.sym = info >>> 8;
-    out.type = info & 0xff;
-    if (rela) out.addend = BigInt(rv.getInt32(o + 8, le));
   }
 }
 
@@ -357,7 +320,7 @@ function applyRecord(
   rs: Section,
   i: number,
   rela: boolean,
-  rec: RelocationRecord,
+  rec: ElfRelocation,
 ): void {
   const { report } = job;
   const ti = job.types?.[rec.type];
@@ -374,14 +337,14 @@ function applyRecord(
     report.outOfRange++;
     return;
   }
-  if (rec.sym >= job.syms.count) {
+  if (rec.symbol >= job.syms.count) {
     throw new FormatError(
-      `${rs.name}: record ${i} names symbol ${rec.sym}, the table has ${job.syms.count}`,
+      `${rs.name}: record ${i} names symbol ${rec.symbol}, the table has ${job.syms.count}`,
       job.elf.name,
     );
   }
-  const shndx = job.syms.shndx[rec.sym];
-  const S = symbolValue(job, rec.sym, shndx);
+  const shndx = job.syms.shndx[rec.symbol];
+  const S = symbolValue(job, rec.symbol, shndx);
   // REL: the addend is what the field holds
   const A = rela
     ? rec.addend

@@ -22,8 +22,10 @@ const BLOCKS_TABLE_HEADER = [
   'filenames_offset',
   'filenames_size',
 ] as const;
+/** The v3/v4 header's words: the eleven and a reserved one. */
+export const V3_HEADER_WORDS = [...BLOCKS_TABLE_HEADER, 'reserved'] as const;
 /** The v3/v4 header: the eleven words and a reserved one, 48 bytes. */
-export const V3_HEADER_SIZE = 4 * (BLOCKS_TABLE_HEADER.length + 1);
+export const V3_HEADER_SIZE = 4 * V3_HEADER_WORDS.length;
 /** module-v6's per-section header: the eleven words, 44 bytes. */
 export const V6_HEADER_SIZE = 4 * BLOCKS_TABLE_HEADER.length;
 

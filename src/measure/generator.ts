@@ -13,9 +13,10 @@ import {
 } from 'node:fs';
 import { arch as hostArch, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ElfFile, ET, SHT } from '../elf/elf-file.js';
+import { ElfFile, ET, type Section, SHT } from '../elf/elf-file.js';
+import { relocationRecordsFor, relocationTarget } from '../elf/relocation-records.js';
 import { NEWEST_ABS32, NEWEST_ABS64, relocationTypeName } from '../elf/relocation-types.js';
-import { moduleV3Format } from '../encodings/module.js';
+import { moduleV3Format, V3_HEADER_SIZE, V3_HEADER_WORDS } from '../encodings/module.js';
 import type { EncodedBlob, ModuleFormat } from '../encodings/module-sections.js';
 import { parseFormat } from '../encodings/registry.js';
 import { REVISIONS } from '../encodings/revisions.js';
@@ -294,8 +295,8 @@ export interface RelocationRecord {
   addend: number;
 }
 
-export interface GeneratorOutput {
-  mode: 'vmlinux' | 'module';
+/** One run of the generator and the assembler on its output. */
+export interface GeneratorRun {
   /** The command line, with the input named as given. */
   argv: string[];
   /** The build-root variables set for the run (none unless given). */
@@ -307,6 +308,10 @@ export interface GeneratorOutput {
   asmBytes: number;
   assembler: string;
   assembleMs: number;
+}
+
+export interface GeneratorOutput extends GeneratorRun {
+  mode: 'vmlinux' | 'module';
   /** vmlinux: `.rodata` and its `lineinfo_*` symbols; modules: every `*mod_lineinfo` section. */
   rodata?: { bytes: Uint8Array; symbols: { name: string; offset: number; size: number }[] };
   sections: AssembledSection[];
@@ -426,7 +431,7 @@ function readAssembled(
         size: s.size,
         bytes: o.contents(s).bytes.slice(),
         relocations: relocs(s.index),
-        records: relocationRecords(o, s.index),
+        records: relocationRecords(o, s),
       }));
     if (module) return { sections };
     const ro = o.section('.rodata');
@@ -451,43 +456,18 @@ function readAssembled(
   }
 }
 
-/** The relocation records aimed at section `index` of an assembled object, in file order. */
-function relocationRecords(o: ElfFile, index: number): RelocationRecord[] {
-  const out: RelocationRecord[] = [];
+/** The relocation records aimed at `section` of an assembled object, in offset order. */
+function relocationRecords(o: ElfFile, section: Section): RelocationRecord[] {
   const syms = o.symbols();
-  const le = o.littleEndian;
-  for (const r of o.sections) {
-    if ((r.type !== SHT.RELA && r.type !== SHT.REL) || r.info !== index) continue;
-    const rela = r.type === SHT.RELA;
-    const b = o.contents(r).bytes;
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const size = o.is64 ? (rela ? 24 : 16) : rela ? 12 : 8;
-    for (let at = 0; at + size <= b.length; at += size) {
-      let offset: number;
-      let sym: number;
-      let type: number;
-      let addend = 0;
-      if (o.is64) {
-        offset = Number(v.getBigUint64(at, le));
-        const info = v.getBigUint64(at + 8, le);
-        sym = Number(info >> 32n);
-        type = Number(info & 0xffffffffn);
-        if (rela) addend = Number(v.getBigInt64(at + 16, le));
-      } else {
-        offset = v.getUint32(at, le);
-        const info = v.getUint32(at + 4, le);
-        sym = info >>> 8;
-        type = info & 0xff;
-        if (rela) addend = v.getInt32(at + 8, le);
-      }
-      const target =
-        (syms && sym < syms.count
-          ? syms.names[sym] || o.sections[syms.shndx[sym]]?.name
-          : undefined) ?? `symbol ${sym}`;
-      out.push({ offset, type, typeName: relocationTypeName(o.machine, type), target, addend });
-    }
-  }
-  return out.sort((a, b) => a.offset - b.offset);
+  return relocationRecordsFor(o, section)
+    .map((r) => ({
+      offset: r.offset,
+      type: r.type,
+      typeName: relocationTypeName(o.machine, r.type),
+      target: (syms && relocationTarget(o, syms, r.symbol)) ?? `symbol ${r.symbol}`,
+      addend: Number(r.addend),
+    }))
+    .sort((a, b) => a.offset - b.offset);
 }
 
 /** One table part, both sides: bytes in the generator's assembled output and in our encoder's. */
@@ -743,30 +723,18 @@ export function rodataParts(
   return withGaps(content, bytes.length);
 }
 
-const V3_HEADER = [
-  'num_entries',
-  'num_blocks',
-  'num_files',
-  'blocks_offset',
-  'blocks_size',
-  'data_offset',
-  'data_size',
-  'files_offset',
-  'files_size',
-  'filenames_offset',
-  'filenames_size',
-  'reserved',
-] as const;
-
 /** A v3/v4 `.mod_lineinfo` section's parts, from its 48-byte header (named as our encoder names them). */
 function moduleV3Parts(bytes: Uint8Array, le: boolean): TablePart[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 48) return withGaps([], bytes.length);
-  const h = Object.fromEntries(V3_HEADER.map((k, i) => [k, v.getUint32(4 * i, le)])) as Record<
-    (typeof V3_HEADER)[number],
-    number
-  >;
-  const content = V3_HEADER.map((k, i) => ({ symbol: `header.${k}`, offset: 4 * i, size: 4 }));
+  if (bytes.length < V3_HEADER_SIZE) return withGaps([], bytes.length);
+  const h = Object.fromEntries(
+    V3_HEADER_WORDS.map((k, i) => [k, v.getUint32(4 * i, le)]),
+  ) as Record<(typeof V3_HEADER_WORDS)[number], number>;
+  const content = V3_HEADER_WORDS.map((k, i) => ({
+    symbol: `header.${k}`,
+    offset: 4 * i,
+    size: 4,
+  }));
   const half = h.blocks_size / 2;
   content.push(
     { symbol: 'block_addrs', offset: h.blocks_offset, size: half },
@@ -845,15 +813,7 @@ export interface GeneratorCheckResult {
     buildMs: number;
   };
   kernel: { file: string; arch: string; elfType: string; mode: 'vmlinux' | 'module' };
-  run: {
-    argv: string[];
-    env: Record<string, string>;
-    runMs: number;
-    stderr: string[];
-    asmBytes: number;
-    assembler: string;
-    assembleMs: number;
-  };
+  run: GeneratorRun;
   /** The layout the generator emitted, as our format id (blocks:64:sleb, flat, module-v3:64:sleb ...). */
   format?: string;
   /** Our rule set, and how long our extraction took. */

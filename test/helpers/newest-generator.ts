@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ElfFile, SHT } from '../../src/elf/elf-file.js';
 import { type RelocationMode, relocateSection } from '../../src/elf/relocate.js';
+import { relocationRecordsFor, relocationTarget } from '../../src/elf/relocation-records.js';
 import { hasTool } from './fixtures.js';
 import { GOLDEN_DIR } from './golden.js';
 
@@ -127,36 +128,12 @@ function readSections(obj: string): Record<string, GeneratorSection> {
     const out: Record<string, GeneratorSection> = {};
     for (const s of o.sections) {
       if (!s.name.endsWith('mod_lineinfo') || s.type !== SHT.PROGBITS) continue;
-      const relocations: GeneratorRelocation[] = [];
-      for (const r of o.sections) {
-        if ((r.type !== SHT.RELA && r.type !== SHT.REL) || r.info !== s.index) continue;
-        const rela = r.type === SHT.RELA;
-        const b = o.contents(r).bytes;
-        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        const le = o.littleEndian;
-        const size = o.is64 ? (rela ? 24 : 16) : rela ? 12 : 8;
-        for (let at = 0; at < b.length; at += size) {
-          let offset: number;
-          let sym: number;
-          let type: number;
-          let addend = 0;
-          if (o.is64) {
-            offset = Number(v.getBigUint64(at, le));
-            const info = v.getBigUint64(at + 8, le);
-            sym = Number(info >> 32n);
-            type = Number(info & 0xffffffffn);
-            if (rela) addend = Number(v.getBigInt64(at + 16, le));
-          } else {
-            offset = v.getUint32(at, le);
-            const info = v.getUint32(at + 4, le);
-            sym = info >>> 8;
-            type = info & 0xff;
-            if (rela) addend = v.getInt32(at + 8, le);
-          }
-          const name = syms.names[sym] || o.sections[syms.shndx[sym]]?.name || '';
-          relocations.push({ offset, type, section: name, addend });
-        }
-      }
+      const relocations: GeneratorRelocation[] = relocationRecordsFor(o, s).map((r) => ({
+        offset: r.offset,
+        type: r.type,
+        section: relocationTarget(o, syms, r.symbol) || '',
+        addend: Number(r.addend),
+      }));
       out[s.name] = { bytes: o.contents(s).bytes.slice(), relocations };
     }
     return out;
