@@ -53,10 +53,27 @@ export const DW_FORM = {
 export const DW_AT = {
   name: 0x03,
   stmt_list: 0x10,
+  low_pc: 0x11,
+  high_pc: 0x12,
   language: 0x13,
   comp_dir: 0x1b,
   producer: 0x25,
+  ranges: 0x55,
   str_offsets_base: 0x72,
+  addr_base: 0x73,
+  rnglists_base: 0x74,
+} as const;
+
+/** Range list entry kinds of `.debug_rnglists` (DWARF 5). */
+export const DW_RLE = {
+  end_of_list: 0x00,
+  base_addressx: 0x01,
+  startx_endx: 0x02,
+  startx_length: 0x03,
+  offset_pair: 0x04,
+  base_address: 0x05,
+  start_end: 0x06,
+  start_length: 0x07,
 } as const;
 
 export const DW_UT = {

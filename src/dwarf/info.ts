@@ -24,6 +24,23 @@ export interface CompileUnit {
   stmtList?: number;
   /** Set (tolerant reading only) when the unit's first DIE could not be read: why. */
   unreadable?: string;
+  /** The first DIE's address-range attributes, as read (see unitRanges in ranges.ts). */
+  rangeAttrs?: UnitRangeAttrs;
+}
+
+/**
+ * A unit DIE's DW_AT_low_pc, DW_AT_high_pc and DW_AT_ranges as read, with
+ * the bases needed to resolve them (`addrx` forms and `rnglistx` indexes).
+ */
+export interface UnitRangeAttrs {
+  /** DW_AT_low_pc: an address, or an index into `.debug_addr` (`addrx` forms). */
+  lowPc?: { address: bigint } | { index: number };
+  /** DW_AT_high_pc: an address (or `.debug_addr` index), or (constant forms) an offset from low_pc. */
+  highPc?: { address: bigint } | { index: number } | { offset: bigint };
+  /** DW_AT_ranges: a section offset, or (DW_FORM_rnglistx) an index into the unit's offsets table. */
+  ranges?: { offset: number } | { index: number };
+  addrBase?: number;
+  rnglistsBase?: number;
 }
 
 interface Abbrev {
@@ -215,10 +232,28 @@ function parseUnit(
   let strxName: FormValue | undefined;
   let strxCompDir: FormValue | undefined;
   let strOffsetsBase: number | undefined;
+  const ra: UnitRangeAttrs = {};
   for (let i = 0; i < ab.specs.length; i += 3) {
     const attr = ab.specs[i];
-    const v = readForm(r, ab.specs[i + 1], ctx, ab.specs[i + 2]);
+    const form = ab.specs[i + 1];
+    const v = readForm(r, form, ctx, ab.specs[i + 2]);
     switch (attr) {
+      case DW_AT.low_pc:
+        ra.lowPc = addressAttr(form, v);
+        break;
+      case DW_AT.high_pc:
+        ra.highPc = ADDRESS_FORMS.has(form) ? addressAttr(form, v) : offsetAttr(v);
+        break;
+      case DW_AT.ranges:
+        if (v.kind === 'uint')
+          ra.ranges = form === DW_FORM.rnglistx ? { index: v.value } : { offset: v.value };
+        break;
+      case DW_AT.addr_base:
+        if (v.kind === 'uint') ra.addrBase = v.value;
+        break;
+      case DW_AT.rnglists_base:
+        if (v.kind === 'uint') ra.rnglistsBase = v.value;
+        break;
       case DW_AT.name:
         strxName = v;
         break;
@@ -244,7 +279,33 @@ function parseUnit(
   const base = strOffsetsBase ?? (offsetSize === 8 ? 16 : 8);
   if (strxName) unit.name = stringOf(strxName, dw, base, offsetSize);
   if (strxCompDir) unit.compDir = stringOf(strxCompDir, dw, base, offsetSize);
+  if (ra.lowPc || ra.highPc || ra.ranges) unit.rangeAttrs = ra;
   return unit;
+}
+
+/** Forms that hold an address (or an index of one); any other DW_AT_high_pc form is an offset. */
+const ADDRESS_FORMS = new Set<number>([
+  DW_FORM.addr,
+  DW_FORM.addrx,
+  DW_FORM.addrx1,
+  DW_FORM.addrx2,
+  DW_FORM.addrx3,
+  DW_FORM.addrx4,
+  DW_FORM.GNU_addr_index,
+]);
+
+function addressAttr(
+  form: number,
+  v: FormValue,
+): { address: bigint } | { index: number } | undefined {
+  if (form !== DW_FORM.addr) return v.kind === 'uint' ? { index: v.value } : undefined;
+  if (v.kind === 'uint') return { address: BigInt(v.value) };
+  return v.kind === 'big' ? { address: v.value } : undefined;
+}
+
+function offsetAttr(v: FormValue): { offset: bigint } | undefined {
+  if (v.kind === 'uint' || v.kind === 'int') return { offset: BigInt(v.value) };
+  return v.kind === 'big' ? { offset: v.value } : undefined;
 }
 
 /** A string-valued attribute's text, following references into the string sections. */

@@ -7,6 +7,7 @@ import {
   ROW,
   readLineTable,
 } from '../dwarf/line.js';
+import { type AddressRange, unitRanges } from '../dwarf/ranges.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { resolveCoveredSections } from '../elf/covered-sections.js';
 import { type ElfFile, ET } from '../elf/elf-file.js';
@@ -84,6 +85,8 @@ export interface DropCounters {
   notStatement: number;
   /** An end-of-sequence row not kept: rule sets of ours, and the newest (a sequence end, no entry). */
   endSequence: number;
+  /** Rule sets with unit-range gaps (symbolizer): a row in no compile unit's address ranges. */
+  outsideUnits?: number;
   /** Another row at the same offset won (upstream: the smallest file_id, then line). */
   sameOffset: number;
   /** Same file and line as the entry before it. */
@@ -123,6 +126,12 @@ export interface ExtractResult {
    * minus drops) and entries kept at a start that repeat the file:line before.
    */
   symbolStarts?: SymbolStartCounts;
+  /**
+   * Unit-range gaps (symbolizer): gap candidates added at the end of each
+   * range the units cover, beyond the rows read; each became an entry or is
+   * counted in sameOffset or sameFileLine, so rows read = entries + drops - this.
+   */
+  unitRangeGaps?: number;
   /** Newest rules: the build roots file names were made relative to (longest first). */
   buildRoots?: string[];
   /** A module (ET_REL) under the newest rules: one table per covered section. */
@@ -191,6 +200,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     roots,
     classifier,
   );
+  if (rs.unitRangeGaps && !classifier)
+    collector.setUnitRanges(units.map((u) => readUnitRanges(elf, dw, u)));
   let scratch: LineRows = allocRows(1 << 16);
   for (let u = 0; u < units.length; u++) {
     const unit = units[u];
@@ -217,6 +228,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     stats,
     relocations: [...dw.relocations.values()],
     symbolStarts: collector.symbolStartCounts,
+    unitRangeGaps: rs.unitRangeGaps && !classifier ? collector.unitRangeGaps : undefined,
     buildRoots: rs.paths === 'newest' ? roots : undefined,
     moduleSections: classifier ? collector.moduleSections(classifier) : undefined,
   };
@@ -290,6 +302,21 @@ function readCompileUnits(elf: ElfFile, dw: DwarfSections, tolerant: boolean): C
     return readUnits(dw, { tolerant });
   } catch (e) {
     throw e instanceof FormatError ? e.withFile(elf.name) : e;
+  }
+}
+
+/** A unit's address ranges; none for a unit whose first DIE could not be read. */
+function readUnitRanges(elf: ElfFile, dw: DwarfSections, unit: CompileUnit): AddressRange[] {
+  if (unit.unreadable) return [];
+  try {
+    return unitRanges(dw, unit);
+  } catch (e) {
+    throw e instanceof FormatError
+      ? new FormatError(
+          `unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`,
+          elf.name,
+        )
+      : e;
   }
 }
 
@@ -391,6 +418,14 @@ class EntryCollector {
   private sectionTables: (EntryTable | undefined)[] = [];
   /** Rows outside every covered section (counted in aboveEnd too). */
   private uncovered = 0;
+  /**
+   * Unit-range gaps: the offsets every compile unit's ranges cover, merged
+   * into [starts[i], ends[i]), sorted; undefined when the rule set has none.
+   */
+  private unitStarts: Float64Array | undefined;
+  private unitEnds: Float64Array | undefined;
+  /** Gap candidates added at the ends of unit ranges (no row behind them). */
+  unitRangeGaps = 0;
 
   constructor(
     private readonly rs: RuleSet,
@@ -417,6 +452,54 @@ class EntryCollector {
       this.perSection = sections.covered.map(() => new CandidateTable(capacity >> 2, true));
       this.sectionEnds = sections.covered.map(() => []);
     }
+  }
+
+  /**
+   * Unit-range gaps: every unit's address ranges, merged into the offsets
+   * they cover (clamped to [0, end) and 32 bits); rows outside them are no
+   * entries, and finish puts a gap entry at the end of each merged range.
+   */
+  setUnitRanges(perUnit: AddressRange[][]): void {
+    const { base, endOffset } = this.bounds;
+    const limit = Math.min(endOffset, 0x100000000);
+    const spans: [number, number][] = [];
+    for (const ranges of perUnit) {
+      for (const r of ranges) {
+        if (r.hi <= base) continue;
+        const lo = r.lo <= base ? 0 : Number(r.lo - base);
+        const hi = Math.min(Number(r.hi - base), limit);
+        if (lo < hi) spans.push([lo, hi]);
+      }
+    }
+    spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (const [lo, hi] of spans) {
+      const k = ends.length - 1;
+      if (k >= 0 && lo <= ends[k]) ends[k] = Math.max(ends[k], hi);
+      else {
+        starts.push(lo);
+        ends.push(hi);
+      }
+    }
+    this.unitStarts = Float64Array.from(starts);
+    this.unitEnds = Float64Array.from(ends);
+    this.drops.outsideUnits = 0;
+  }
+
+  /** True when some unit's ranges cover the offset (always, without unit-range gaps). */
+  private inUnits(offset: number): boolean {
+    const starts = this.unitStarts;
+    if (!starts) return true;
+    // the last merged range starting at or before offset
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && offset < this.unitEnds![lo - 1];
   }
 
   /** Filters one unit's rows, in libdw's order, into candidates. */
@@ -480,6 +563,10 @@ class EntryCollector {
       } else if (this.outOfBounds(offset)) continue;
       if (flags & ROW.endSequence && rs.endSequence !== 'keep') {
         this.dropEndSequence(offset);
+        continue;
+      }
+      if (!this.inUnits(offset)) {
+        drops.outsideUnits!++;
         continue;
       }
       if (id === -1) {
@@ -626,6 +713,15 @@ class EntryCollector {
     }
     if (this.upstream) return this.upstream.finish(this.files, drops);
     const last = this.last!;
+    // code past a unit's last range has no line: a gap there, added last so
+    // it wins over any candidate at the same offset (none is covered)
+    const ends = this.unitEnds;
+    if (ends) {
+      for (const end of ends) {
+        if (end < this.bounds.endOffset && end <= 0xffffffff) last.add(end, 0, 0);
+      }
+      this.unitRangeGaps = ends.length;
+    }
     const r = last.finish(this.files);
     drops.sameOffset += last.replaced + r.notLast;
     drops.sameFileLine += r.sameFileLine;

@@ -42,6 +42,13 @@ export interface RuleSet {
   paths: 'upstream' | 'newest';
   /** Entries at function symbol starts kept and synthesized (the newest revision). */
   symbolStarts: boolean;
+  /**
+   * Only code some compile unit covers (DW_AT_ranges, DW_AT_low_pc and
+   * DW_AT_high_pc) has a line, as llvm-symbolizer finds a unit by address:
+   * rows outside every unit's ranges are no entries, and a gap entry (line 0)
+   * ends each covered range. Ours only (symbolizer); upstream never.
+   */
+  unitRangeGaps?: boolean;
   /** Our rule sets: the revision whose table layouts they are measured in. */
   layoutRevision?: string;
 }
@@ -128,7 +135,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
   symbolizer: {
     id: 'symbolizer',
     description:
-      'ours: as last-row-gaps, line-0 rows as gaps too, and "//" in file names collapsed (answers as llvm-symbolizer)',
+      'ours: as last-row-gaps, line-0 rows as gaps too, code no compile unit covers a gap, and "//" in file names collapsed (answers as llvm-symbolizer)',
     stmtOnly: false,
     endSequence: 'gap',
     lineZero: 'gap',
@@ -137,6 +144,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     cleanPaths: true,
     paths: 'upstream',
     symbolStarts: false,
+    unitRangeGaps: true,
     layoutRevision: 'newest',
   },
 };

@@ -11,6 +11,7 @@ const DROP_LABELS: Record<string, string> = {
   offsetOver4G: 'offset > 4 GiB',
   notStatement: 'not a statement row',
   endSequence: 'end of sequence',
+  outsideUnits: "in no compile unit's ranges",
   sameOffset: 'another row at its offset won',
   sameFileLine: 'same file:line as the one before',
 };
