@@ -45,6 +45,8 @@ export interface InspectResult {
   buildRoots?: string[];
   /** Newest rules: entries copied to function starts, and kept at one. */
   symbolStarts?: { synthesized: number; keptAtStart: number };
+  /** Symbolizer rules: "no line" entries added where no compile unit's ranges cover the code. */
+  unitRangeGaps?: number;
   base: string;
   baseFrom: string;
   end?: string;
@@ -99,6 +101,7 @@ export function inspectFile(
       revision: options.revision,
       buildRoots: extract.buildRoots,
       symbolStarts: extract.symbolStarts,
+      unitRangeGaps: extract.unitRangeGaps,
       base: hex(extract.base),
       baseFrom:
         typeof options.base === 'bigint'

@@ -59,6 +59,11 @@ export function renderInspectText(r: InspectResult): string {
     row('symbol starts', `${n(r.symbolStarts.synthesized)} entries copied to a function start,`);
     row('', `${n(r.symbolStarts.keptAtStart)} kept there though they repeat the line before`);
   }
+  if (r.unitRangeGaps !== undefined)
+    row(
+      'unit gaps',
+      `${n(r.unitRangeGaps)} "no line" entries where no compile unit covers the code`,
+    );
   row('entries', n(r.entries));
   row('files', n(r.files));
   row('time', `${(r.timeMs / 1000).toFixed(2)} s`);

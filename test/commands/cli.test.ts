@@ -36,6 +36,20 @@ describe('inspect', () => {
     const dropped = Object.values(r.drops as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(dropped).toBe(r.rowsDropped);
     expect(r.entries + r.rowsDropped).toBe(r.rowsRead);
+    expect(r.revision).toBe('newest');
+  });
+
+  it('accounts for every entry with a rule set that adds some (symbolizer: unit gaps)', async () => {
+    const j = fakeProcess(['inspect', '--base', '0', '--rules', 'symbolizer', '--json', elf]);
+    expect(await run(j.proc)).toBe(0);
+    const r = JSON.parse(j.stdout());
+    expect(r.rules).toBe('symbolizer');
+    expect(r.unitRangeGaps).toBeGreaterThan(0);
+    // rows read = entries + rows dropped - entries with no row behind them
+    expect(r.entries + r.rowsDropped - r.unitRangeGaps).toBe(r.rowsRead);
+    const t = fakeProcess(['inspect', '--base', '0', '--rules', 'symbolizer', elf]);
+    expect(await run(t.proc)).toBe(0);
+    expect(t.stdout()).toContain(`unit gaps     ${r.unitRangeGaps} "no line" entries`);
   });
 });
 
