@@ -1,23 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, copyFileSync, existsSync, openSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ElfFile, SHT } from '../../src/elf/elf-file.js';
+import { ElfFile } from '../../src/elf/elf-file.js';
 import { type RelocationMode, relocateSection } from '../../src/elf/relocate.js';
-import { relocationRecordsFor, relocationTarget } from '../../src/elf/relocation-records.js';
+import { buildGenerator, runGenerator } from '../../src/measure/generator.js';
 import { hasTool } from './fixtures.js';
 import { GOLDEN_DIR } from './golden.js';
 
@@ -31,7 +17,6 @@ import { GOLDEN_DIR } from './golden.js';
 
 export const NEWEST_TREE = join(GOLDEN_DIR, '..', 'upstream', 'post-v7-patch2');
 const SOURCE = join(NEWEST_TREE, 'scripts', 'gen_lineinfo.c');
-const HEADER = join(NEWEST_TREE, 'include', 'linux', 'mod_lineinfo.h');
 
 export function hasNewestGenerator(): boolean {
   if (!existsSync(SOURCE) || !hasTool('cc') || !hasTool('pkg-config')) return false;
@@ -41,46 +26,6 @@ export function hasNewestGenerator(): boolean {
   } catch {
     return false;
   }
-}
-
-const cacheDir = join(tmpdir(), 'lineinfo-bench-fixtures');
-
-/** Builds (or reuses) the generator; returns the binary's path. */
-export function newestGenerator(): string {
-  const h = createHash('sha256');
-  for (const f of [SOURCE, HEADER]) h.update(readFileSync(f));
-  const out = join(cacheDir, `gen-lineinfo-newest-${h.digest('hex').slice(0, 12)}`);
-  if (existsSync(out)) return out;
-  mkdirSync(cacheDir, { recursive: true });
-  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libdw'], { encoding: 'utf8' })
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean);
-  const tmp = `${out}.tmp-${process.pid}`;
-  execFileSync(
-    'cc',
-    ['-O2', '-I', join(NEWEST_TREE, 'scripts', 'include'), '-o', tmp, SOURCE, ...flags, '-lelf'],
-    { stdio: 'pipe' },
-  );
-  renameSync(tmp, out);
-  return out;
-}
-
-/** The assembler for a module's machine and byte order. */
-export function assemblerFor(elf: ElfFile): string {
-  const byMachine: Record<number, string> = {
-    62: 'as',
-    3: 'i686-linux-gnu-as',
-    183: 'aarch64-linux-gnu-as',
-    40: 'arm-linux-gnueabihf-as',
-    243: 'riscv64-linux-gnu-as',
-    21: elf.littleEndian ? 'powerpc64le-linux-gnu-as' : 'powerpc64-linux-gnu-as',
-    20: 'powerpc-linux-gnu-as',
-    22: 's390x-linux-gnu-as',
-  };
-  const as = byMachine[elf.machine];
-  if (!as) throw new Error(`no assembler known for e_machine ${elf.machine}`);
-  return as;
 }
 
 export interface GeneratorRelocation {
@@ -96,49 +41,31 @@ export interface GeneratorSection {
   relocations: GeneratorRelocation[];
 }
 
-/** Runs the generator on a module: its assembled `*mod_lineinfo` sections by name. */
+/**
+ * Runs the generator on a module through the tool's own runner (built and
+ * cached by generator check's buildGenerator, run as kbuild runs it, its
+ * output assembled): its `*mod_lineinfo` sections by name.
+ */
 export function runNewestModule(ko: string): Record<string, GeneratorSection> {
   const elf = ElfFile.open(ko);
-  const as = assemblerFor(elf);
-  elf.close();
-  const work = mkdtempSync(join(tmpdir(), 'lineinfo-gen-'));
   try {
-    // the generator maps its input privately and never writes it; a copy all the same
-    const input = join(work, basename(ko));
-    copyFileSync(ko, input);
-    const env = { ...process.env };
-    for (const v of ['objtree', 'srctree', 'srcroot', 'KBUILD_VERBOSE']) delete env[v];
-    const asm = execFileSync(newestGenerator(), ['--module', input], {
-      env,
-      maxBuffer: 1 << 28,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    writeFileSync(join(work, 'x.S'), asm);
-    execFileSync(as, ['-o', join(work, 'x.o'), join(work, 'x.S')], { stdio: 'pipe' });
-    return readSections(join(work, 'x.o'));
+    const out = runGenerator(buildGenerator(NEWEST_TREE), ko, elf);
+    return Object.fromEntries(
+      out.sections.map((s) => [
+        s.name,
+        {
+          bytes: s.bytes,
+          relocations: s.records.map((r) => ({
+            offset: r.offset,
+            type: r.type,
+            section: r.target,
+            addend: r.addend,
+          })),
+        },
+      ]),
+    );
   } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-function readSections(obj: string): Record<string, GeneratorSection> {
-  const o = ElfFile.open(obj);
-  try {
-    const syms = o.symbols()!;
-    const out: Record<string, GeneratorSection> = {};
-    for (const s of o.sections) {
-      if (!s.name.endsWith('mod_lineinfo') || s.type !== SHT.PROGBITS) continue;
-      const relocations: GeneratorRelocation[] = relocationRecordsFor(o, s).map((r) => ({
-        offset: r.offset,
-        type: r.type,
-        section: relocationTarget(o, syms, r.symbol) || '',
-        addend: Number(r.addend),
-      }));
-      out[s.name] = { bytes: o.contents(s).bytes.slice(), relocations };
-    }
-    return out;
-  } finally {
-    o.close();
+    elf.close();
   }
 }
 
