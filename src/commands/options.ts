@@ -8,12 +8,6 @@ import { parseThreshold, type Threshold, type ThresholdViolation } from '../meas
 import { toJson } from '../util/json.js';
 import type { ProcessLike } from '../util/process.js';
 
-/** What every command's registration gets: the process to talk to, and where its exit code goes. */
-export interface CommandContext {
-  proc: ProcessLike;
-  setExit: (code: number) => void;
-}
-
 /** Writes `--json` output (util/json's one form) or the rendered text. */
 export function emit(
   proc: ProcessLike,

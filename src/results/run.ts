@@ -1,6 +1,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { parseFormats } from '../encodings/registry.js';
+import { parseFormat } from '../encodings/registry.js';
 import type { Format } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import { commonDir, resolveKernel } from '../kernels/resolve.js';
@@ -162,7 +162,7 @@ async function measureRunKernel(
  */
 export async function executeRun(config: RunConfig, options: RunOptions): Promise<RunResult> {
   const now = options.now ?? (() => new Date());
-  const formats = parseFormats(config.formats.join(','));
+  const formats = config.formats.map(parseFormat);
   const run: RunResult = options.resume
     ? { ...options.resume, kernels: [...options.resume.kernels], failures: [] }
     : newRun(config, options, now());
