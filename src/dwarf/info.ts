@@ -49,9 +49,15 @@ interface Abbrev {
   specs: number[];
 }
 
-/** Abbreviation tables, parsed lazily up to the code asked for. */
+/**
+ * Abbreviation tables. Only each unit's first DIE is read, so a table is
+ * usually asked for one code: the first lookup in a table scans its
+ * declarations without building any but the one asked for (GCC puts the unit
+ * DIE's abbreviation last, and a vmlinux has megabytes of them); a table asked
+ * for a second code that is not yet built is then parsed whole.
+ */
 class AbbrevTables {
-  private tables = new Map<number, { map: Map<number, Abbrev>; pos: number; done: boolean }>();
+  private tables = new Map<number, { map: Map<number, Abbrev>; parsed: boolean }>();
   private reader: ByteReader;
 
   constructor(bytes: Uint8Array, littleEndian: boolean, what: string) {
@@ -64,34 +70,57 @@ class AbbrevTables {
       if (tableOffset >= this.reader.bytes.length) {
         throw new FormatError(`${this.reader.what}: table offset ${tableOffset} past its end`);
       }
-      t = { map: new Map(), pos: tableOffset, done: false };
+      t = { map: new Map(), parsed: false };
       this.tables.set(tableOffset, t);
+      const a = this.scan(tableOffset, code, false, t.map);
+      if (a) return a;
+    } else {
+      const hit = t.map.get(code);
+      if (hit) return hit;
     }
-    const hit = t.map.get(code);
-    if (hit) return hit;
+    if (!t.parsed) {
+      t.parsed = true;
+      const a = this.scan(tableOffset, code, true, t.map);
+      if (a) return a;
+    }
+    throw new FormatError(
+      `${this.reader.what}: abbreviation code ${code} not in table at ${tableOffset}`,
+    );
+  }
+
+  /**
+   * Reads the table's declarations from its start until `code` (or, with
+   * `all`, to its end), putting each one built into `map`: only `code`'s
+   * unless `all`.
+   */
+  private scan(
+    tableOffset: number,
+    code: number,
+    all: boolean,
+    map: Map<number, Abbrev>,
+  ): Abbrev | undefined {
     const r = this.reader;
-    r.pos = t.pos;
-    while (!t.done) {
+    r.pos = tableOffset;
+    let found: Abbrev | undefined;
+    for (;;) {
       const c = r.uleb();
-      if (c === 0) {
-        t.done = true;
-        break;
-      }
+      if (c === 0) return found;
       const tag = r.uleb();
       r.u8(); // has_children
-      const specs: number[] = [];
+      const specs: number[] | undefined = all || c === code ? [] : undefined;
       for (;;) {
         const attr = r.uleb();
         const form = r.uleb();
         if (attr === 0 && form === 0) break;
-        specs.push(attr, form, form === DW_FORM.implicit_const ? r.sleb() : 0);
+        const implicit = form === DW_FORM.implicit_const ? r.sleb() : 0;
+        specs?.push(attr, form, implicit);
       }
-      const a = { tag, specs };
-      t.map.set(c, a);
-      t.pos = r.pos;
-      if (c === code) return a;
+      if (specs && !map.has(c)) map.set(c, { tag, specs });
+      if (c === code && !found) {
+        found = map.get(c);
+        if (!all) return found;
+      }
     }
-    throw new FormatError(`${r.what}: abbreviation code ${code} not in table at ${tableOffset}`);
   }
 }
 
