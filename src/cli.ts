@@ -1,19 +1,67 @@
 import { Command, CommanderError } from 'commander';
-import { registerGeneratorCommands } from './commands/generator.js';
-import { registerHistoryCommand } from './commands/history.js';
-import { registerInspectCommands } from './commands/inspect.js';
-import { registerKernelsCommands } from './commands/kernels.js';
-import { registerLatencyCommand } from './commands/latency.js';
-import { registerMeasureCommand } from './commands/measure.js';
-import { registerModulesCommand } from './commands/modules.js';
-import { registerReportCommands } from './commands/report.js';
-import { registerRunCommand } from './commands/run.js';
 import { describeError } from './errors.js';
 import type { ProcessLike } from './util/process.js';
 import { VERSION } from './util/version.js';
 
+type Register = (program: Command, proc: ProcessLike, setExit: (code: number) => void) => void;
+
+/**
+ * Each command's module, loaded when needed: loading them all costs about
+ * 0.3 s of CPU at every start, more than some commands take. In help order;
+ * a module may register several commands (inspect and dump, report, merge and diff).
+ */
+const COMMAND_MODULES: { names: string[]; load: () => Promise<Register> }[] = [
+  {
+    names: ['inspect', 'dump'],
+    load: async () => (await import('./commands/inspect.js')).registerInspectCommands,
+  },
+  {
+    names: ['kernels'],
+    load: async () => (await import('./commands/kernels.js')).registerKernelsCommands,
+  },
+  {
+    names: ['latency'],
+    load: async () => (await import('./commands/latency.js')).registerLatencyCommand,
+  },
+  {
+    names: ['measure'],
+    load: async () => (await import('./commands/measure.js')).registerMeasureCommand,
+  },
+  {
+    names: ['modules'],
+    load: async () => (await import('./commands/modules.js')).registerModulesCommand,
+  },
+  { names: ['run'], load: async () => (await import('./commands/run.js')).registerRunCommand },
+  {
+    names: ['report', 'merge', 'diff'],
+    load: async () => (await import('./commands/report.js')).registerReportCommands,
+  },
+  {
+    names: ['generator'],
+    load: async () => (await import('./commands/generator.js')).registerGeneratorCommands,
+  },
+  {
+    names: ['history'],
+    load: async () => (await import('./commands/history.js')).registerHistoryCommand,
+  },
+];
+
+/**
+ * The modules to load for these arguments: the named command's alone when
+ * the command comes first (root options only come before it), else all
+ * (root help lists every command; an unknown name is told the known ones).
+ */
+function modulesFor(args: readonly string[]) {
+  const named = COMMAND_MODULES.find((m) => m.names.includes(args[0]));
+  return named ? [named] : COMMAND_MODULES;
+}
+
 /** Wires the commands; each action returns its exit code through `setExit`. */
-function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Command {
+async function buildProgram(
+  proc: ProcessLike,
+  setExit: (code: number) => void,
+  args: readonly string[],
+): Promise<Command> {
   const program = new Command('lineinfo-bench')
     .description(
       "Measure, compare and tune the kernel's CONFIG_KALLSYMS_LINEINFO source-line tables on real kernels.\n" +
@@ -29,15 +77,8 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  registerInspectCommands(program, proc, setExit);
-  registerKernelsCommands(program, proc, setExit);
-  registerLatencyCommand(program, proc, setExit);
-  registerMeasureCommand(program, proc, setExit);
-  registerModulesCommand(program, proc, setExit);
-  registerRunCommand(program, proc, setExit);
-  registerReportCommands(program, proc, setExit);
-  registerGeneratorCommands(program, proc, setExit);
-  registerHistoryCommand(program, proc, setExit);
+  const registers = await Promise.all(modulesFor(args).map((m) => m.load()));
+  for (const register of registers) register(program, proc, setExit);
 
   return program;
 }
@@ -45,11 +86,16 @@ function buildProgram(proc: ProcessLike, setExit: (code: number) => void): Comma
 /** Runs the CLI against a process (real or fake) and returns the exit code. */
 export async function run(proc: ProcessLike): Promise<number> {
   let code = 0;
-  const program = buildProgram(proc, (c) => {
-    code = c;
-  });
+  const args = proc.argv.slice(2);
   try {
-    await program.parseAsync(proc.argv.slice(2), { from: 'user' });
+    const program = await buildProgram(
+      proc,
+      (c) => {
+        code = c;
+      },
+      args,
+    );
+    await program.parseAsync(args, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
