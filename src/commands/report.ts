@@ -24,36 +24,44 @@ export function registerReportCommands(
     .option('--format <id>', `one of: ${REPORTERS.map((r) => r.id).join(', ')}, or all`, 'terminal')
     .option('--out <path>', 'write to this file (one format) or directory (all) instead of stdout')
     .option('--results <dir>', 'where runs are saved', 'results/runs')
+    .option(
+      '--detail',
+      "text: after a run's table of several kernels, each kernel's figures (before/after, savings, growth, modules)",
+    )
     .addHelpText(
       'after',
       `\nFormats:\n${REPORTERS.map((r) => `  ${r.id.padEnd(10)}${r.description}`).join('\n')}\n` +
         '\nExamples:\n  lineinfo-bench report latest\n  lineinfo-bench report latest --format text     # paste into a mail\n' +
+        '  lineinfo-bench report latest --format text --detail   # and each kernel after the table\n' +
         '  lineinfo-bench report latest --format all --out report/',
     )
-    .action((ref: string, opts: { format: string; out?: string; results: string }) => {
-      const run = loadRun(ref, resolve(proc.cwd(), opts.results));
-      if (opts.format === 'all') {
-        const dir = opts.out ?? join('report', run.runId);
-        for (const r of REPORTERS)
-          writeFileAtomic(
-            join(resolve(proc.cwd(), dir), `${run.config.name}.${r.extension}`),
-            r.render(run),
-          );
-        proc.stdout.write(`wrote ${REPORTERS.length} reports to ${dir}\n`);
-      } else {
-        const r = reporter(opts.format);
-        if (!r)
-          throw new UserError(
-            `--format ${opts.format}: unknown (known: ${REPORTERS.map((x) => x.id).join(', ')}, all)`,
-          );
-        const text = r.render(run);
-        if (opts.out) {
-          writeFileAtomic(resolve(proc.cwd(), opts.out), text);
-          proc.stdout.write(`wrote ${opts.out}\n`);
-        } else proc.stdout.write(text);
-      }
-      setExit(0);
-    });
+    .action(
+      (ref: string, opts: { format: string; out?: string; results: string; detail?: boolean }) => {
+        const run = loadRun(ref, resolve(proc.cwd(), opts.results));
+        const options = { detail: Boolean(opts.detail) };
+        if (opts.format === 'all') {
+          const dir = opts.out ?? join('report', run.runId);
+          for (const r of REPORTERS)
+            writeFileAtomic(
+              join(resolve(proc.cwd(), dir), `${run.config.name}.${r.extension}`),
+              r.render(run, options),
+            );
+          proc.stdout.write(`wrote ${REPORTERS.length} reports to ${dir}\n`);
+        } else {
+          const r = reporter(opts.format);
+          if (!r)
+            throw new UserError(
+              `--format ${opts.format}: unknown (known: ${REPORTERS.map((x) => x.id).join(', ')}, all)`,
+            );
+          const text = r.render(run, options);
+          if (opts.out) {
+            writeFileAtomic(resolve(proc.cwd(), opts.out), text);
+            proc.stdout.write(`wrote ${opts.out}\n`);
+          } else proc.stdout.write(text);
+        }
+        setExit(0);
+      },
+    );
 
   program
     .command('merge')

@@ -8,20 +8,66 @@ export interface GrowthBase {
   id: string;
   /** What it is, said in full for the output. */
   name: string;
+  /**
+   * What every report calls it, short: "loaded size", "covered code", or the
+   * boot image's file name (bzImage, Image, vmlinuz...). Absent in runs saved
+   * before it was recorded: baseLabel() derives it from the name.
+   */
+  label?: string;
   bytes: number;
+}
+
+/** Labels of the bases that are not a file. */
+export const LOADED_LABEL = 'loaded size';
+export const CODE_LABEL = 'covered code';
+/** For a boot image whose file name was not recorded. */
+export const IMAGE_FALLBACK_LABEL = 'boot image';
+
+/**
+ * A boot image file's short name: Debian's vmlinuz-6.1.0-56-amd64 is a
+ * vmlinuz, so its version suffix goes (the full name stays in the base's name).
+ */
+export function imageFileLabel(fileName: string): string {
+  return fileName.replace(/-\d[\w.+~-]*$/, '') || fileName;
+}
+
+/**
+ * What a report calls a base: its recorded label, else one derived from its
+ * id and name (the boot image's file name is in the name, "boot image file
+ * (bzImage), ..."), else a generic one, so old runs render too.
+ */
+export function baseLabel(b: Pick<GrowthBase, 'id' | 'name' | 'label'>): string {
+  if (b.label) return b.label;
+  if (b.id === 'loaded') return LOADED_LABEL;
+  if (b.id === 'code') return CODE_LABEL;
+  if (b.id === 'image') {
+    const file = /^boot image file \(([^)]+)\)/.exec(b.name)?.[1];
+    return file ? imageFileLabel(file) : IMAGE_FALLBACK_LABEL;
+  }
+  return b.id;
 }
 
 /** The loaded size: every SHF_ALLOC section of the vmlinux, .bss included (what the kernel occupies in memory). */
 export function loadedBase(elf: ElfFile): GrowthBase {
   let bytes = 0;
   for (const s of elf.sections) if (s.flags & SHF.ALLOC) bytes += s.size;
-  return { id: 'loaded', name: 'loaded size (all SHF_ALLOC sections of vmlinux)', bytes };
+  return {
+    id: 'loaded',
+    name: 'loaded size (all SHF_ALLOC sections of vmlinux)',
+    label: LOADED_LABEL,
+    bytes,
+  };
 }
 
 export function imageBase(bootImage: string | undefined): GrowthBase | undefined {
   if (!bootImage || !existsSync(bootImage)) return undefined;
   const name = bootImage.slice(bootImage.lastIndexOf('/') + 1);
-  return { id: 'image', name: `boot image file (${name})`, bytes: statSync(bootImage).size };
+  return {
+    id: 'image',
+    name: `boot image file (${name})`,
+    label: imageFileLabel(name),
+    bytes: statSync(bootImage).size,
+  };
 }
 
 /** The compressors a kernel's .config can select for its boot image, and the command line that compresses like it. */

@@ -22,6 +22,7 @@ import {
 } from './agreement.js';
 import { type EntropyBound, entropyBound } from './entropy.js';
 import {
+  CODE_LABEL,
   compressedSize,
   type GrowthBase,
   growthPercent,
@@ -148,6 +149,7 @@ export function codeBase(ex: ExtractResult): GrowthBase | undefined {
   return {
     id: 'code',
     name: `code the table covers (first to last entry, ${ex.rules} rules)`,
+    label: CODE_LABEL,
     bytes: ex.table.offsets[ex.table.count - 1] - ex.table.offsets[0],
   };
 }

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import {
+  growthCell,
+  growthColumns,
   latencyPoints,
   MODULE_HEAD,
   moduleCells,
@@ -11,7 +13,6 @@ import {
   moduleRows,
   n,
   paretoPoints,
-  pct,
   revisionNotes,
   summaryRows,
   sweepSeries,
@@ -37,7 +38,7 @@ const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
  */
 export function renderHtml(run: RunResult): string {
   const rows = summaryRows(run);
-  const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
+  const columns = growthColumns(run, rows);
   const data = {
     sizes: run.kernels.flatMap((k) =>
       k.measure.tables.map((t) => ({
@@ -48,7 +49,7 @@ export function renderHtml(run: RunResult): string {
     growth: rows
       .filter((r) => r.rules === mainRules(run.config))
       .map((r) => ({ label: `${r.arch} ${r.kernel}`, growth: r.growth })),
-    bases,
+    bases: columns,
     sweep: sweepSeries(run),
     latency: latencyPoints(run),
     pareto: paretoPoints(run),
@@ -63,7 +64,7 @@ export function renderHtml(run: RunResult): string {
       (r) =>
         `<tr><td>${esc(r.kernel)}</td><td>${esc(r.arch)}</td><td>${esc(r.rules)}</td><td>${n(r.entries)}</td><td>${n(r.files)}</td>` +
         `<td>${n(r.flatBytes)}</td><td>${esc(r.format ?? '-')}</td><td>${n(r.formatBytes)}</td><td>${r.bytesPerEntry?.toFixed(3) ?? '-'}</td>` +
-        `<td>${r.ratio ? `${r.ratio.toFixed(2)}x` : '-'}</td>${bases.map((b) => `<td>${pct(r.growth[b])}</td>`).join('')}</tr>`,
+        `<td>${r.ratio ? `${r.ratio.toFixed(2)}x` : '-'}</td>${columns.map((c) => `<td>${esc(growthCell(r, c))}</td>`).join('')}</tr>`,
     )
     .join('\n');
   const mods = moduleRows(run);
@@ -111,7 +112,7 @@ ${mods
 <p class="note">Run ${esc(run.runId)}, lineinfo-bench ${esc(run.tool.version)}, ${run.machine.cpus} CPUs (${esc(run.machine.cpuModel)}).
 Every table was verified (round trip; lookups against the flat search). B/entry = (index + data) / entries.</p>
 <table id="summary">
-<thead><tr><th>kernel</th><th>arch</th><th>rules</th><th>entries</th><th>files</th><th>flat bytes</th><th>format</th><th>bytes</th><th>B/entry</th><th>ratio</th>${bases.map((b) => `<th>growth ${esc(b)}</th>`).join('')}</tr></thead>
+<thead><tr><th>kernel</th><th>arch</th><th>rules</th><th>entries</th><th>files</th><th>flat bytes</th><th>format</th><th>bytes</th><th>B/entry</th><th>ratio</th>${columns.map((c) => `<th>growth ${esc(c.heading)}</th>`).join('')}</tr></thead>
 <tbody>
 ${tableRows}
 </tbody>
@@ -140,7 +141,7 @@ function draw(id, config) {
 }
 draw('sizes', { type: 'bar', data: { labels: data.sizes.map((s) => s.label), datasets: buckets.map((b, i) => ({ label: b, data: data.sizes.map((s) => s.buckets[b]), backgroundColor: palette[i] })) },
   options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'bytes' } }, y: { stacked: true } } } });
-draw('growth', { type: 'bar', data: { labels: data.growth.map((g) => g.label), datasets: data.bases.map((b, i) => ({ label: '% of ' + b, data: data.growth.map((g) => g.growth[b] ?? null), backgroundColor: palette[i] })) },
+draw('growth', { type: 'bar', data: { labels: data.growth.map((g) => g.label), datasets: data.bases.map((b, i) => ({ label: '% of ' + b.heading, data: data.growth.map((g) => g.growth[b.id] ?? null), backgroundColor: palette[i] })) },
   options: { scales: { y: { title: { display: true, text: 'growth, percent' } } } } });
 draw('sweep', { type: 'line', data: { datasets: data.sweep.map((s, i) => ({ label: s.label, data: s.points.map(([x, y]) => ({ x, y })), borderColor: palette[i], backgroundColor: palette[i] })) },
   options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'block size (entries)' } }, y: { title: { display: true, text: 'bytes per entry (index + data)' } } } } });

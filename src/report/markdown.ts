@@ -1,6 +1,8 @@
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import {
+  growthColumns,
+  kernelBaseLabel,
   MODULE_HEAD,
   moduleCells,
   moduleErrors,
@@ -8,17 +10,17 @@ import {
   n,
   pct,
   revisionNotes,
+  smallestOfOurs,
   summaryCells,
   summaryHead,
   summaryRows,
+  upstreamTable,
 } from './model.js';
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
   const sep = head.map((_, i) => (right[i] ? '---:' : '---'));
   return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
-
-const UPSTREAM = /^blocks:64(:sleb|:zigzag)?$/;
 
 /**
  * How to get one kernel's figures again: the run's own config cut down to
@@ -42,32 +44,30 @@ function reproduce(run: RunResult, id: string): string {
 }
 
 /**
- * Growth in percent per architecture and config, for the upstream format
- * (blocks of 64) and the smallest format of ours in the run: of the loaded
- * size and of the boot image (the table compressed as the image is), with
- * the command that reproduces each row.
+ * Growth in percent per architecture and config, for upstream's format (the
+ * revision's blocks of 64) and the smallest format of ours in the run: of
+ * the loaded size and of the boot image file (the table compressed as the
+ * image is), with the command that reproduces each row.
  */
 export function growthByArch(run: RunResult): string {
   const rules = mainRules(run.config);
   const rows: string[][] = [];
   for (const k of run.kernels) {
-    const tables = k.measure.tables.filter((t) => t.rules === rules);
-    const up = tables.find((t) => UPSTREAM.test(t.format));
-    const ours = tables
-      .filter((t) => t.format !== 'flat' && !UPSTREAM.test(t.format))
-      .sort((a, b) => a.total - b.total)[0];
-    if (!up) continue;
+    const up = upstreamTable(k.measure.tables, rules).table;
+    const ours = smallestOfOurs(k.measure.tables, rules);
+    if (!up || up.format === 'flat') continue;
     const md = k.measure.kernel.metadata;
     rows.push([
       md.arch,
       k.id,
       n(up.entries),
-      `${up.bytesPerEntry.toFixed(2)}`,
+      `${up.format}: ${up.bytesPerEntry.toFixed(2)}`,
       pct(up.growth.loaded),
       pct(up.growth.image),
       ours ? `${ours.format}: ${ours.bytesPerEntry.toFixed(2)}` : '-',
       ours ? pct(ours.growth.loaded) : '-',
       ours ? pct(ours.growth.image) : '-',
+      kernelBaseLabel(k.measure, 'image') ?? '-',
       reproduce(run, k.id),
     ]);
   }
@@ -77,15 +77,16 @@ export function growthByArch(run: RunResult): string {
       'kernel',
       'entries',
       'upstream B/entry',
-      'upstream growth',
-      'upstream image',
+      'upstream % loaded size',
+      'upstream % boot image',
       'ours B/entry',
-      'ours growth',
-      'ours image',
+      'ours % loaded size',
+      'ours % boot image',
+      'boot image file',
       'reproduce',
     ],
     rows,
-    [false, false, true, true, true, true, false, true, true, false],
+    [false, false, true, true, true, true, false, true, true, false, false],
   );
 }
 
@@ -109,7 +110,7 @@ export function modulesTable(run: RunResult): string {
 
 export function renderMarkdown(run: RunResult): string {
   const rows = summaryRows(run);
-  const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
+  const columns = growthColumns(run, rows);
   const out = [
     `# lineinfo-bench run ${run.runId}`,
     '',
@@ -120,12 +121,16 @@ export function renderMarkdown(run: RunResult): string {
   ];
   out.push(
     table(
-      summaryHead(bases, (b) => `growth ${b}`),
-      rows.map((r) => summaryCells(r, bases)),
-      [false, false, false, true, true, true, false, true, true, true, ...bases.map(() => true)],
+      summaryHead(columns, (h) => `growth ${h}`),
+      rows.map((r) => summaryCells(r, columns)),
+      [false, false, false, true, true, true, false, true, true, true, ...columns.map(() => true)],
     ),
   );
-  if (run.kernels.some((k) => k.measure.tables.some((t) => UPSTREAM.test(t.format)))) {
+  if (
+    run.kernels.some(
+      (k) => upstreamTable(k.measure.tables, mainRules(run.config)).table?.format !== 'flat',
+    )
+  ) {
     out.push(
       '',
       `## Growth of the loaded size and the boot image (${mainRules(run.config)} rules)`,

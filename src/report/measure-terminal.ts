@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { CAUSES } from '../measure/agreement.js';
+import { baseLabel } from '../measure/growth.js';
 import type { MeasureResult } from '../measure/kernel.js';
 import { revisionNotes } from './model.js';
 
@@ -15,7 +16,8 @@ export function renderMeasureTerminal(r: MeasureResult): string {
   );
   out.push('', `Rules: ${revisionNotes(Object.keys(r.bounds ?? {}), r.revisions).join('; ')}`);
   out.push('', 'Growth bases:');
-  for (const b of r.bases) out.push(`  ${b.id.padEnd(17)}${n(b.bytes).padStart(14)} B  ${b.name}`);
+  for (const b of r.bases)
+    out.push(`  ${baseLabel(b).padEnd(17)}${n(b.bytes).padStart(14)} B  ${b.name}`);
   const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
   const head = [
     'rules',
@@ -30,7 +32,7 @@ export function renderMeasureTerminal(r: MeasureResult): string {
     'B/entry',
     'above bound',
     'all B/entry',
-    ...r.bases.map((b) => `% ${b.id}`),
+    ...r.bases.map((b) => `% ${baseLabel(b)}`),
   ];
   const t = new Table({ head, chars, style: { head: [], border: [] } });
   for (const x of r.tables) {

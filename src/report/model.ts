@@ -1,4 +1,5 @@
-import { revisionOfRules } from '../encodings/revisions.js';
+import { type Revision, revisionOfRules } from '../encodings/revisions.js';
+import { baseLabel, IMAGE_FALLBACK_LABEL } from '../measure/growth.js';
 import type { MeasuredTable, MeasureResult } from '../measure/kernel.js';
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
@@ -28,6 +29,8 @@ export interface SummaryRow {
   ratio?: number;
   /** Growth in percent per base id, of the compared format. */
   growth: Record<string, number>;
+  /** What each base is called for this kernel, by base id (its boot image's file name...). */
+  baseLabels: Record<string, string>;
 }
 
 export function comparedTable(
@@ -39,6 +42,59 @@ export function comparedTable(
     flat: mine.find((t) => t.format === 'flat'),
     other: mine.find((t) => t.format !== 'flat'),
   };
+}
+
+/**
+ * The upstream table a rule set's figures are quoted for: its revision's
+ * vmlinux layout in blocks of 64 (the compressed form the series proposes;
+ * for the newest revision it stands for the compression patch), else the
+ * revision's main layout, else the first non-flat format measured.
+ */
+export function upstreamTable(
+  tables: MeasuredTable[],
+  rules: string,
+): { table?: MeasuredTable; revision: Revision } {
+  const revision = revisionOfRules(rules);
+  const mine = tables.filter((t) => t.rules === rules);
+  const layouts = [
+    ...revision.vmlinuxLayouts.filter((f) => f.startsWith('blocks:64')),
+    ...revision.vmlinuxLayouts,
+  ];
+  for (const f of layouts) {
+    const table = mine.find((t) => t.format === f);
+    if (table) return { table, revision };
+  }
+  const { flat, other } = comparedTable(tables, rules);
+  return { table: other ?? flat, revision };
+}
+
+/** Our smallest format of a rule set (neither flat nor upstream's blocks nor a module layout). */
+export function smallestOfOurs(tables: MeasuredTable[], rules: string): MeasuredTable | undefined {
+  return tables
+    .filter((x) => x.rules === rules && x.format !== 'flat' && !/^blocks:|^module-/.test(x.format))
+    .sort((a, b) => a.total - b.total)[0];
+}
+
+/** What every report calls a kernel's growth base (bzImage, loaded size, covered code...). */
+export function kernelBaseLabel(m: Pick<MeasureResult, 'bases'>, id: string): string | undefined {
+  const b = m.bases.find((x) => x.id === id);
+  return b && baseLabel(b);
+}
+
+/**
+ * A growth column's heading across kernels: the base's label when every
+ * kernel calls it the same, else "boot image" for the image (each cell then
+ * names its kernel's file).
+ */
+export function baseHeading(run: RunResult, id: string): string {
+  const labels = new Set(
+    run.kernels.flatMap((k) => {
+      const l = kernelBaseLabel(k.measure, id);
+      return l ? [l] : [];
+    }),
+  );
+  if (labels.size === 1) return [...labels][0];
+  return id === 'image' ? IMAGE_FALLBACK_LABEL : id;
 }
 
 export function summaryRows(run: RunResult): SummaryRow[] {
@@ -63,6 +119,7 @@ export function summaryRows(run: RunResult): SummaryRow[] {
         bytesPerEntry: other?.bytesPerEntry,
         ratio: flat && other ? flat.total / other.total : undefined,
         growth: (other ?? flat)!.growth,
+        baseLabels: Object.fromEntries(m.bases.map((b) => [b.id, baseLabel(b)])),
       });
     }
   }
@@ -169,8 +226,31 @@ export function paretoPoints(run: RunResult, set = 'uniform'): ParetoPoint[] {
 export const ns = (v: number | undefined) =>
   v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} us` : `${v.toFixed(0)} ns`;
 
+/** A growth column of a summary table: the base's id and what its heading calls it. */
+export interface GrowthColumn {
+  id: string;
+  heading: string;
+}
+
+/** The growth columns of a run's summary rows, in the order the bases were measured. */
+export function growthColumns(run: RunResult, rows: SummaryRow[]): GrowthColumn[] {
+  const ids = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
+  return ids.map((id) => ({ id, heading: baseHeading(run, id) }));
+}
+
+/** A growth cell: the percent, and the kernel's own base name where the heading cannot give it. */
+export function growthCell(r: SummaryRow, c: GrowthColumn): string {
+  const v = r.growth[c.id];
+  if (v === undefined) return '-';
+  const label = r.baseLabels[c.id];
+  return label && label !== c.heading ? `${pct(v)} ${label}` : pct(v);
+}
+
 /** The summary table's header and cells, shared by the terminal, Markdown and HTML reports. */
-export function summaryHead(bases: string[], growthLabel = (b: string) => `% ${b}`): string[] {
+export function summaryHead(
+  columns: GrowthColumn[],
+  growthLabel = (heading: string) => `% ${heading}`,
+): string[] {
   return [
     'kernel',
     'arch',
@@ -182,10 +262,10 @@ export function summaryHead(bases: string[], growthLabel = (b: string) => `% ${b
     'bytes',
     'B/entry',
     'ratio',
-    ...bases.map(growthLabel),
+    ...columns.map((c) => growthLabel(c.heading)),
   ];
 }
-export function summaryCells(r: SummaryRow, bases: string[]): string[] {
+export function summaryCells(r: SummaryRow, columns: GrowthColumn[]): string[] {
   return [
     r.kernel,
     r.arch,
@@ -197,7 +277,7 @@ export function summaryCells(r: SummaryRow, bases: string[]): string[] {
     n(r.formatBytes),
     r.bytesPerEntry?.toFixed(3) ?? '-',
     r.ratio ? `${r.ratio.toFixed(2)}x` : '-',
-    ...bases.map((b) => pct(r.growth[b])),
+    ...columns.map((c) => growthCell(r, c)),
   ];
 }
 

@@ -7,13 +7,19 @@ import { renderRst } from './rst.js';
 import { renderTerminal } from './terminal.js';
 import { renderMailText } from './text.js';
 
+/** Choices a report may take; a format that has no use for one ignores it. */
+export interface RenderOptions {
+  /** The text report of several kernels: each kernel's paragraphs after the table. */
+  detail?: boolean;
+}
+
 /** One report format: saved results in, text out (one file per format). */
 export interface Reporter {
   id: string;
   description: string;
   /** File name suffix when written to a directory. */
   extension: string;
-  render(run: RunResult): string;
+  render(run: RunResult, options?: RenderOptions): string;
 }
 
 export const REPORTERS: Reporter[] = [
@@ -25,7 +31,8 @@ export const REPORTERS: Reporter[] = [
   },
   {
     id: 'text',
-    description: 'plain ASCII, 72 columns, to paste into a mailing-list reply',
+    description:
+      'plain ASCII, 72 columns, to paste into a mailing-list reply (several kernels: one table; --detail adds each kernel)',
     extension: 'mail.txt',
     render: renderMailText,
   },

@@ -4,6 +4,7 @@ import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 import { renderMeasureTerminal } from './measure-terminal.js';
 import {
+  growthColumns,
   latencyPoints,
   MODULE_HEAD,
   moduleCells,
@@ -76,14 +77,14 @@ export function renderTerminal(run: RunResult): string {
     `rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}`,
   ];
   const rows = summaryRows(run);
-  const bases = [...new Set(rows.flatMap((r) => Object.keys(r.growth)))];
+  const columns = growthColumns(run, rows);
   const t = new Table({
-    head: summaryHead(bases),
+    head: summaryHead(columns),
     chars: plain,
     style: { head: [], border: [] },
   });
   for (const r of rows) {
-    t.push(summaryCells(r, bases));
+    t.push(summaryCells(r, columns));
   }
   out.push('', t.toString());
 

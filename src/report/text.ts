@@ -1,5 +1,22 @@
-import type { RunResult } from '../results/schema.js';
-import { comparedTable, moduleRows, n, revisionNotes } from './model.js';
+import { baseLabel } from '../measure/growth.js';
+import type { MeasureResult } from '../measure/kernel.js';
+import { mainRules } from '../results/config.js';
+import type { KernelResult, RunResult } from '../results/schema.js';
+import {
+  comparedTable,
+  kernelBaseLabel,
+  moduleRows,
+  n,
+  revisionNotes,
+  smallestOfOurs,
+  upstreamTable,
+} from './model.js';
+
+/** What the text report shows beyond its default. */
+export interface MailTextOptions {
+  /** A run of several kernels: each kernel's paragraphs after the table. */
+  detail?: boolean;
+}
 
 const WIDTH = 72;
 
@@ -23,11 +40,19 @@ function wrap(text: string, indent = 0): string[] {
   return lines;
 }
 
+/** Growth of a base in prose: "+23.08% of vmlinuz (14,186,432 bytes)". */
+function growthPhrase(b: MeasureResult['bases'][number], percent: number): string {
+  const label = baseLabel(b);
+  // a file is named bare (bzImage); a size is "the loaded size"
+  const what = b.id === 'image' && label !== 'boot image' ? label : `the ${label}`;
+  return `+${percent.toFixed(2)}% of ${what} (${n(b.bytes)} bytes)`;
+}
+
 /**
- * For a mailing-list reply: plain ASCII, at most 72 columns, in the style of
- * the series' own commit message ("Before (flat arrays): ... After: ...").
+ * One kernel per paragraph group, in the style of the series' own commit
+ * message ("Before (flat arrays): ... After: ...").
  */
-export function renderMailText(run: RunResult): string {
+function kernelParagraphs(run: RunResult): string[] {
   const out: string[] = [];
   for (const k of run.kernels) {
     const m = k.measure;
@@ -69,11 +94,7 @@ export function renderMailText(run: RunResult): string {
         );
       }
       // the smallest format of ours in the run, against the one above
-      const ours = m.tables
-        .filter(
-          (x) => x.rules === rules && x.format !== 'flat' && !/^blocks:|^module-/.test(x.format),
-        )
-        .sort((a, b) => a.total - b.total)[0];
+      const ours = smallestOfOurs(m.tables, rules);
       if (ours && other) {
         const a = other.buckets.index + other.buckets.data;
         const b = ours.buckets.index + ours.buckets.data;
@@ -90,10 +111,7 @@ export function renderMailText(run: RunResult): string {
       );
       const growth = m.bases
         .filter((b) => t.growth[b.id] !== undefined)
-        .map(
-          (b) =>
-            `+${t.growth[b.id].toFixed(2)}% of the ${b.id === 'loaded' ? 'loaded size' : 'boot image'} (${n(b.bytes)} bytes)`,
-        );
+        .map((b) => growthPhrase(b, t.growth[b.id]));
       if (growth.length) out.push(...wrap(`Growth: ${growth.join('; ')}.`, 2));
       out.push('');
     }
@@ -111,10 +129,155 @@ export function renderMailText(run: RunResult): string {
       );
     }
   }
-  out.push(
-    ...wrap(
-      `Measured with lineinfo-bench ${run.tool.version}, run ${run.runId} (${run.machine.cpus} CPUs, ${run.machine.cpuModel}). Every table was verified: round trip, and lookups against the flat search. Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
-    ),
+  return out;
+}
+
+/** The closing paragraph: the tool, the run, the machine and the revision behind each rule set. */
+function measuredWith(run: RunResult): string[] {
+  return wrap(
+    `Measured with lineinfo-bench ${run.tool.version}, run ${run.runId} (${run.machine.cpus} CPUs, ${run.machine.cpuModel}). Every table was verified: round trip, and lookups against the flat search. Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
   );
+}
+
+/** A column of the compact table: its heading, alignment and cells. */
+interface Column {
+  head: string;
+  right: boolean;
+  cells: string[];
+  /** A label over a run of columns (a format's name), on the first of them. */
+  group?: string;
+  /** Spaces before the column. */
+  gap: number;
+}
+
+/** A kernel's row group: config, compiler and version, as the rows under it share them. */
+function groupOf(k: KernelResult): string {
+  const md = k.measure.kernel.metadata;
+  return [md.configName ?? k.id, md.compiler, md.kernelVersion && `Linux ${md.kernelVersion}`]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The format each kernel's column shows: its name when all kernels share it, else a generic one. */
+function formatHeading(names: (string | undefined)[], generic: string): string {
+  const set = new Set(names.filter((x) => x !== undefined));
+  return set.size === 1 ? [...set][0] : generic;
+}
+
+/**
+ * Several kernels in one table a maintainer reads in one screen: per kernel
+ * (grouped by config), the entries, and for upstream's format and our
+ * smallest one the bytes per entry and the growth of the loaded size and
+ * of the boot image file, then a few lines of notes.
+ */
+function compactTable(run: RunResult): string[] {
+  const rules = mainRules(run.config);
+  const rows = run.kernels.map((k) => {
+    const { table: up, revision } = upstreamTable(k.measure.tables, rules);
+    return { k, up, revision, ours: smallestOfOurs(k.measure.tables, rules) };
+  });
+  const revision = rows[0]?.revision;
+  // percent without the sign: the heading says what the figures are
+  const g = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+  const be = (t: { bytesPerEntry: number } | undefined) => t?.bytesPerEntry.toFixed(2) ?? '-';
+  const upName = formatHeading(
+    rows.map((r) => r.up?.format),
+    'upstream',
+  );
+  const oursName = formatHeading(
+    rows.map((r) => r.ours?.format),
+    'smallest of ours',
+  );
+  const cols: Column[] = [
+    {
+      head: 'arch',
+      right: false,
+      gap: 2,
+      cells: rows.map((r) => r.k.measure.kernel.metadata.arch),
+    },
+    { head: 'entries', right: true, gap: 2, cells: rows.map((r) => n((r.up ?? r.ours)?.entries)) },
+    { head: 'B/e', right: true, gap: 2, group: upName, cells: rows.map((r) => be(r.up)) },
+    { head: 'loaded', right: true, gap: 1, cells: rows.map((r) => g(r.up?.growth.loaded)) },
+    { head: 'image', right: true, gap: 1, cells: rows.map((r) => g(r.up?.growth.image)) },
+    { head: 'B/e', right: true, gap: 2, group: oursName, cells: rows.map((r) => be(r.ours)) },
+    { head: 'loaded', right: true, gap: 1, cells: rows.map((r) => g(r.ours?.growth.loaded)) },
+    { head: 'image', right: true, gap: 1, cells: rows.map((r) => g(r.ours?.growth.image)) },
+    {
+      head: 'image file',
+      right: false,
+      gap: 2,
+      cells: rows.map((r) => kernelBaseLabel(r.k.measure, 'image') ?? '-'),
+    },
+  ];
+  const widths = cols.map((c) => Math.max(c.head.length, ...c.cells.map((x) => x.length)));
+  // a format's name spans its columns; a longer name widens the first of them
+  cols.forEach((c, i) => {
+    if (!c.group) return;
+    let span = widths[i];
+    for (let j = i + 1; j < cols.length && !cols[j].group && cols[j].gap === 1; j++)
+      span += cols[j].gap + widths[j];
+    if (c.group.length > span) widths[i] += c.group.length - span;
+  });
+  const render = (cells: string[]) =>
+    cells
+      .map(
+        (x, i) =>
+          ' '.repeat(cols[i].gap) + (cols[i].right ? x.padStart(widths[i]) : x.padEnd(widths[i])),
+      )
+      .join('')
+      .trimEnd();
+  let groups = '';
+  cols.forEach((c, i) => {
+    const at = cols.slice(0, i).reduce((s, x, j) => s + x.gap + widths[j], 0) + c.gap;
+    if (c.group) groups = groups.padEnd(at) + c.group;
+  });
+  const out = [
+    ...wrap(
+      `Line tables of ${run.kernels.length} kernels, ${rules} rules${!revision ? '' : revision.rules === rules ? ` (revision ${revision.id})` : ` (ours, in revision ${revision.id}'s layouts)`}; growth in %:`,
+    ),
+    '',
+    groups,
+    render(cols.map((c) => c.head)),
+  ];
+  let group: string | undefined;
+  rows.forEach((r, i) => {
+    const gr = groupOf(r.k);
+    if (gr !== group) out.push(`${gr}:`);
+    group = gr;
+    out.push(render(cols.map((c) => c.cells[i])));
+  });
+  for (const f of run.failures)
+    out.push(...wrap(`Not measured: ${f.id} (${f.error.split('\n')[0]})`));
+  const notes = [
+    'B/e = (index + data) / entries. Growth of the loaded size (all SHF_ALLOC sections of vmlinux) and of the image file named, the table compressed as that image is.',
+    `Rules: ${revisionNotes([rules], run.kernels[0]?.measure.revisions)[0]}; every table verified. lineinfo-bench ${run.tool.version}, run ${run.runId}.`,
+  ];
+  if (upName === 'upstream' || oursName === 'smallest of ours')
+    notes.push(
+      `Formats: ${rows.map((r) => `${r.k.id} ${r.up?.format ?? '-'}/${r.ours?.format ?? '-'}`).join(', ')}.`,
+    );
+  // a run saved without its config file's name still holds the config itself
+  const config = run.configFile ?? 'the config in run.json (jq .config)';
+  notes.push(
+    `Reproduce: lineinfo-bench run ${config}; each kernel's figures: report --format text --detail.`,
+  );
+  out.push('');
+  for (const x of notes) out.push(...wrap(x));
+  return out;
+}
+
+/**
+ * For a mailing-list reply: plain ASCII, at most 72 columns. One kernel: its
+ * paragraphs; several: one table and a few notes, their paragraphs with
+ * `detail`.
+ */
+export function renderMailText(run: RunResult, options: MailTextOptions = {}): string {
+  const out =
+    run.kernels.length > 1
+      ? [
+          ...compactTable(run),
+          ...(options.detail ? ['', ...kernelParagraphs(run), ...measuredWith(run)] : []),
+        ]
+      : [...kernelParagraphs(run), ...measuredWith(run)];
   return `${out.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { BUCKETS } from '../encodings/types.js';
+import { baseLabel } from '../measure/growth.js';
 import type { RunResult } from './schema.js';
 
 /** One row per kernel x rule set x format: raw integers and the figures derived from them. */
@@ -19,6 +20,10 @@ export const TABLE_COLUMNS = [
   'growth_image_pct',
   'base_loaded_bytes',
   'base_image_bytes',
+  // after the columns older readers know: the code the table covers, and the boot image's file name
+  'growth_code_pct',
+  'base_code_bytes',
+  'base_image_file',
 ] as const;
 
 function cell(v: string | number | undefined): string {
@@ -32,6 +37,7 @@ export function tableRows(run: RunResult): (string | number | undefined)[][] {
   for (const k of run.kernels) {
     const m = k.measure;
     const base = (id: string) => m.bases.find((b) => b.id === id)?.bytes;
+    const image = m.bases.find((b) => b.id === 'image');
     for (const t of m.tables) {
       rows.push([
         k.id,
@@ -50,6 +56,9 @@ export function tableRows(run: RunResult): (string | number | undefined)[][] {
         t.growth.image,
         base('loaded'),
         base('image'),
+        t.growth.code,
+        base('code'),
+        image && baseLabel(image),
       ]);
     }
   }

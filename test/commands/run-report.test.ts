@@ -52,7 +52,7 @@ describe('run, report, diff', () => {
       results,
       config('small', ['flat', 'blocks:4', 'blocks:16']),
     );
-    expect(r.code).toBe(0);
+    expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('x86-fixture');
     const [id] = runIds();
     const saved = JSON.parse(readFileSync(join(results, id, 'run.json'), 'utf8'));
@@ -81,12 +81,25 @@ describe('run, report, diff', () => {
     expect(r.out).toContain('Size against cold p99');
     expect(r.out).toMatch(/Lookup latency per call/);
 
+    // bases carry the names every report gives them
+    expect(saved.kernels[0].measure.bases.map((b: { label: string }) => b.label)).toEqual([
+      'loaded size',
+      'covered code',
+    ]);
+
+    // two kernels: one table; --detail adds each kernel's paragraphs
     const text = await cli('report', '--results', results, id, '--format', 'text');
     expect(text.code).toBe(0);
-    expect(text.out).toContain('Before (flat arrays):');
-    expect(text.out).toContain('After (blocks:4:sleb):');
-    for (const line of text.out.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
-    expect(/^[\x20-\x7e\n]*$/.test(text.out)).toBe(true);
+    expect(text.out).toMatch(/^Line tables of 2 kernels, v1-v4 rules \(revision v1-v4\)/);
+    expect(text.out).not.toContain('Before (flat arrays):');
+    const detail = await cli('report', '--results', results, id, '--format', 'text', '--detail');
+    expect(detail.out.startsWith(text.out)).toBe(true);
+    expect(detail.out).toContain('Before (flat arrays):');
+    expect(detail.out).toContain('After (blocks:4:sleb):');
+    for (const out of [text.out, detail.out]) {
+      for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+      expect(/^[\x20-\x7e\n]*$/.test(out)).toBe(true);
+    }
 
     const rst = await cli('report', '--results', results, id, '--format', 'rst');
     expect(rst.out).toMatch(/^Memory Overhead\n===============\n/);

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ElfFile, SHF } from '../../src/elf/elf-file.js';
 import {
+  baseLabel,
   compressedSize,
   configCompressor,
   growthPercent,
   imageCompressor,
+  imageFileLabel,
   loadedBase,
 } from '../../src/measure/growth.js';
 import { buildFixture, scratchDir } from '../helpers/fixtures.js';
@@ -56,5 +58,36 @@ describe('growth bases', () => {
   it('rounds growth to two decimals as reviewers quote it', () => {
     expect(growthPercent(4_618_726, 14_186_432)).toBe(32.56);
     expect(growthPercent(1, 3)).toBe(33.33);
+  });
+});
+
+describe('baseLabel: what every report calls a growth base', () => {
+  it('is the recorded label when there is one', () => {
+    expect(baseLabel({ id: 'image', name: 'boot image file (bzImage)', label: 'bzImage' })).toBe(
+      'bzImage',
+    );
+  });
+
+  it('is derived from the name for runs saved before labels were (the file, without its version)', () => {
+    const image = (file: string) => ({
+      id: 'image',
+      name: `boot image file (${file}), table bytes compressed with xz as the image is`,
+    });
+    expect(baseLabel(image('bzImage'))).toBe('bzImage');
+    expect(baseLabel(image('vmlinux.gz'))).toBe('vmlinux.gz');
+    expect(baseLabel(image('vmlinuz-6.1.0-56-cloud-amd64'))).toBe('vmlinuz');
+    expect(baseLabel(image('Image.gz'))).toBe('Image.gz');
+    expect(
+      baseLabel({ id: 'loaded', name: 'loaded size (all SHF_ALLOC sections of vmlinux)' }),
+    ).toBe('loaded size');
+    expect(
+      baseLabel({ id: 'code', name: 'code the table covers (first to last entry, v1-v4 rules)' }),
+    ).toBe('covered code');
+  });
+
+  it('falls back to a generic name when the file is not in the name, and never calls two bases alike', () => {
+    expect(baseLabel({ id: 'image', name: 'something else' })).toBe('boot image');
+    expect(baseLabel({ id: 'other', name: 'x' })).toBe('other');
+    expect(imageFileLabel('zImage')).toBe('zImage');
   });
 });

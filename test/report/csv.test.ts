@@ -3,6 +3,7 @@ import { reporter } from '../../src/report/reporter.js';
 import {
   baseOf,
   checkedInRun,
+  imageFileOf,
   kernelOf,
   noteCheckedInDifference,
   noteDifference,
@@ -53,6 +54,9 @@ describe('csv reporter over the multiarch run', () => {
       'growth_image_pct',
       'base_loaded_bytes',
       'base_image_bytes',
+      'growth_code_pct',
+      'base_code_bytes',
+      'base_image_file',
     ]);
   });
 
@@ -97,10 +101,32 @@ describe('csv reporter over the multiarch run', () => {
       growth_image_pct: String(t.growth.image),
       base_loaded_bytes: String(baseOf(multiarch, id, 'loaded')),
       base_image_bytes: String(baseOf(multiarch, id, 'image')),
+      growth_code_pct: String(t.growth.code),
+      base_code_bytes: String(baseOf(multiarch, id, 'code')),
+      base_image_file: imageFileOf(multiarch, id),
     });
     expect(rows).toContain(
-      'x86_64-defconfig-gcc,x86_64,64,little,v1-v4,blocks:64:sleb,1709750,4160,20,213720,6165966,16640,110039,2,6506387,3.7314,3.8055,16.72,29.11,38912755,13620224',
+      'x86_64-defconfig-gcc,x86_64,64,little,v1-v4,blocks:64:sleb,1709750,4160,20,213720,6165966,16640,110039,2,6506387,3.7314,3.8055,16.72,29.11,38912755,13620224,16.78,38772175,bzImage',
     );
+  });
+
+  it('names each boot image file as the other reports do, and gives the code base of every kernel of the multiarch run', () => {
+    const files = new Map(records.map((r) => [r.kernel, r.base_image_file]));
+    expect(Object.fromEntries(files)).toEqual(
+      Object.fromEntries(multiarch.kernels.map((k) => [k.id, imageFileOf(multiarch, k.id)])),
+    );
+    expect(new Set(files.values())).toEqual(
+      new Set(['bzImage', 'Image', 'zImage', 'vmlinux.gz', 'vmlinuz']),
+    );
+    for (const r of records) expect(r.base_code_bytes).toMatch(/^\d+$/);
+    // x86_64 tinyconfig: its bzImage and the code its table covers are two bases
+    expect(record('x86_64-tinyconfig-gcc', 'v1-v4', 'blocks:64:sleb')).toMatchObject({
+      growth_image_pct: '48.64',
+      base_image_bytes: '627712',
+      base_image_file: 'bzImage',
+      growth_code_pct: '8.24',
+      base_code_bytes: '7056087',
+    });
   });
 
   it('writes raw integers, never thousands separators or units, and the buckets add up to the total', () => {
@@ -121,7 +147,7 @@ describe('csv reporter over the multiarch run', () => {
     const arm = d.filter((l) => l.startsWith('arm64-tinyconfig,'));
     expect(arm).toHaveLength(10);
     expect(arm).toContain(
-      'arm64-tinyconfig,arm64,64,little,v1-v4,blocks:64:sleb,163616,809,20,20456,576452,3236,18869,0,619033,3.6482,3.7835,32.46,,1907044,',
+      'arm64-tinyconfig,arm64,64,little,v1-v4,blocks:64:sleb,163616,809,20,20456,576452,3236,18869,0,619033,3.6482,3.7835,32.46,,1907044,,,,',
     );
   });
 

@@ -92,7 +92,12 @@ describe('html reporter over the multiarch run', () => {
     expect(data.sizes).toEqual(want.sizes);
     expect(data.sizes).toHaveLength(210);
     expect(data.growth).toEqual(want.growth);
-    expect(data.bases).toEqual(['loaded', 'image', 'code']);
+    // the image differs per kernel (bzImage, Image, zImage...): its cells name it
+    expect(data.bases).toEqual([
+      { id: 'loaded', heading: 'loaded size' },
+      { id: 'image', heading: 'boot image' },
+      { id: 'code', heading: 'covered code' },
+    ]);
     expect(data.agreement).toEqual(want.agreement);
     // one block size (64) and no latency in this run: those charts say so instead
     expect(data.sweep).toEqual([]);
@@ -128,11 +133,16 @@ describe('html reporter over the multiarch run', () => {
     const rows = tableRows(page, 'summary');
     expect(rows).toHaveLength(multiarch.kernels.reduce((a, k) => a + rulesOf(k).length, 0));
     expect(rows).toContain(
-      '<tr><td>x86_64-defconfig-gcc</td><td>x86_64</td><td>v1-v4</td><td>1,709,750</td><td>4,160</td><td>17,224,191</td><td>blocks:64:sleb</td><td>6,506,387</td><td>3.731</td><td>2.65x</td><td>16.72%</td><td>29.11%</td><td>16.78%</td></tr>',
+      '<tr><td>x86_64-defconfig-gcc</td><td>x86_64</td><td>v1-v4</td><td>1,709,750</td><td>4,160</td><td>17,224,191</td><td>blocks:64:sleb</td><td>6,506,387</td><td>3.731</td><td>2.65x</td><td>16.72%</td><td>29.11% bzImage</td><td>16.78%</td></tr>',
+    );
+    expect(rows).toContain(
+      '<tr><td>m68k-tinyconfig-gcc</td><td>m68k</td><td>v1-v4</td><td>105,581</td><td>571</td><td>1,070,563</td><td>blocks:64:sleb</td><td>396,271</td><td>3.613</td><td>2.70x</td><td>45.53%</td><td>50.81% vmlinux.gz</td><td>45.99%</td></tr>',
     );
     expect(page).toContain(
-      '<th>growth loaded</th><th>growth image</th><th>growth code</th></tr></thead>',
+      '<th>growth loaded size</th><th>growth boot image</th><th>growth covered code</th></tr></thead>',
     );
+    // the chart's legend says the same
+    expect(page).toContain("label: '% of ' + b.heading");
   });
 
   it("sums the Debian kernels' modules in their own table", () => {

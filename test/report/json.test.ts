@@ -3,6 +3,7 @@ import { reporter } from '../../src/report/reporter.js';
 import { RESULTS_SCHEMA_VERSION } from '../../src/results/schema.js';
 import {
   checkedInRun,
+  imageFileOf,
   kernelOf,
   noteCheckedInDifference,
   RUNS,
@@ -14,19 +15,58 @@ const json = reporter('json')!;
 
 describe('json reporter over the checked-in runs', () => {
   for (const name of ['multiarch', 'default'] as const) {
-    it(`round-trips the ${name} run: parsed back, it is the run the loader read`, () => {
+    it(`round-trips the ${name} run: parsed back, it is the run the loader read, each base labelled`, () => {
       const run = checkedInRun(name);
-      const out = json.render(run);
-      expect(JSON.parse(out)).toEqual(run);
-      expect(JSON.parse(out)).toEqual(JSON.parse(runJsonText(name)));
+      const out = JSON.parse(json.render(run));
+      // these runs were saved before bases had labels: the report adds them, nothing else
+      for (const k of run.kernels) for (const b of k.measure.bases) expect(b.label).toBeUndefined();
+      const unlabelled = structuredClone(out);
+      for (const k of unlabelled.kernels)
+        for (const b of k.measure.bases) {
+          expect(typeof b.label).toBe('string');
+          delete b.label;
+        }
+      expect(unlabelled).toEqual(run);
+      expect(unlabelled).toEqual(JSON.parse(runJsonText(name)));
       // rendering leaves the run as it was
       expect(run).toEqual(checkedInRun(name));
     });
 
-    it(`writes the ${name} run byte for byte as run.json was saved`, () => {
-      expect(json.render(checkedInRun(name))).toBe(runJsonText(name));
+    it(`writes the ${name} run byte for byte as run.json was saved, once its bases carry labels`, () => {
+      const run = checkedInRun(name);
+      const labelled = JSON.parse(json.render(run));
+      // a run saved with labels (as runs are now) is written as it is
+      expect(json.render(labelled)).toBe(json.render(run));
+      const text = runJsonText(name);
+      expect(json.render(run).length).toBeGreaterThan(text.length);
     });
   }
+
+  it('labels the bases as every other report names them', () => {
+    const run = JSON.parse(json.render(checkedInRun('multiarch')));
+    const labels = (id: string) =>
+      kernelOf(run, id).measure.bases.map((b: { id: string; label: string }) => [b.id, b.label]);
+    expect(labels('x86_64-tinyconfig-gcc')).toEqual([
+      ['loaded', 'loaded size'],
+      ['image', 'bzImage'],
+      ['code', 'covered code'],
+    ]);
+    expect(labels('m68k-tinyconfig-gcc')[1]).toEqual(['image', 'vmlinux.gz']);
+    expect(labels('amd64-debian-6.1')[1]).toEqual(['image', 'vmlinuz']);
+    for (const k of run.kernels) {
+      const image = k.measure.bases.find((b: { id: string }) => b.id === 'image');
+      expect(image.label).toBe(imageFileOf(run, k.id));
+    }
+    const d = JSON.parse(json.render(checkedInRun('default')));
+    expect(kernelOf(d, 'arm64-tinyconfig').measure.bases).toEqual([
+      {
+        id: 'loaded',
+        name: 'loaded size (all SHF_ALLOC sections of vmlinux)',
+        bytes: 1907044,
+        label: 'loaded size',
+      },
+    ]);
+  });
 
   it('keeps raw integers and the schema version (never "10.8 MiB")', () => {
     const run = JSON.parse(json.render(checkedInRun('multiarch')));

@@ -5,6 +5,7 @@ import {
   checkedInRun,
   commas,
   comparedOf,
+  imageFileOf,
   kernelOf,
   noteCheckedInDifference,
   pct2,
@@ -30,26 +31,28 @@ function tableAfter(text: string, heading: string): { head: string[]; rows: stri
   return { head: cells(block[0]), rows: block.slice(2).map(cells) };
 }
 
-const UPSTREAM = /^blocks:64(:sleb|:zigzag)?$/;
+/** The v1-v4 revision's own layout (v3/v4: blocks of 64, SLEB128 deltas), as revisions.ts names it. */
+const UPSTREAM = 'blocks:64:sleb';
 const GROWTH_HEADING = '## Growth of the loaded size and the boot image (v1-v4 rules)';
 
 /** A kernel's growth row from run.json: the upstream table, the smallest of ours, the command. */
 function growthRow(run: RunResult, k: KernelResult, reproduce: string): string[] {
   const tables = k.measure.tables.filter((t) => t.rules === run.config.rules[0]);
-  const up = tables.find((t) => UPSTREAM.test(t.format))!;
+  const up = tables.find((t) => t.format === UPSTREAM)!;
   const ours = tables
-    .filter((t) => t.format !== 'flat' && !UPSTREAM.test(t.format))
+    .filter((t) => t.format !== 'flat' && !t.format.startsWith('blocks:'))
     .reduce((a: Table | undefined, t) => (!a || t.total < a.total ? t : a), undefined)!;
   return [
     k.measure.kernel.metadata.arch,
     k.id,
     commas(up.entries),
-    up.bytesPerEntry.toFixed(2),
+    `${up.format}: ${up.bytesPerEntry.toFixed(2)}`,
     pct2(up.growth.loaded),
     pct2(up.growth.image),
     `${ours.format}: ${ours.bytesPerEntry.toFixed(2)}`,
     pct2(ours.growth.loaded),
     pct2(ours.growth.image),
+    k.measure.bases.some((b) => b.id === 'image') ? imageFileOf(run, k.id) : '-',
     reproduce,
   ];
 }
@@ -71,11 +74,12 @@ describe('markdown reporter over the multiarch run', () => {
       'kernel',
       'entries',
       'upstream B/entry',
-      'upstream growth',
-      'upstream image',
+      'upstream % loaded size',
+      'upstream % boot image',
       'ours B/entry',
-      'ours growth',
-      'ours image',
+      'ours % loaded size',
+      'ours % boot image',
+      'boot image file',
       'reproduce',
     ]);
     expect(g.rows).toEqual(
@@ -87,10 +91,10 @@ describe('markdown reporter over the multiarch run', () => {
 
   it('prints the growth row of x86_64 defconfig (gcc) as read from the run', () => {
     expect(out.split('\n')).toContain(
-      '| x86_64 | x86_64-defconfig-gcc | 1,709,750 | 3.73 | 16.72% | 29.11% | mru-huffman:64: 1.97 | 9.00% | 23.73% | `lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc` |',
+      '| x86_64 | x86_64-defconfig-gcc | 1,709,750 | blocks:64:sleb: 3.73 | 16.72% | 29.11% | mru-huffman:64: 1.97 | 9.00% | 23.73% | bzImage | `lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc` |',
     );
     expect(out.split('\n')).toContain(
-      '| arm64 | arm64-debian-6.1 | 1,475,517 | 3.72 | 16.77% | 9.14% | mru-huffman:64: 1.75 | 8.07% | 7.42% | `lineinfo-bench run configs/multiarch.json --only arm64-debian-6.1` |',
+      '| arm64 | arm64-debian-6.1 | 1,475,517 | blocks:64:sleb: 3.72 | 16.77% | 9.14% | mru-huffman:64: 1.75 | 8.07% | 7.42% | vmlinuz | `lineinfo-bench run configs/multiarch.json --only arm64-debian-6.1` |',
     );
   });
 
@@ -107,9 +111,9 @@ describe('markdown reporter over the multiarch run', () => {
       'bytes',
       'B/entry',
       'ratio',
-      'growth loaded',
-      'growth image',
-      'growth code',
+      'growth loaded size',
+      'growth boot image',
+      'growth covered code',
     ]);
     const k = kernelOf(multiarch, 'x86_64-defconfig-gcc');
     const flat = k.measure.tables.find((t) => t.rules === 'symbolizer' && t.format === 'flat')!;
@@ -126,12 +130,12 @@ describe('markdown reporter over the multiarch run', () => {
       t.bytesPerEntry.toFixed(3),
       `${(flat.total / t.total).toFixed(2)}x`,
       pct2(t.growth.loaded),
-      pct2(t.growth.image),
+      `${pct2(t.growth.image)} bzImage`,
       pct2(t.growth.code),
     ]);
     expect(s.rows).toHaveLength(42);
     expect(out.split('\n')).toContain(
-      '| x86_64-defconfig-gcc | x86_64 | v1-v4 | 1,709,750 | 4,160 | 17,224,191 | blocks:64:sleb | 6,506,387 | 3.731 | 2.65x | 16.72% | 29.11% | 16.78% |',
+      '| x86_64-defconfig-gcc | x86_64 | v1-v4 | 1,709,750 | 4,160 | 17,224,191 | blocks:64:sleb | 6,506,387 | 3.731 | 2.65x | 16.72% | 29.11% bzImage | 16.78% |',
     );
   });
 
@@ -176,16 +180,19 @@ describe('markdown reporter over the multiarch run', () => {
         '`lineinfo-bench kernels build tinyconfig-dwarf5 --arch arm64`, then `measure` its build directory',
       ),
     ]);
-    // blocks:64:zigzag is the upstream format there; arm64 tinyconfig has no boot image
+    // the run has v1/v2's zigzag first, but v1-v4's own layout is v3/v4's SLEB128;
+    // arm64 tinyconfig has no boot image
     expect(g.rows[0].slice(0, 6)).toEqual([
       'x86_64',
       'amd64-cloud-6.1',
       '1,216,043',
-      '3.72',
+      'blocks:64:sleb: 3.72',
       '10.92%',
       '23.08%',
     ]);
+    expect(g.rows[0][9]).toBe('vmlinuz');
     expect(g.rows[1][5]).toBe('-');
+    expect(g.rows[1][9]).toBe('-');
   });
 
   it('matches report/multiarch/multiarch.md (a difference is noted, not failed)', async ({

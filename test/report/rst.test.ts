@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { reporter } from '../../src/report/reporter.js';
-import type { KernelResult } from '../../src/results/schema.js';
+import { mainRules } from '../../src/results/config.js';
+import type { KernelResult, RunResult } from '../../src/results/schema.js';
 import {
   checkedInRun,
   commas,
-  comparedOf,
-  kernelOf,
+  imageFileOf,
   mib1,
   noteCheckedInDifference,
   pct2,
+  tableOf,
 } from './runs.js';
 
 const rst = reporter('rst')!;
@@ -45,10 +46,14 @@ function simpleTables(text: string): { head: string[]; rows: string[][]; lines: 
   return tables;
 }
 
-/** A kernel's row of the Memory Overhead table, from run.json: the first rule set's compared table. */
-function expectedRow(k: KernelResult, rules: string): string[] {
+/**
+ * A kernel's row of the Memory Overhead table, from run.json: the rule set's
+ * table in blocks of 64 with SLEB128 deltas (v3/v4's layout, which also
+ * stands for the newest revision's compression in revisions.ts).
+ */
+function expectedRow(run: RunResult, k: KernelResult, rules: string): string[] {
   const md = k.measure.kernel.metadata;
-  const t = comparedOf(k, rules);
+  const t = tableOf(run, k.id, rules, 'blocks:64:sleb');
   return [
     md.arch,
     `${md.configName} (${md.compiler})`,
@@ -57,20 +62,44 @@ function expectedRow(k: KernelResult, rules: string): string[] {
     mib1(t.total),
     pct2(t.growth.loaded),
     pct2(t.growth.image),
+    k.measure.bases.some((b) => b.id === 'image') ? imageFileOf(run, k.id) : '-',
   ];
 }
 
 describe('rst reporter over the multiarch run', () => {
-  it('opens with the Memory Overhead heading and names the format, rules and run', () => {
-    const format = comparedOf(multiarch.kernels[0], multiarch.config.rules[0]).format;
-    expect(format).toBe('blocks:64:sleb');
-    expect(out.split('\n').slice(0, 5)).toEqual([
+  it('opens with the Memory Overhead heading and names the revision, format, rules and run', () => {
+    expect(mainRules(multiarch.config)).toBe('v1-v4');
+    expect(out.split('\n').slice(0, 10)).toEqual([
       'Memory Overhead',
       '===============',
       '',
-      `The tables grow the kernel as below (${format} format, ${multiarch.config.rules[0]}`,
-      `rules; lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId}).`,
+      'Revision v1-v4 of the series (RFC to v4, the v4/ generator): the tables grow',
+      "the kernel as below (blocks:64:sleb format, the revision's own; v1-v4 rules;",
+      `lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId}).`,
+      '"Loaded size" is every SHF_ALLOC section of vmlinux; "Boot image" is the',
+      'file named under "Image file", and counts the table compressed as that',
+      'image is, with the compressor the .config selects.',
+      '',
     ]);
+  });
+
+  it("follows the run's revision: its first rule set, in that revision's layout, named", () => {
+    const reordered = {
+      ...multiarch,
+      config: { ...multiarch.config, rules: ['symbolizer', 'v1-v4'] },
+    };
+    const r = rst.render(reordered);
+    const head = r.split('\n\n')[1].replace(/\n/g, ' ');
+    expect(head).toContain(
+      'Revision newest of the series (after v7, patch 2/4, the post-v7-patch2/ generator): the tables grow the kernel as below (blocks:64:sleb format; flat arrays as its generator emits them; its compression patch is not public, so the v6/v7 blocks of 64 stand for it; symbolizer rules;',
+    );
+    expect(head).toContain('Rules: symbolizer: rules of ours, in the layouts of revision newest.');
+    const [growth] = simpleTables(r);
+    expect(growth.rows).toEqual(
+      multiarch.kernels.map((k) => expectedRow(multiarch, k, 'symbolizer')),
+    );
+    // the symbolizer rules keep fewer entries than v1-v4's
+    expect(growth.rows[0][2]).not.toBe(simpleTables(out)[0].rows[0][2]);
   });
 
   it('has one row per kernel, in run order, with the figures of run.json', () => {
@@ -81,29 +110,30 @@ describe('rst reporter over the multiarch run', () => {
       'Entries',
       'Bytes/entry',
       'Table',
-      'Loaded',
+      'Loaded size',
       'Boot image',
+      'Image file',
     ]);
-    expect(growth.rows).toEqual(multiarch.kernels.map((k) => expectedRow(k, 'v1-v4')));
+    expect(growth.rows).toEqual(multiarch.kernels.map((k) => expectedRow(multiarch, k, 'v1-v4')));
     expect(growth.rows).toHaveLength(21);
   });
 
   it('prints exact rows for x86_64 defconfig (gcc and clang), two decimals for percent', () => {
     const [growth] = simpleTables(out);
-    const t = comparedOf(kernelOf(multiarch, 'x86_64-defconfig-gcc'), 'v1-v4');
+    const t = tableOf(multiarch, 'x86_64-defconfig-gcc', 'v1-v4', 'blocks:64:sleb');
     expect(`${t.growth.loaded.toFixed(2)}%`).toBe('16.72%');
     expect(growth.lines).toContain(
-      'x86_64        defconfig-dwarf5 (gcc)     1,709,750  3.73         6.2 MiB  16.72%  29.11%',
+      'x86_64        defconfig-dwarf5 (gcc)     1,709,750  3.73         6.2 MiB  16.72%       29.11%      bzImage',
     );
     // 13 in run.json, "13.00%" in the table
-    expect(comparedOf(kernelOf(multiarch, 'x86_64-defconfig-clang'), 'v1-v4').growth.loaded).toBe(
-      13,
+    expect(
+      tableOf(multiarch, 'x86_64-defconfig-clang', 'v1-v4', 'blocks:64:sleb').growth.loaded,
+    ).toBe(13);
+    expect(growth.lines).toContain(
+      'x86_64        defconfig-dwarf5 (clang)   1,255,339  3.79         4.7 MiB  13.00%       23.29%      bzImage',
     );
     expect(growth.lines).toContain(
-      'x86_64        defconfig-dwarf5 (clang)   1,255,339  3.79         4.7 MiB  13.00%  23.29%',
-    );
-    expect(growth.lines).toContain(
-      'arm           tinyconfig-dwarf5 (gcc)    112,008    3.60         0.4 MiB  55.03%  48.62%',
+      'arm           tinyconfig-dwarf5 (gcc)    112,008    3.60         0.4 MiB  55.03%       48.62%      zImage',
     );
   });
 
@@ -130,7 +160,7 @@ describe('rst reporter over the multiarch run', () => {
       'Entries',
       'Table',
       '% of vmlinux table',
-      'Loaded',
+      'Loaded size',
     ]);
     const withModules = multiarch.kernels.filter((k) => k.modules);
     expect(withModules.map((k) => k.id)).toEqual(['amd64-debian-6.1', 'arm64-debian-6.1']);
@@ -160,10 +190,14 @@ describe('rst reporter over the multiarch run', () => {
   it('prints "-" for a kernel without a boot image (default run, arm64 tinyconfig)', () => {
     const d = rst.render(defaults);
     const [growth] = simpleTables(d);
-    expect(growth.rows).toEqual(defaults.kernels.map((k) => expectedRow(k, 'v1-v4')));
+    // v1/v2's zigzag is measured first in that run; the revision's own layout is v3/v4's SLEB128
+    expect(defaults.kernels[0].measure.tables[1].format).toBe('blocks:64:zigzag');
+    expect(d).toContain("(blocks:64:sleb format, the revision's own;");
+    expect(growth.rows).toEqual(defaults.kernels.map((k) => expectedRow(defaults, k, 'v1-v4')));
     expect(growth.lines).toContain(
-      'arm64         tinyconfig-dwarf5 (gcc)   163,616    3.65         0.6 MiB  32.46%  -',
+      'arm64         tinyconfig-dwarf5 (gcc)   163,616    3.65         0.6 MiB  32.46%       -           -',
     );
+    expect(growth.rows[0].at(-1)).toBe('vmlinuz');
     expect(simpleTables(d)).toHaveLength(1); // no modules measured
   });
 

@@ -47,6 +47,19 @@ export function baseOf(run: RunResult, id: string, base: string): number {
   return b.bytes;
 }
 
+/**
+ * The boot image's file name as reports should give it, read apart from the
+ * renderers: the name in run.json's base ("boot image file (bzImage), ..."),
+ * without a version suffix (Debian's vmlinuz-6.1.0-56-amd64 is a vmlinuz).
+ */
+export function imageFileOf(run: RunResult, id: string): string {
+  const b = kernelOf(run, id).measure.bases.find((x) => x.id === 'image');
+  if (!b) throw new Error(`no boot image for ${id} in run ${run.runId}`);
+  const file = b.name.slice(b.name.indexOf('(') + 1, b.name.indexOf(')'));
+  const dash = file.search(/-[0-9]/);
+  return dash > 0 ? file.slice(0, dash) : file;
+}
+
 /** Rule sets of a kernel's tables, in the order measured. */
 export function rulesOf(k: KernelResult): string[] {
   return [...new Set(k.measure.tables.map((t) => t.rules))];

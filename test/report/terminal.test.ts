@@ -5,6 +5,7 @@ import {
   checkedInRun,
   commas,
   comparedOf,
+  imageFileOf,
   kernelOf,
   noteCheckedInDifference,
   pct2,
@@ -49,7 +50,12 @@ function summaryRow(k: KernelResult, rules: string, bases: string[]): string[] {
     commas(t.total),
     t.bytesPerEntry.toFixed(3),
     `${(flat.total / t.total).toFixed(2)}x`,
-    ...bases.map((b) => pct2(t.growth[b])),
+    // the boot image differs per kernel: its cell names the file
+    ...bases.map((b) =>
+      b === 'image' && t.growth.image !== undefined
+        ? `${pct2(t.growth.image)} ${imageFileOf(multiarch, k.id)}`
+        : pct2(t.growth[b]),
+    ),
   ];
 }
 
@@ -76,15 +82,15 @@ describe('terminal reporter over the multiarch run', () => {
       'bytes',
       'B/entry',
       'ratio',
-      '% loaded',
-      '% image',
-      '% code',
+      '% loaded size',
+      '% boot image',
+      '% covered code',
     ]);
     expect(s.rows).toEqual(
       multiarch.kernels.flatMap((k) => rulesOf(k).map((r) => summaryRow(k, r, bases))),
     );
     expect(out.split('\n')).toContain(
-      '│ x86_64-defconfig-gcc    │ x86_64  │ v1-v4      │ 1,709,750 │ 4,160 │ 17,224,191 │ blocks:64:sleb │ 6,506,387 │ 3.731   │ 2.65x │ 16.72%   │ 29.11%  │ 16.78% │',
+      '│ x86_64-defconfig-gcc    │ x86_64  │ v1-v4      │ 1,709,750 │ 4,160 │ 17,224,191 │ blocks:64:sleb │ 6,506,387 │ 3.731   │ 2.65x │ 16.72%        │ 29.11% bzImage    │ 16.78%         │',
     );
   });
 
@@ -113,10 +119,16 @@ describe('terminal reporter over the multiarch run', () => {
     const id = 'x86_64-defconfig-gcc';
     const k = kernelOf(multiarch, id);
     const section = out.slice(out.indexOf(`\n== ${id}\n`));
+    const labels = { loaded: 'loaded size', image: 'bzImage', code: 'covered code' };
     for (const b of k.measure.bases)
-      expect(section).toContain(`  ${b.id.padEnd(17)}${commas(b.bytes).padStart(14)} B  ${b.name}`);
+      expect(section).toContain(
+        `  ${labels[b.id as keyof typeof labels].padEnd(17)}${commas(b.bytes).padStart(14)} B  ${b.name}`,
+      );
     expect(section).toContain(
-      '  code                 38,772,175 B  code the table covers (first to last entry, v1-v4 rules)',
+      '  covered code         38,772,175 B  code the table covers (first to last entry, v1-v4 rules)',
+    );
+    expect(section).toContain(
+      '  bzImage              13,620,224 B  boot image file (bzImage), table bytes compressed with gzip as the image is',
     );
     const t = boxTable(section, 'Growth bases:');
     expect(t.rows).toEqual(
