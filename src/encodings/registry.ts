@@ -5,6 +5,7 @@ import { CODECS } from './codecs.js';
 import { flatFormat } from './flat.js';
 import { moduleV3Format } from './module.js';
 import { moduleNewestFormat, moduleV5Format, moduleV6Format } from './module-sections.js';
+import { pageHuffmanFormat } from './page-huffman.js';
 import type { Format } from './types.js';
 
 /** The formats `--format` accepts, with their syntax, for --help. */
@@ -19,6 +20,7 @@ export const FORMAT_SYNTAX = [
   'special[:B]              ours: one-byte special opcodes, window chosen per table',
   'mru-huffman[:B]          ours: move-to-front files, per-file line steps, Huffman codes per table',
   '...:B:paged              any of ours with a direct page index in front of the block index (faster lookup)',
+  'page-huffman[:P]         ours: one block per P-byte page of text (power of two; default about 24 entries a page), found by a direct page index',
 ];
 
 /** The formats with a block size and a delta coding, by name. */
@@ -45,6 +47,13 @@ export function parseFormat(spec: string): Format {
       throw new UserError(`--format ${spec}: deltas are sleb or zigzag, not ${coding}`);
     return blockFormat(size, coding);
   }
+  if (name === 'page-huffman' && args.length <= 1) {
+    if (args[0] === undefined || args[0] === '') return pageHuffmanFormat();
+    const size = Number(args[0]);
+    if (!Number.isInteger(size) || size < 16 || size > 2 ** 24 || (size & (size - 1)) !== 0)
+      throw new UserError(`--format ${spec}: the page size is a power of two from 16 to 16777216`);
+    return pageHuffmanFormat(size);
+  }
   const codec = CODECS.find((c) => c.name === name);
   if (codec && args.length <= 2 && (args[1] === undefined || args[1] === 'paged')) {
     const size = args[0] === undefined || args[0] === '' ? 64 : Number(args[0]);
@@ -56,7 +65,9 @@ export function parseFormat(spec: string): Format {
   throw new UserError(
     `--format ${spec}: unknown format (known: flat, ${Object.keys(BLOCK_FORMATS)
       .map((b) => `${b}[:B[:sleb|zigzag]]`)
-      .join(', ')}, module-newest, ${CODECS.map((c) => `${c.name}[:B[:paged]]`).join(', ')})`,
+      .join(
+        ', ',
+      )}, module-newest, page-huffman[:P], ${CODECS.map((c) => `${c.name}[:B[:paged]]`).join(', ')})`,
   );
 }
 

@@ -35,10 +35,14 @@ export interface EncodedTable {
   parts: TablePart[];
 }
 
+/** A lookup's entry index or offset when the format's lookup does not know it (it reports file and line only, as the kernel's does). */
+export const UNKNOWN_ENTRY = 0xffffffff;
+
 /** Where a lookup landed. */
 export interface LookupHit {
-  /** Index of the entry in table order. */
+  /** Index of the entry in table order, or UNKNOWN_ENTRY. */
   index: number;
+  /** The entry's offset, or UNKNOWN_ENTRY. */
   offset: number;
   fileId: number;
   line: number;

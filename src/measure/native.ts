@@ -17,6 +17,8 @@ import type { RawSamples, SamplingPolicy, TimerInfo } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const HARNESS_FLAGS = ['-O2', '-std=gnu11', '-Wall'];
+/** The freestanding lookups beside the harness that it includes (also compiled alone, with kernel flags, by the tests). */
+export const KERNEL_LOOKUPS = ['lineinfo-page-huffman.h'];
 
 /** Where the C source is: beside this module (src/) or, from dist/, back in src/. */
 export function harnessSource(): string {
@@ -64,8 +66,11 @@ export function buildHarness(
   }
   const src = harnessSource();
   const text = readFileSync(src);
+  // the kernel-ready lookups it includes are part of what is compiled
+  const included = KERNEL_LOOKUPS.map((h) => readFileSync(join(dirname(src), h)));
   const key = createHash('sha256')
     .update(text)
+    .update(Buffer.concat(included))
     .update(`\0${cc}\0${version}\0${HARNESS_FLAGS.join(' ')}`)
     .digest('hex')
     .slice(0, 16);

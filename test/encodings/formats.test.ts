@@ -23,6 +23,9 @@ const FORMATS = [
   'mru-huffman:7',
   'special:16:paged',
   'mru-huffman:32:paged',
+  'page-huffman',
+  'page-huffman:16',
+  'page-huffman:1024',
 ];
 
 describe.each(FORMATS)('format %s', (id) => {

@@ -797,6 +797,51 @@ static int flagged_open(struct table *t, const char *p, int swap, char *err, siz
 static int special_open(struct table *t, const char *p, int swap, char *err, size_t n) { return codec_open_(t, p, swap, err, n, CODEC_SPECIAL); }
 static int mruh_open(struct table *t, const char *p, int swap, char *err, size_t n) { return codec_open_(t, p, swap, err, n, CODEC_MRU_HUFFMAN); }
 
+/* ---- page-huffman: the kernel-ready lookup in lineinfo-page-huffman.h, both byte orders ---- */
+
+#define LPH_NAME(x) x##_host
+#define LPH_SWAP 0
+#include "lineinfo-page-huffman.h"
+#undef LPH_NAME
+#undef LPH_SWAP
+#define LPH_NAME(x) x##_swapped
+#define LPH_SWAP 1
+#include "lineinfo-page-huffman.h"
+
+INLINE int page_huffman_lookup_(const struct table *t, uint64_t a, struct hit *o, int swap)
+{
+	uint32_t off, file, line;
+	int found;
+
+	if (!to_offset(t, a, &off))
+		return 0;
+	found = swap ? lineinfo_page_huffman_search_swapped(t->b, t->size, off, &file, &line)
+		     : lineinfo_page_huffman_search_host(t->b, t->size, off, &file, &line);
+	if (!found)
+		return 0;
+	/* the lookup reports what the kernel prints: file and line, not the entry */
+	o->index = 0xffffffffu;
+	o->offset = 0xffffffffu;
+	o->file_id = file;
+	o->line = line;
+	return 1;
+}
+static int page_huffman_host(const struct table *t, uint64_t a, struct hit *o) { return page_huffman_lookup_(t, a, o, 0); }
+static int page_huffman_swapped(const struct table *t, uint64_t a, struct hit *o) { return page_huffman_lookup_(t, a, o, 1); }
+
+static int page_huffman_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
+{
+	(void)params;
+	/* the lookup checks the header itself, every call, as the kernel would */
+	if (t->size < LPH_HEADER_BYTES) {
+		snprintf(err, errlen, "page-huffman table: shorter than its counts");
+		return 0;
+	}
+	t->n = swap ? __builtin_bswap32(*(const uint32_t *)t->b) : *(const uint32_t *)t->b;
+	t->lookup = swap ? page_huffman_swapped : page_huffman_host;
+	return 1;
+}
+
 /* ---- the format table: id (before the first ':') -> open ---- */
 
 struct format_ops {
@@ -811,6 +856,7 @@ static const struct format_ops FORMATS[] = {
 	{ "flagged", flagged_open },
 	{ "special", special_open },
 	{ "mru-huffman", mruh_open },
+	{ "page-huffman", page_huffman_open },
 };
 
 static int open_table(struct table *t, const char *format, int le, char *err, size_t errlen)
