@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { FormatError } from '../errors.js';
-import { ByteReader, stringAt } from '../util/bytes.js';
+import { ByteReader, HOST_LITTLE_ENDIAN, stringAt } from '../util/bytes.js';
 import { type ArchInfo, archOf } from './machine.js';
 import { type ByteSource, FileSource } from './source.js';
 
@@ -46,7 +46,8 @@ export interface ProgramHeader {
 
 export interface SymbolTable {
   count: number;
-  names: string[];
+  /** Decoded on first use: a vmlinux has over 100,000 names and most reads need none of them. */
+  readonly names: string[];
   values: BigUint64Array;
   sizes: Float64Array;
   /** st_info: binding << 4 | type. */
@@ -75,6 +76,8 @@ export class ElfFile {
   readonly sections: (Section & { nameOffset: number })[];
   readonly programHeaders: ProgramHeader[];
   private symtabCache?: SymbolTable | null;
+  /** Where each symbol's name starts in its string table (symbols() fills it). */
+  private symbolNames?: { offsets: Uint32Array; strings: Uint8Array };
   private readonly byName = new Map<string, Section>();
 
   static open(path: string): ElfFile {
@@ -360,43 +363,74 @@ export class ElfFile {
     const bytes = this.contents(s).bytes;
     const entsize = this.is64 ? 24 : 16;
     const count = Math.floor(bytes.length / entsize);
-    const table: SymbolTable = {
-      count,
-      names: new Array(count),
-      values: new BigUint64Array(count),
-      sizes: new Float64Array(count),
-      info: new Uint8Array(count),
-      shndx: new Uint16Array(count),
-    };
+    const nameOffsets = new Uint32Array(count);
+    const values = new BigUint64Array(count);
+    // the values written as u32 halves: no bigint made per symbol
+    const halves = new Uint32Array(values.buffer);
+    const loHalf = HOST_LITTLE_ENDIAN ? 0 : 1;
+    const sizes = new Float64Array(count);
+    const info = new Uint8Array(count);
+    const shndx = new Uint16Array(count);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const le = this.littleEndian;
     const what = `${this.name}: ${strSec.name}`;
+    // a name must start before the table's last NUL (stringAt's checks, made up front)
+    const lastNul = strings.lastIndexOf(0);
     for (let i = 0; i < count; i++) {
       const o = i * entsize;
       const nameOff = view.getUint32(o, le);
-      table.names[i] = nameOff === 0 ? '' : stringAt(strings, nameOff, what);
+      if (nameOff !== 0 && nameOff > lastNul) stringAt(strings, nameOff, what); // throws
+      nameOffsets[i] = nameOff;
       if (this.is64) {
-        table.info[i] = bytes[o + 4];
-        table.shndx[i] = view.getUint16(o + 6, le);
-        table.values[i] = view.getBigUint64(o + 8, le);
-        table.sizes[i] = Number(view.getBigUint64(o + 16, le));
+        info[i] = bytes[o + 4];
+        shndx[i] = view.getUint16(o + 6, le);
+        const vlo = view.getUint32(o + (le ? 8 : 12), le);
+        const vhi = view.getUint32(o + (le ? 12 : 8), le);
+        halves[2 * i + loHalf] = vlo;
+        halves[2 * i + 1 - loHalf] = vhi;
+        sizes[i] =
+          view.getUint32(o + (le ? 20 : 16), le) * 0x100000000 +
+          view.getUint32(o + (le ? 16 : 20), le);
       } else {
-        table.values[i] = BigInt(view.getUint32(o + 4, le));
-        table.sizes[i] = view.getUint32(o + 8, le);
-        table.info[i] = bytes[o + 12];
-        table.shndx[i] = view.getUint16(o + 14, le);
+        halves[2 * i + loHalf] = view.getUint32(o + 4, le);
+        sizes[i] = view.getUint32(o + 8, le);
+        info[i] = bytes[o + 12];
+        shndx[i] = view.getUint16(o + 14, le);
       }
     }
+    let names: string[] | undefined;
+    const table: SymbolTable = {
+      count,
+      values,
+      sizes,
+      info,
+      shndx,
+      get names() {
+        names ??= Array.from(nameOffsets, (off) => (off === 0 ? '' : stringAt(strings, off, what)));
+        return names;
+      },
+    };
     this.symtabCache = table;
+    this.symbolNames = { offsets: nameOffsets, strings };
     return table;
   }
 
-  /** The value of the first symbol with this name. */
+  /** The value of the first symbol with this name (compared as bytes: no name is decoded). */
   symbolValue(name: string): bigint | undefined {
     const t = this.symbols();
-    if (!t) return undefined;
-    const i = t.names.indexOf(name);
-    return i < 0 ? undefined : t.values[i];
+    if (!t || !this.symbolNames) return undefined;
+    const { offsets, strings } = this.symbolNames;
+    const want = new TextEncoder().encode(name);
+    const n = want.length;
+    for (let i = 0; i < t.count; i++) {
+      const off = offsets[i];
+      if (n === 0 && (off === 0 || strings[off] === 0)) return t.values[i];
+      if (off === 0 || strings[off] !== want[0] || strings[off + n] !== 0) continue;
+      let j = 1;
+      while (j < n && strings[off + j] === want[j]) j++;
+      if (j === n) return t.values[i];
+    }
+    return undefined;
   }
 
   close(): void {

@@ -2,6 +2,9 @@ import { FormatError } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8');
 
+/** The byte order of this machine's typed arrays. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * A bounds-checked cursor over bytes in either byte order. Every read that
  * would pass `end` throws a FormatError naming `what`, so corrupt or
