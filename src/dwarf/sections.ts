@@ -90,10 +90,24 @@ export class DwarfSections {
   }
 
   str(offset: number): string {
-    return stringAt(this.require('.debug_str'), offset, `${this.elf.name}: .debug_str`);
+    return this.cachedString('.debug_str', this.strCache, offset);
   }
   lineStr(offset: number): string {
-    return stringAt(this.require('.debug_line_str'), offset, `${this.elf.name}: .debug_line_str`);
+    return this.cachedString('.debug_line_str', this.lineStrCache, offset);
+  }
+
+  // Decoded strings by offset: every unit's line table names the same few
+  // thousand directories and files (a vmlinux: some 300,000 references).
+  private readonly strCache = new Map<number, string>();
+  private readonly lineStrCache = new Map<number, string>();
+
+  private cachedString(name: string, cache: Map<number, string>, offset: number): string {
+    let s = cache.get(offset);
+    if (s === undefined) {
+      s = stringAt(this.require(name), offset, `${this.elf.name}: ${name}`);
+      cache.set(offset, s);
+    }
+    return s;
   }
 
   /** The string of a DW_FORM_strx* index, given the unit's DW_AT_str_offsets_base. */
