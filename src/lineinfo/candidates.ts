@@ -25,10 +25,13 @@ export interface DedupDrops {
 export class CandidateTable {
   count = 0;
   offsets: Uint32Array;
-  fileIds: Uint32Array;
+  /** File ids fit 16 bits (MAX_FILES), as in the table. */
+  fileIds: Uint16Array;
   lines: Uint32Array;
-  /** Extra identical copies behind a candidate. */
-  weights: Uint32Array;
+  /** Extra identical copies behind a candidate; HEAVY means look in `heavyWeights`. */
+  weights: Uint16Array;
+  /** Weights of HEAVY or more, by candidate index (rare: they need a long run of one row). */
+  readonly heavyWeights = new Map<number, number>();
   /** Rows set aside by the reduction that the walk would drop as "same offset". */
   reducedSameOffset = 0;
 
@@ -53,11 +56,12 @@ export class CandidateTable {
     capacity: number,
     readonly keepLargest = false,
   ) {
+    // pages are touched only as candidates fill them, so room to spare costs nothing
     const c = Math.max(1024, capacity);
     this.offsets = new Uint32Array(c);
-    this.fileIds = new Uint32Array(c);
+    this.fileIds = new Uint16Array(c);
     this.lines = new Uint32Array(c);
-    this.weights = new Uint32Array(c);
+    this.weights = new Uint16Array(c);
   }
 
   /** Adds one row; consecutive rows at one offset are reduced as they come. */
@@ -117,15 +121,18 @@ export class CandidateTable {
   private push(offset: number, fileId: number, line: number, weight: number): void {
     if (this.count === this.offsets.length) {
       this.offsets = grownU32(this.offsets);
-      this.fileIds = grownU32(this.fileIds);
+      this.fileIds = grown(this.fileIds, new Uint16Array(this.offsets.length));
       this.lines = grownU32(this.lines);
-      this.weights = grownU32(this.weights);
+      this.weights = grown(this.weights, new Uint16Array(this.offsets.length));
     }
     const i = this.count++;
     this.offsets[i] = offset;
     this.fileIds[i] = fileId;
     this.lines[i] = line;
-    this.weights[i] = weight;
+    if (weight >= HEAVY) {
+      this.weights[i] = HEAVY;
+      this.heavyWeights.set(i, weight);
+    } else this.weights[i] = weight;
   }
 
   /**
@@ -145,6 +152,21 @@ export class CandidateTable {
   finish(files: string[], drops: DedupDrops): EntryTable {
     return dedupWalk(this, this.sorted(drops), files, drops).table;
   }
+}
+
+/** A weight stored in `heavyWeights`, not in `weights`. */
+const HEAVY = 0xffff;
+
+/** `to` (larger) with `from` copied into its start. */
+function grown<T extends Uint16Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** A candidate's copies: itself and the identical rows behind it. */
+function copiesOf(c: Pick<CandidateTable, 'weights' | 'heavyWeights'>, i: number): number {
+  const w = c.weights[i];
+  return 1 + (w === HEAVY ? c.heavyWeights.get(i)! : w);
 }
 
 /** What the walk reads besides the candidates: see `dedupWalk`. */
@@ -169,13 +191,13 @@ export interface WalkOptions {
  * with its copies (`weights`).
  */
 export function dedupWalk(
-  c: Pick<CandidateTable, 'count' | 'offsets' | 'fileIds' | 'lines' | 'weights'>,
+  c: Pick<CandidateTable, 'count' | 'offsets' | 'fileIds' | 'lines' | 'weights' | 'heavyWeights'>,
   order: Uint32Array,
   files: string[],
   drops: DedupDrops,
   o: WalkOptions = {},
 ): { table: EntryTable; keptAtStart: number } {
-  const { count: n, offsets, fileIds, lines, weights } = c;
+  const { count: n, offsets, fileIds, lines } = c;
   const extra = o.extra ?? [];
   const dedup = o.dedup ?? true;
   const total = order.length;
@@ -192,7 +214,7 @@ export function dedupWalk(
     const off = i < n ? offsets[i] : extra[3 * (i - n)];
     const f = i < n ? fileIds[i] : extra[3 * (i - n) + 1];
     const l = i < n ? lines[i] : extra[3 * (i - n) + 2];
-    const copies = i < n ? 1 + weights[i] : 1;
+    const copies = i < n ? copiesOf(c, i) : 1;
     if (dedup && off === lastOff) {
       drops.sameOffset += copies;
       continue;
@@ -229,7 +251,7 @@ export function dedupWalk(
 export function sortByOffsetThenPair(
   n: number,
   offsets: Uint32Array,
-  files: Uint32Array,
+  files: Uint16Array | Uint32Array,
   lines: Uint32Array,
 ): Uint32Array {
   const idx = stableSortByOffset(n, offsets);

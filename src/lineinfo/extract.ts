@@ -439,8 +439,10 @@ class EntryCollector {
     /** A module under the newest rules: which covered section a (biased) address is in. */
     private readonly sections?: SectionClassifier,
   ) {
-    // about one candidate per 8 bytes of .debug_line after the reduction (x86_64)
-    const capacity = Math.ceil(debugLineSize / 8);
+    // about one candidate per 8 bytes of .debug_line after the reduction
+    // (x86_64), twice that as room: a table is never copied to grow, and
+    // untouched room costs no memory
+    const capacity = Math.ceil(debugLineSize / 4);
     this.upstream =
       rs.winner === 'smallest' && !sections
         ? new CandidateTable(capacity, rs.symbolStarts)
