@@ -37,6 +37,10 @@ const COMMAND_MODULES: { names: string[]; load: () => Promise<Register> }[] = [
     load: async () => (await import('./commands/report.js')).registerReportCommands,
   },
   {
+    names: ['compare'],
+    load: async () => (await import('./commands/compare.js')).registerCompareCommand,
+  },
+  {
     names: ['generator'],
     load: async () => (await import('./commands/generator.js')).registerGeneratorCommands,
   },
