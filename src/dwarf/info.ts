@@ -100,7 +100,7 @@ class AbbrevTables {
     map: Map<number, Abbrev>,
   ): Abbrev | undefined {
     const r = this.reader;
-    r.pos = tableOffset;
+    r.pos = all ? tableOffset : this.skipTo(tableOffset, code);
     let found: Abbrev | undefined;
     for (;;) {
       const c = r.uleb();
@@ -119,6 +119,52 @@ class AbbrevTables {
       if (c === code && !found) {
         found = map.get(c);
         if (!all) return found;
+      }
+    }
+  }
+
+  /**
+   * Where `code`'s declaration starts in the table (or the table's end), by
+   * a bare walk over the bytes; anything unusual (a value past 28 bits, the
+   * section's end) returns where it happened for the checked reading to
+   * handle and report.
+   */
+  private skipTo(tableOffset: number, code: number): number {
+    const bytes = this.reader.bytes;
+    const end = bytes.length;
+    let pos = tableOffset;
+    // one ULEB128 of at most 4 bytes into `v`, or stop where it started
+    let v = 0;
+    const uleb = (): boolean => {
+      let p = pos;
+      let shift = 0;
+      v = 0;
+      while (p < end && shift < 28) {
+        const b = bytes[p++];
+        v |= (b & 0x7f) << shift;
+        if (b < 0x80) {
+          pos = p;
+          return true;
+        }
+        shift += 7;
+      }
+      return false;
+    };
+    for (;;) {
+      const start = pos;
+      if (!uleb() || v === 0 || v === code) return start;
+      if (!uleb() || pos >= end) return start; // tag, has_children
+      pos++;
+      for (;;) {
+        if (!uleb()) return start;
+        const attr = v;
+        if (!uleb()) return start;
+        if (attr === 0 && v === 0) break;
+        if (v === DW_FORM.implicit_const) {
+          const from = pos;
+          while (pos < end && bytes[pos] >= 0x80 && pos - from < 8) pos++;
+          if (pos >= end || bytes[pos++] >= 0x80) return start;
+        }
       }
     }
   }
@@ -149,9 +195,11 @@ export function readUnits(
     `${file}: .debug_abbrev`,
   );
   const units: CompileUnit[] = [];
+  // each unit's first bytes are read into this one buffer: a unit keeps nothing that points into them
+  const scratch = new Uint8Array(FIRST_DIE_READ);
   let off = 0;
   while (off < infoSize) {
-    let chunk = dw.slice('.debug_info', off, FIRST_DIE_READ);
+    let chunk = dw.peek('.debug_info', off, FIRST_DIE_READ, scratch);
     let unit: CompileUnit;
     const unitLength = () => {
       const r = new ByteReader(chunk, dw.littleEndian, `${file}: .debug_info unit at ${off}`);

@@ -79,6 +79,21 @@ export class DwarfSections {
     return this.elf.source.read(s.offset + offset, end - offset);
   }
 
+  /**
+   * As slice, but bytes read from the file go into `scratch` (at least
+   * `length` long) and are valid only until it is reused: for the many small
+   * pieces a unit walk reads.
+   */
+  peek(name: string, offset: number, length: number, scratch: Uint8Array): Uint8Array {
+    const s = this.elf.section(name);
+    if (!s || this.cache.get(name) || s.flags & SHF.COMPRESSED || this.relocated(name))
+      return this.slice(name, offset, length);
+    const end = Math.min(s.size, offset + length);
+    if (offset > s.size)
+      throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);
+    return this.elf.source.readInto(s.offset + offset, end - offset, scratch);
+  }
+
   /** Uncompressed size of a section (0 if absent). */
   size(name: string): number {
     const s = this.elf.section(name);
