@@ -6,7 +6,8 @@ import { renderTerminal } from '../report/terminal.js';
 import { checkOnly, loadRunConfig } from '../results/config.js';
 import { executeRun } from '../results/run.js';
 import { findUnfinishedRun, saveRun } from '../results/store.js';
-import { type ProcessLike, Progress } from '../util/process.js';
+import type { ProcessLike } from '../util/process.js';
+import { RunProgress } from '../util/run-progress.js';
 import { VERSION } from '../util/version.js';
 import { emit, failOnOption, failOnViolations } from './options.js';
 
@@ -58,7 +59,7 @@ export function registerRunCommand(
       ) => {
         const config = loadRunConfig(configPath);
         const only = opts.only !== undefined ? checkOnly(config, opts.only, configPath) : undefined;
-        const progress = new Progress(proc.stderr);
+        const progress = new RunProgress(proc.stderr);
         const results = resolve(proc.cwd(), opts.results);
         const resume = opts.fresh ? undefined : findUnfinishedRun(results, config, only, VERSION);
         if (resume)
@@ -70,7 +71,7 @@ export function registerRunCommand(
           only,
           resume,
           cache: cacheRoot(proc.env),
-          onProgress: (t) => progress.update(t),
+          onProgress: (t, position) => progress.update(t, position),
           // saved after every kernel: an interrupted run keeps what it measured
           onKernelDone: (partial) => saveRun(results, partial),
         });

@@ -16,6 +16,7 @@ import {
   vmlinuxLayoutFor,
 } from '../measure/modules.js';
 import { bar } from '../util/process.js';
+import type { RunPosition } from '../util/run-progress.js';
 import { VERSION } from '../util/version.js';
 import { mainRules, type RunConfig } from './config.js';
 import { type KernelResult, RESULTS_SCHEMA_VERSION, type RunResult } from './schema.js';
@@ -55,7 +56,8 @@ export interface RunOptions {
   /** Measure only these kernels of the config (`run --only`; checked by checkOnly). */
   only?: string[];
   cache: string;
-  onProgress?: (t: string) => void;
+  /** Each step's text, and where the run stands (for a status line with an estimate). */
+  onProgress?: (t: string, position?: RunPosition) => void;
   now?: () => Date;
   /** Called after each kernel with the run so far (finishedAt still empty): save it, so an interrupted run keeps what it measured. */
   onKernelDone?: (run: RunResult) => void;
@@ -173,17 +175,19 @@ export async function executeRun(config: RunConfig, options: RunOptions): Promis
   const measured = new Set(run.kernels.map((k) => k.id));
   if (measured.size)
     say(`resuming ${run.runId}: ${measured.size} of ${specs.length} kernels measured before`);
+  let done = specs.filter((s) => measured.has(s.id)).length;
   for (const [i, spec] of specs.entries()) {
     if (measured.has(spec.id)) continue;
     const tag = `${bar(i, specs.length, 10)} ${spec.id}`;
+    const step = (t: string) =>
+      say(`${tag}: ${t}`, { done, total: specs.length, kernel: spec.id, step: t });
     try {
-      run.kernels.push(
-        await measureRunKernel(spec, config, formats, options.cache, (t) => say(`${tag}: ${t}`)),
-      );
+      run.kernels.push(await measureRunKernel(spec, config, formats, options.cache, step));
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       run.failures.push({ id: spec.id, error: e.line() });
     }
+    done++;
     options.onKernelDone?.(run);
   }
   // a resumed run measured in another order: the config's order again

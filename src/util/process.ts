@@ -37,7 +37,7 @@ export class Progress {
     if (now - this.last < 100) return;
     this.last = now;
     this.shown = true;
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
+    const width = Math.max(20, (this.out.columns || 80) - 1);
     this.out.write(`\r\x1b[K${text.slice(0, width)}`);
   }
   done(): void {
