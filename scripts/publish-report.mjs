@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Renders a saved run into report/<config name>/ in every format and takes a
-// screenshot of its HTML dashboard in headless Chromium (Debian's chromium).
+// Renders a saved run into report/<config name>/ in every format, checks its
+// HTML dashboard in headless Chromium (Debian's chromium) at 1400 and 390
+// pixels wide and saves a screenshot of each: <name>-dashboard.png (1400)
+// and <name>-dashboard-390.png.
 // With --readme, the README's tables between <!-- numbers:<config> begin -->
 // and <!-- numbers:<config> end --> are made again from the same run.
 //   node scripts/publish-report.mjs [run|latest] [--results results/runs] [--readme]
@@ -17,7 +19,7 @@ const readme = args.indexOf('--readme');
 if (readme >= 0) args.splice(readme, 1);
 const ref = args[0] ?? 'latest';
 const { loadRun } = await import(join(root, 'dist/results/store.js'));
-const { checkHtmlPage } = await import('./lib/check-html-page.mjs');
+const { checkHtmlPage, pageProblems, WIDTHS } = await import('./lib/check-html-page.mjs');
 const run = loadRun(ref, resolve(root, results));
 // report/<config>/ and the README speak for the whole matrix: a subset (run --only) would replace them
 if (run.only) {
@@ -45,16 +47,17 @@ execFileSync(
     stdio: 'inherit',
   },
 );
-const page = await checkHtmlPage(
-  join(out, `${run.config.name}.html`),
-  join(out, `${run.config.name}-dashboard.png`),
-);
-if (page.consoleErrors.length || page.chartsDrawn !== page.canvases) {
-  console.error(`dashboard problems: ${JSON.stringify(page)}`);
+const shot = (width) =>
+  join(out, `${run.config.name}-dashboard${width === WIDTHS[0] ? '' : `-${width}`}.png`);
+const page = await checkHtmlPage(join(out, `${run.config.name}.html`), shot, WIDTHS);
+const problems = pageProblems(page);
+if (problems.length) {
+  console.error(`dashboard problems:\n${problems.join('\n')}`);
   process.exit(1);
 }
 console.log(
-  `${out}: ${page.chartsDrawn} charts drawn, no console errors; screenshot ${run.config.name}-dashboard.png`,
+  `${out}: ${page.chartsDrawn} charts drawn, no console errors, no sideways scroll at ${WIDTHS.join(' and ')} px; ` +
+    `screenshots ${WIDTHS.map((w) => shot(w).slice(out.length + 1)).join(', ')}`,
 );
 
 if (readme >= 0) {

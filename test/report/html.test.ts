@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { chartSeries, hasData } from '../../src/report/dashboard.js';
+import { allFilter } from '../../src/report/html.js';
 import { reporter } from '../../src/report/reporter.js';
 import type { RunResult } from '../../src/results/schema.js';
 import {
+  baseOf,
   checkedInRun,
   commas,
   comparedOf,
   noteCheckedInDifference,
   pct2,
   rulesOf,
+  tableOf,
 } from './runs.js';
 
 const html = reporter('html')!;
@@ -15,54 +19,62 @@ const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
 const page = html.render(multiarch);
 
-/** The run's numbers as html.ts embeds them for its charts: a JSON script element, parsed back. */
+/** What html.ts embeds for its script: a JSON script element, parsed back. */
 function embedded(text: string) {
   const m = /<script id="run-data" type="application\/json">([\s\S]*?)<\/script>/.exec(text);
   if (!m) throw new Error('no run-data script');
-  return { raw: m[1], data: JSON.parse(m[1]) };
+  return { raw: m[1], payload: JSON.parse(m[1]) };
 }
 
-/** The <tr> rows of a table's body, by the table's id. */
+/** The <tr> rows of a table's body, by the table's id, without their data attributes. */
 function tableRows(text: string, id: string): string[] {
   const at = text.indexOf(`<table id="${id}">`);
   if (at < 0) throw new Error(`no table ${id}`);
   const body = text.slice(at, text.indexOf('</table>', at));
-  return body.match(/^<tr><td>.*<\/tr>$/gm) ?? [];
+  return (body.match(/^<tr[^>]*><td>.*<\/tr>$/gm) ?? []).map((r) =>
+    r.replace(/^<tr[^>]*>/, '<tr>'),
+  );
 }
 
-/** What the charts should draw, from run.json. */
-function expectedData(run: RunResult) {
-  const rules = run.config.rules[0];
-  return {
-    sizes: run.kernels.flatMap((k) =>
-      k.measure.tables.map((t) => ({
-        label: `${k.id} ${t.rules} ${t.format}`,
-        buckets: t.buckets,
-      })),
-    ),
-    growth: run.kernels.map((k) => ({
-      label: `${k.measure.kernel.metadata.arch} ${k.id}`,
-      growth: comparedOf(k, rules).growth,
-    })),
-    bases: [...new Set(run.kernels.flatMap((k) => k.measure.bases.map((b) => b.id)))],
-    agreement: run.kernels.flatMap((k) =>
-      (k.measure.agreement?.results ?? []).flatMap((r) =>
-        r.tools.map((t) => ({ label: `${k.id} ${r.rules}`, tool: t.tool, percent: t.percent })),
-      ),
-    ),
-    latency: run.kernels.flatMap((k) =>
-      (k.latency?.runs ?? []).map((r) => ({
-        kernel: k.id,
-        format: r.format,
-        set: r.set,
-        mode: r.mode,
-        p50: r.stats.p50,
-        p90: r.stats.p90,
-        p99: r.stats.p99,
-        engine: r.engine,
-      })),
-    ),
-  };
+/** A select element of the page, by name (its own text, so a failure prints that, not the page). */
+function selectOf(text: string, name: string): string {
+  return new RegExp(`<select name="${name}"[^]*?</select>`).exec(text)?.[0] ?? `no select ${name}`;
+}
+
+/** A run's kernels with their metadata, read apart from the renderer. */
+function kernelFacts(run: RunResult) {
+  return run.kernels.map((k) => ({
+    id: k.id,
+    arch: k.measure.kernel.metadata.arch,
+    config: k.measure.kernel.metadata.configName ?? '-',
+    compiler: k.measure.kernel.metadata.compiler ?? '-',
+  }));
+}
+
+const uniq = (v: string[]) => [...new Set(v)];
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Kernels in the growth chart's order: those of one arch together, archs as first measured. */
+function byArch(run: RunResult) {
+  const ks = kernelFacts(run);
+  return uniq(ks.map((k) => k.arch)).flatMap((a) => ks.filter((k) => k.arch === a));
+}
+
+type Series = {
+  labels: string[];
+  datasets: { label: string; data: unknown[]; tips: string[][] }[];
+};
+/** A bar chart's value for a category and dataset. */
+function bar(s: Series, dataset: string, category: string): unknown {
+  const d = s.datasets.find((x) => x.label === dataset);
+  if (!d) throw new Error(`no dataset ${dataset}`);
+  return d.data[s.labels.indexOf(category)];
+}
+function tip(s: Series, dataset: string, category: string): string[] {
+  return s.datasets.find((x) => x.label === dataset)!.tips[s.labels.indexOf(category)];
 }
 
 describe('html reporter over the multiarch run', () => {
@@ -76,57 +88,253 @@ describe('html reporter over the multiarch run', () => {
     expect(page).toContain('<h1>lineinfo-bench: multiarch</h1>');
   });
 
-  it("embeds the run's numbers as JSON that parses back to run.json's figures", () => {
-    const { raw, data } = embedded(page);
+  it('embeds the filters, the charts the run has data for, notes for the rest, and the data', () => {
+    const { raw, payload } = embedded(page);
     expect(raw).not.toContain('<'); // escaped, so nothing in it can close the script
-    expect(Object.keys(data)).toEqual([
-      'sizes',
-      'growth',
-      'bases',
-      'sweep',
-      'latency',
-      'pareto',
-      'agreement',
+    expect(Object.keys(payload)).toEqual(['filters', 'charts', 'absent', 'data']);
+    // one block size (64) and no latency in this run: three charts are a line each
+    expect(Object.keys(payload.charts)).toEqual(['growth', 'formats', 'buckets', 'agreement']);
+    expect(payload.absent).toEqual({
+      sweep:
+        'not measured: one block size per kernel (64); a curve needs two or more, as formats blocks:16, blocks:64, blocks:256.',
+      latency:
+        'not measured: the run config has no measure.latency (lineinfo-bench latency measures one kernel).',
+      pareto: 'not measured: needs cold-cache latency (measure.latency in the run config).',
+    });
+    // a canvas for each chart drawn, a line for each other one
+    expect(page.match(/<canvas id="[a-z]+"/g)).toEqual([
+      '<canvas id="growth"',
+      '<canvas id="formats"',
+      '<canvas id="buckets"',
+      '<canvas id="agreement"',
     ]);
-    const want = expectedData(multiarch);
-    expect(data.sizes).toEqual(want.sizes);
-    expect(data.sizes).toHaveLength(210);
-    expect(data.growth).toEqual(want.growth);
-    // the image differs per kernel (bzImage, Image, zImage...): its cells name it
-    expect(data.bases).toEqual([
-      { id: 'loaded', heading: 'loaded size' },
-      { id: 'image', heading: 'boot image' },
-      { id: 'code', heading: 'covered code' },
-    ]);
-    expect(data.agreement).toEqual(want.agreement);
-    // one block size (64) and no latency in this run: those charts say so instead
-    expect(data.sweep).toEqual([]);
-    expect(data.latency).toEqual([]);
-    expect(data.pareto).toEqual([]);
+    expect(page).toContain(
+      '<li data-chart="pareto"><b>Size against cold p99: the Pareto frontier</b>: not measured: needs cold-cache latency (measure.latency in the run config).</li>',
+    );
   });
 
-  it('embeds literal figures of x86_64 defconfig (gcc) as measured', () => {
-    const { data } = embedded(page);
-    expect(data.growth).toContainEqual({
-      label: 'x86_64 x86_64-defconfig-gcc',
-      growth: { loaded: 16.72, image: 29.11, code: 16.78 },
+  it('offers each arch, config, compiler, rule set and format of the run as a filter', () => {
+    const { payload } = embedded(page);
+    const ks = kernelFacts(multiarch);
+    const tables = multiarch.kernels.flatMap((k) => k.measure.tables);
+    expect(payload.filters).toEqual({
+      arch: uniq(ks.map((k) => k.arch)),
+      config: uniq(ks.map((k) => k.config)),
+      compiler: uniq(ks.map((k) => k.compiler)),
+      rules: uniq(tables.map((t) => t.rules)),
+      format: uniq(tables.map((t) => t.format)),
     });
-    expect(data.sizes).toContainEqual({
-      label: 'x86_64-defconfig-gcc v1-v4 blocks:64:sleb',
-      buckets: {
-        counts: 20,
-        index: 213720,
-        data: 6165966,
-        file_offsets: 16640,
-        filenames: 110039,
-        padding: 2,
-      },
-    });
-    expect(data.agreement).toContainEqual({
-      label: 'x86_64-defconfig-gcc v1-v4',
-      tool: 'addr2line',
-      percent: 74.75,
-    });
+    expect(payload.filters.arch).toEqual([
+      'x86_64',
+      'i386',
+      'arm64',
+      'arm',
+      'riscv64',
+      'ppc64le',
+      'ppc64',
+      's390x',
+      'm68k',
+      'parisc',
+      'mips',
+      'sparc64',
+    ]);
+    expect(payload.filters.config).toEqual([
+      'tinyconfig-dwarf5',
+      'debian-amd64',
+      'debian-arm64',
+      'defconfig-dwarf5',
+    ]);
+    expect(payload.filters.compiler).toEqual(['gcc', 'clang']);
+    expect(payload.filters.format).toEqual([
+      'flat',
+      'blocks:64:sleb',
+      'flagged:64',
+      'mru-huffman:64',
+      'special:16:paged',
+    ]);
+    // and the page's selects offer them, "all" first
+    expect(selectOf(page, 'arch')).toMatch(
+      /^<select name="arch" data-filter><option value="">all \(12\)<\/option><option value="x86_64">x86_64<\/option><option value="i386">i386<\/option><option value="arm64">arm64<\/option>/,
+    );
+    expect(selectOf(page, 'compiler')).toBe(
+      '<select name="compiler" data-filter><option value="">all (2)</option><option value="gcc">gcc</option><option value="clang">clang</option></select>',
+    );
+    // rule sets with what they stand for, as the page's rules line says
+    expect(selectOf(page, 'rules')).toBe(
+      '<select name="rules" data-filter><option value="">all (2)</option><option value="v1-v4">v1-v4</option><option value="symbolizer">symbolizer (ours, newest layouts)</option></select>',
+    );
+    expect(page).toContain('symbolizer: rules of ours, in the layouts of revision newest');
+    expect(selectOf(page, 'base')).toBe(
+      '<select name="base" data-filter><option value="loaded">loaded size</option><option value="image">boot image</option><option value="code">covered code</option></select>',
+    );
+  });
+
+  it("draws growth per arch: one bar per kernel, kernels of one arch together, run.json's growth", () => {
+    const g = embedded(page).payload.charts.growth;
+    const ks = byArch(multiarch);
+    expect(g.labels).toEqual(ks.map((k) => k.id));
+    expect(g.labels.slice(0, 5)).toEqual([
+      'x86_64-tinyconfig-gcc',
+      'x86_64-tinyconfig-clang',
+      'amd64-debian-6.1',
+      'x86_64-defconfig-gcc',
+      'x86_64-defconfig-clang',
+    ]);
+    expect(g.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'tinyconfig-dwarf5 gcc',
+      'tinyconfig-dwarf5 clang',
+      'debian-amd64 gcc',
+      'defconfig-dwarf5 gcc',
+      'defconfig-dwarf5 clang',
+      'debian-arm64 gcc',
+    ]);
+    for (const k of ks) {
+      const kernel = multiarch.kernels.find((x) => x.id === k.id)!;
+      // its own dataset has run.json's figure, every other one nothing
+      for (const d of g.datasets)
+        expect(bar(g, d.label, k.id)).toBe(
+          d.label === `${k.config} ${k.compiler}`
+            ? comparedOf(kernel, 'v1-v4').growth.loaded
+            : null,
+        );
+    }
+    expect(bar(g, 'defconfig-dwarf5 gcc', 'x86_64-defconfig-gcc')).toBe(16.72);
+    // the tooltip gives the exact bytes of the table and of the base
+    expect(tip(g, 'defconfig-dwarf5 gcc', 'x86_64-defconfig-gcc')).toEqual([
+      'x86_64: +16.72% of loaded size',
+      `blocks:64:sleb table 6,506,387 bytes; loaded size ${commas(baseOf(multiarch, 'x86_64-defconfig-gcc', 'loaded'))} bytes`,
+    ]);
+    expect(g.caption).toBe(
+      'v1-v4 rules, blocks:64:sleb: table bytes in percent of the loaded size, kernels of one arch together.',
+    );
+  });
+
+  it('draws bytes per entry per format: the median over the kernels, one bar per rule set', () => {
+    const f = embedded(page).payload.charts.formats;
+    expect(f.labels).toEqual([
+      'flat',
+      'blocks:64:sleb',
+      'flagged:64',
+      'mru-huffman:64',
+      'special:16:paged',
+    ]);
+    expect(f.datasets.map((d: { label: string }) => d.label)).toEqual(['v1-v4', 'symbolizer']);
+    for (const rules of ['v1-v4', 'symbolizer'])
+      for (const format of f.labels)
+        expect(bar(f, rules, format)).toBeCloseTo(
+          median(
+            multiarch.kernels.map((k) => tableOf(multiarch, k.id, rules, format).bytesPerEntry),
+          ),
+          12,
+        );
+    expect(bar(f, 'v1-v4', 'flat')).toBe(10);
+    // 21 kernels: the tooltip names the median and both ends with their bytes
+    const t = tip(f, 'v1-v4', 'blocks:64:sleb');
+    expect(t[0]).toBe('median of 21 kernels');
+    const all = multiarch.kernels
+      .map((k) => ({ id: k.id, t: tableOf(multiarch, k.id, 'v1-v4', 'blocks:64:sleb') }))
+      .sort((a, b) => a.t.bytesPerEntry - b.t.bytesPerEntry);
+    const lo = all[0];
+    expect(t[1]).toBe(
+      `lowest ${lo.id}: ${lo.t.bytesPerEntry.toFixed(3)} B/entry, ${commas(lo.t.total)} bytes, ${commas(lo.t.entries)} entries`,
+    );
+    expect(t[2]).toMatch(/^highest [\w.-]+: [\d.]+ B\/entry, [\d,]+ bytes, [\d,]+ entries$/);
+  });
+
+  it("draws where the bytes go: each rule set and format's buckets summed over the kernels, every bar labelled", () => {
+    const b = embedded(page).payload.charts.buckets;
+    // one label per bar: 2 rule sets x 5 formats, where there were 210 bars before
+    expect(b.labels).toHaveLength(10);
+    expect(b.labels.slice(0, 2)).toEqual(['v1-v4 flat', 'v1-v4 blocks:64:sleb']);
+    expect(b.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'counts',
+      'index',
+      'data',
+      'file_offsets',
+      'filenames',
+      'padding',
+    ]);
+    for (const d of b.datasets)
+      for (const [i, label] of b.labels.entries()) {
+        const [rules, format] = label.split(' ');
+        const sum = multiarch.kernels.reduce(
+          (a, k) =>
+            a +
+            (tableOf(multiarch, k.id, rules, format).buckets as Record<string, number>)[d.label],
+          0,
+        );
+        expect(d.data[i]).toBe(sum);
+      }
+    const total = multiarch.kernels.reduce(
+      (a, k) => a + tableOf(multiarch, k.id, 'v1-v4', 'blocks:64:sleb').total,
+      0,
+    );
+    const index = bar(b, 'index', 'v1-v4 blocks:64:sleb') as number;
+    expect(tip(b, 'index', 'v1-v4 blocks:64:sleb')).toEqual([
+      `index: ${commas(index)} bytes (${((100 * index) / total).toFixed(1)}% of ${commas(total)})`,
+      'summed over 21 kernels',
+    ]);
+  });
+
+  it('draws agreement per rule set: lookups agreeing with each tool, pooled over the kernels', () => {
+    const a = embedded(page).payload.charts.agreement;
+    expect(a.labels).toEqual(['v1-v4', 'symbolizer']);
+    expect(a.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'addr2line',
+      'llvm-symbolizer',
+    ]);
+    const pooled = (rules: string, tool: string) => {
+      const ts = multiarch.kernels.flatMap((k) =>
+        k.measure
+          .agreement!.results.filter((r) => r.rules === rules)
+          .flatMap((r) => r.tools.filter((t) => t.tool === tool)),
+      );
+      return {
+        agree: ts.reduce((s, t) => s + t.agree, 0),
+        samples: ts.reduce((s, t) => s + t.samples, 0),
+      };
+    };
+    for (const rules of a.labels)
+      for (const tool of ['addr2line', 'llvm-symbolizer']) {
+        const p = pooled(rules, tool);
+        expect(bar(a, tool, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
+      }
+    const p = pooled('v1-v4', 'addr2line');
+    expect(p.samples).toBe(21 * 2000);
+    expect(tip(a, 'addr2line', 'v1-v4')[0]).toBe(
+      `addr2line: ${commas(p.agree)} of 42,000 lookups agree (${((100 * p.agree) / p.samples).toFixed(2)}%)`,
+    );
+  });
+
+  it('narrows every chart to the filter: arch=arm64 leaves the arm64 kernels', () => {
+    const { data } = embedded(page).payload;
+    const f = { ...allFilter(data), arch: 'arm64' };
+    const s = chartSeries(data, f);
+    const arm64 = kernelFacts(multiarch)
+      .filter((k) => k.arch === 'arm64')
+      .map((k) => k.id);
+    expect(arm64).toEqual([
+      'arm64-tinyconfig-gcc',
+      'arm64-tinyconfig-clang',
+      'arm64-debian-6.1',
+      'arm64-defconfig-gcc',
+      'arm64-defconfig-clang',
+    ]);
+    expect(s.growth.labels).toEqual(arm64);
+    expect(s.formats.caption).toContain('the median over 5 kernels');
+    expect(bar(s.formats as Series, 'v1-v4', 'mru-huffman:64')).toBeCloseTo(
+      median(arm64.map((id) => tableOf(multiarch, id, 'v1-v4', 'mru-huffman:64').bytesPerEntry)),
+      12,
+    );
+    // format and rules narrow too; agreement does not depend on the format
+    const one = chartSeries(data, { ...f, rules: 'symbolizer', format: 'mru-huffman:64' });
+    expect(one.formats.labels).toEqual(['mru-huffman:64']);
+    expect(one.buckets.labels).toEqual(['mru-huffman:64']);
+    expect(one.growth.caption).toMatch(/^symbolizer rules, mru-huffman:64:/);
+    expect(one.agreement.labels).toEqual(['symbolizer']);
+    // a filter nothing matches leaves no data, which the page says
+    const none = chartSeries(data, { ...f, config: 'debian-amd64' });
+    expect(hasData(none.growth)).toBe(false);
   });
 
   it('lists every kernel and rule set in the summary table', () => {
@@ -141,8 +349,8 @@ describe('html reporter over the multiarch run', () => {
     expect(page).toContain(
       '<th>growth loaded size</th><th>growth boot image</th><th>growth covered code</th></tr></thead>',
     );
-    // the chart's legend says the same
-    expect(page).toContain("label: '% of ' + b.heading");
+    // the growth chart's base picker says the same
+    expect(page).toContain('<option value="loaded">loaded size</option>');
   });
 
   it("sums the Debian kernels' modules in their own table", () => {
@@ -168,39 +376,123 @@ describe('html reporter over the multiarch run', () => {
     expect(page).not.toMatch(/<script[^>]*\ssrc=/);
     expect(page).not.toMatch(/<link\b/);
     expect(page).toMatch(/Chart\.js v\d/);
-    // one canvas per chart the script draws
-    expect(page.match(/<canvas id="/g)).toHaveLength(page.match(/^draw\('/gm)!.length);
+    expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
   });
 
-  it('embeds latency, sweep and the Pareto frontier for the default run, which measured latency', () => {
-    const { data } = embedded(html.render(defaults));
-    const want = expectedData(defaults);
-    expect(data.latency).toEqual(want.latency);
-    expect(data.latency).toHaveLength(2 * 5 * 2 * 2); // kernels x formats x sets x modes
-    expect(data.growth).toEqual(want.growth);
-    expect(data.growth[1]).toEqual({ label: 'arm64 arm64-tinyconfig', growth: { loaded: 32.46 } });
-    // blocks:64:zigzag and blocks:64:sleb are one block size: no sweep
-    expect(data.sweep).toEqual([]);
-    // the frontier: points no other point is both smaller and faster than (cold p99, uniform)
-    for (const p of data.pareto) {
-      const k = defaults.kernels.find((x) => x.id === p.kernel)!;
-      const t = k.measure.tables.find((x) => x.rules === 'v1-v4' && x.format === p.format)!;
-      const r = k.latency!.runs.find(
-        (x) => x.format === p.format && x.set === 'uniform' && x.mode === 'cold',
-      )!;
-      expect(p.bytesPerEntry).toBe(t.bytesPerEntry);
-      expect(p.coldP99).toBe(r.stats.p99);
+  it('lists every table measured, one row each, for the format filter to narrow', () => {
+    const rows = tableRows(page, 'tables');
+    expect(rows).toHaveLength(210);
+    expect(page).toContain(
+      '<tr data-kernel="x86_64-defconfig-gcc" data-rules="v1-v4" data-format="mru-huffman:64"><td>x86_64-defconfig-gcc</td><td>x86_64</td><td>v1-v4</td><td>mru-huffman:64</td>',
+    );
+  });
+
+  it('draws latency and the Pareto frontier for the default run, each point named by its format', () => {
+    const { payload } = embedded(html.render(defaults));
+    expect(Object.keys(payload.charts)).toEqual([
+      'growth',
+      'formats',
+      'buckets',
+      'agreement',
+      'latency',
+      'pareto',
+    ]);
+    // blocks:64:zigzag and blocks:64:sleb are one block size: no curve
+    expect(Object.keys(payload.absent)).toEqual(['sweep']);
+    const lat = payload.charts.latency;
+    expect(lat.labels).toEqual([
+      'flat',
+      'blocks:64:zigzag',
+      'blocks:64:sleb',
+      'mru-huffman:64',
+      'special:16:paged',
+    ]);
+    expect(lat.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'warm uniform p99',
+      'cold uniform p99',
+      'warm block-end p99',
+      'cold block-end p99',
+    ]);
+    for (const format of lat.labels) {
+      const p99 = defaults.kernels.map(
+        (k) =>
+          k.latency!.runs.find(
+            (r) => r.format === format && r.set === 'uniform' && r.mode === 'cold',
+          )!.stats.p99,
+      );
+      expect(bar(lat, 'cold uniform p99', format)).toBe(median(p99));
     }
-    const front = (kernel: string) =>
-      data.pareto
-        .filter((p: { kernel: string; frontier: boolean }) => p.kernel === kernel && p.frontier)
-        .map((p: { format: string }) => p.format);
+    const par = payload.charts.pareto;
+    expect(par.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'amd64-cloud-6.1',
+      'amd64-cloud-6.1 frontier',
+      'arm64-tinyconfig',
+      'arm64-tinyconfig frontier',
+    ]);
+    for (const d of par.datasets.filter((x: { label: string }) => !x.label.endsWith('frontier'))) {
+      const k = defaults.kernels.find((x) => x.id === d.label)!;
+      expect(d.data.map((p: { label: string }) => p.label).sort()).toEqual(
+        k
+          .latency!.runs.filter((r) => r.set === 'uniform' && r.mode === 'cold')
+          .map((r) => r.format)
+          .sort(),
+      );
+      for (const p of d.data) {
+        const t = tableOf(defaults, k.id, 'v1-v4', p.label);
+        const r = k.latency!.runs.find(
+          (x) => x.format === p.label && x.set === 'uniform' && x.mode === 'cold',
+        )!;
+        expect(p).toEqual({ x: t.bytesPerEntry, y: r.stats.p99, label: p.label });
+      }
+    }
+    // the frontier: points no other point is both smaller and faster than (cold p99, uniform)
+    const front = (k: string) =>
+      par.datasets
+        .find((d: { label: string }) => d.label === `${k} frontier`)
+        .data.map(
+          (p: { x: number }) =>
+            payload.data.pareto.find(
+              (q: { kernel: string; bytesPerEntry: number }) =>
+                q.kernel === k && q.bytesPerEntry === p.x,
+            ).format,
+        );
     expect(front('amd64-cloud-6.1')).toEqual([
       'mru-huffman:64',
       'blocks:64:zigzag',
       'special:16:paged',
     ]);
     expect(front('arm64-tinyconfig')).toEqual(['mru-huffman:64', 'special:16:paged']);
+    const t = tableOf(defaults, 'amd64-cloud-6.1', 'v1-v4', 'mru-huffman:64');
+    const d0 = par.datasets[0];
+    expect(
+      d0.tips[d0.data.findIndex((p: { label: string }) => p.label === 'mru-huffman:64')],
+    ).toEqual([
+      'amd64-cloud-6.1 mru-huffman:64 (on the frontier)',
+      `${t.bytesPerEntry.toFixed(3)} B/entry, ${commas(t.total)} bytes`,
+      expect.stringMatching(/^cold p99 [\d,]+ ns$/),
+    ]);
+    // latency pairs with the main rule set's tables: another rule set says so
+    const sym = chartSeries(payload.data, { ...allFilter(payload.data), rules: 'symbolizer' });
+    expect(hasData(sym.pareto)).toBe(false);
+    expect(sym.pareto.empty).toBe('Latency was measured on the v1-v4 tables only.');
+  });
+
+  it('renders any run: without agreement, latency or a boot image, each chart it lacks is a line', () => {
+    const bare: RunResult = structuredClone(multiarch);
+    bare.config.measure.agreement = 0;
+    bare.kernels = bare.kernels.slice(0, 1).map((k) => {
+      const { agreement: _a, ...measure } = k.measure;
+      return {
+        ...k,
+        measure: { ...measure, bases: measure.bases.filter((b) => b.id === 'loaded') },
+      };
+    });
+    const { payload } = embedded(html.render(bare));
+    expect(Object.keys(payload.charts)).toEqual(['growth', 'formats', 'buckets']);
+    expect(payload.absent.agreement).toBe(
+      'not measured: the run config has measure.agreement = 0.',
+    );
+    expect(payload.filters.arch).toEqual(['x86_64']);
   });
 
   it('matches report/multiarch/multiarch.html (a difference is noted, not failed)', async ({
