@@ -171,7 +171,11 @@ function copiesOf(c: Pick<CandidateTable, 'weights' | 'heavyWeights'>, i: number
 
 /** What the walk reads besides the candidates: see `dedupWalk`. */
 export interface WalkOptions {
-  /** Entries of weight 0 after the candidates, as (offset, file, line) triples: index `count + k` is the k-th. */
+  /**
+   * Entries of weight 0 besides the candidates, as (offset, file, line)
+   * triples in ascending offset order: each is walked just before the first
+   * candidate at a larger offset.
+   */
   extra?: readonly number[];
   /** false: keep every entry, count no drops (the newest generator with fewer than two rows). */
   dedup?: boolean;
@@ -184,11 +188,11 @@ export interface WalkOptions {
 }
 
 /**
- * The de-duplication walk of section 1 over `order` (indices into the
- * candidates' columns, or past them into `o.extra`, in sort order): an entry
- * is dropped if it has the last kept entry's offset ("same offset"), or its
- * file and line ("same file and line"); kept otherwise. A candidate counts
- * with its copies (`weights`).
+ * The de-duplication walk of section 1 over the candidates in `order`
+ * (indices into their columns, in sort order) and `o.extra` merged in: an
+ * entry is dropped if it has the last kept entry's offset ("same offset"),
+ * or its file and line ("same file and line"); kept otherwise. A candidate
+ * counts with its copies (`weights`).
  */
 export function dedupWalk(
   c: Pick<CandidateTable, 'count' | 'offsets' | 'fileIds' | 'lines' | 'weights' | 'heavyWeights'>,
@@ -197,10 +201,14 @@ export function dedupWalk(
   drops: DedupDrops,
   o: WalkOptions = {},
 ): { table: EntryTable; keptAtStart: number } {
-  const { count: n, offsets, fileIds, lines } = c;
+  const { offsets, fileIds, lines } = c;
   const extra = o.extra ?? [];
   const dedup = o.dedup ?? true;
-  const total = order.length;
+  const n = order.length;
+  const m = extra.length / 3;
+  const total = n + m;
+  // written only as far as entries are kept; the tables are views of them
+  // (no copy: the untouched rest costs no memory)
   const outOff = new Uint32Array(total);
   const outFile = new Uint16Array(total);
   const outLine = new Uint32Array(total);
@@ -209,12 +217,25 @@ export function dedupWalk(
   let lastOff = -1;
   let lastFile = -1;
   let lastLine = -1;
-  for (let j = 0; j < total; j++) {
-    const i = order[j];
-    const off = i < n ? offsets[i] : extra[3 * (i - n)];
-    const f = i < n ? fileIds[i] : extra[3 * (i - n) + 1];
-    const l = i < n ? lines[i] : extra[3 * (i - n) + 2];
-    const copies = i < n ? copiesOf(c, i) : 1;
+  let a = 0;
+  let b = 0;
+  while (a < n || b < m) {
+    let off: number;
+    let f: number;
+    let l: number;
+    let copies = 1;
+    if (b < m && (a >= n || extra[3 * b] < offsets[order[a]])) {
+      off = extra[3 * b];
+      f = extra[3 * b + 1];
+      l = extra[3 * b + 2];
+      b++;
+    } else {
+      const i = order[a++];
+      off = offsets[i];
+      f = fileIds[i];
+      l = lines[i];
+      copies = copiesOf(c, i);
+    }
     if (dedup && off === lastOff) {
       drops.sameOffset += copies;
       continue;
@@ -238,9 +259,9 @@ export function dedupWalk(
   return {
     table: {
       count: k,
-      offsets: outOff.slice(0, k),
-      fileIds: outFile.slice(0, k),
-      lines: outLine.slice(0, k),
+      offsets: outOff.subarray(0, k),
+      fileIds: outFile.subarray(0, k),
+      lines: outLine.subarray(0, k),
       files,
     },
     keptAtStart,

@@ -75,9 +75,10 @@ export class LastRowTable {
     return {
       table: {
         count: k,
-        offsets: outOff.slice(0, k),
-        fileIds: outFile.slice(0, k),
-        lines: outLine.slice(0, k),
+        // views, not copies: the rest was never written, so it costs no memory
+        offsets: outOff.subarray(0, k),
+        fileIds: outFile.subarray(0, k),
+        lines: outLine.subarray(0, k),
         files,
       },
       notLast,

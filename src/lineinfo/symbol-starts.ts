@@ -88,7 +88,7 @@ export function finishNewest(
   seqEnds: Uint32Array,
   rowsInAll: number = c.rows,
 ): { table: EntryTable; counts: SymbolStartCounts } {
-  let order = c.sorted(drops);
+  const order = c.sorted(drops);
   const n = c.count;
   const { offsets, fileIds, lines } = c;
   const counts: SymbolStartCounts = { synthesized: 0, keptAtStart: 0 };
@@ -114,18 +114,6 @@ export function finishNewest(
   }
   counts.synthesized = synth.length / 3;
 
-  // candidates and synthesized entries merged in sort order: index >= n is synth (i - n)
-  if (synth.length) {
-    const merged = new Uint32Array(n + counts.synthesized);
-    let a = 0;
-    let b = 0;
-    for (let k = 0; k < merged.length; k++) {
-      if (b < counts.synthesized && (a >= n || synth[3 * b] < offsets[order[a]]))
-        merged[k] = n + b++;
-      else merged[k] = order[a++];
-    }
-    order = merged;
-  }
   // the walk of section 1; a start's entry is kept even if it repeats the line before
   let sym = 0;
   const isSymbolStart = (off: number) => {
