@@ -9,7 +9,7 @@ import {
   CHART_IDS,
   type ChartId,
   chartSeries,
-  DASHBOARD_FUNCTIONS,
+  DASHBOARD_FUNCTIONS_JS,
   type DashboardData,
   type Filter,
   type FilterKey,
@@ -42,7 +42,7 @@ function chartJs(): string {
 /**
  * The page's own script: reads the embedded run, draws each chart the run
  * has data for, and on every filter change recomputes the series (with the
- * functions of dashboard.ts, inlined before it) and hides the rows the
+ * functions of dashboard-functions.js, inlined before it) and hides the rows the
  * filters leave out.
  */
 const CLIENT = String.raw`
@@ -448,7 +448,7 @@ ${absent.length ? `<h2>Not in this run</h2>\n<ul id="absent">\n${absent.map((id)
 <script>${chartJs()}</script>
 <script id="run-data" type="application/json">${scriptJson(payload)}</script>
 <script>
-${DASHBOARD_FUNCTIONS.map((f) => f.toString()).join('\n')}
+${DASHBOARD_FUNCTIONS_JS}
 ${CLIENT}
 </script>
 </body>

@@ -477,6 +477,40 @@ describe('html reporter over the multiarch run', () => {
     expect(sym.pareto.empty).toBe('Latency was measured on the v1-v4 tables only.');
   });
 
+  it('draws the block-size curve when a run has two block sizes or more, each point named by its format', () => {
+    const swept: RunResult = structuredClone(defaults);
+    for (const k of swept.kernels) {
+      const extra = k.measure.tables
+        .filter((t) => t.format === 'blocks:64:sleb')
+        .flatMap((t) => [
+          { ...t, format: 'blocks:16:sleb', bytesPerEntry: t.bytesPerEntry + 0.5 },
+          { ...t, format: 'blocks:256:sleb', bytesPerEntry: t.bytesPerEntry - 0.25 },
+        ]);
+      k.measure.tables.push(...extra);
+    }
+    const { payload } = embedded(html.render(swept));
+    expect(payload.absent.sweep).toBeUndefined();
+    const sweep = payload.charts.sweep;
+    expect(sweep.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'amd64-cloud-6.1 v1-v4',
+      'amd64-cloud-6.1 symbolizer',
+      'arm64-tinyconfig v1-v4',
+      'arm64-tinyconfig symbolizer',
+    ]);
+    const t64 = tableOf(defaults, 'arm64-tinyconfig', 'v1-v4', 'blocks:64:sleb');
+    const z64 = tableOf(defaults, 'arm64-tinyconfig', 'v1-v4', 'blocks:64:zigzag');
+    expect(sweep.datasets[2].data).toEqual([
+      { x: 16, y: t64.bytesPerEntry + 0.5, label: 'blocks:16:sleb' },
+      { x: 64, y: z64.bytesPerEntry, label: 'blocks:64:zigzag' },
+      { x: 64, y: t64.bytesPerEntry, label: 'blocks:64:sleb' },
+      { x: 256, y: t64.bytesPerEntry - 0.25, label: 'blocks:256:sleb' },
+    ]);
+    expect(sweep.datasets[2].tips[0]).toEqual([
+      `arm64-tinyconfig v1-v4 blocks:16:sleb: ${(t64.bytesPerEntry + 0.5).toFixed(3)} B/entry`,
+      `${commas(t64.total)} bytes, ${commas(t64.entries)} entries`,
+    ]);
+  });
+
   it('renders any run: without agreement, latency or a boot image, each chart it lacks is a line', () => {
     const bare: RunResult = structuredClone(multiarch);
     bare.config.measure.agreement = 0;
