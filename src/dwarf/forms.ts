@@ -148,7 +148,7 @@ export function readForm(
       return readForm(r, r.uleb(), ctx, implicitConst);
     default:
       throw new FormatError(
-        `${r.what}: unknown attribute form 0x${form.toString(16)} at byte ${r.pos}`,
+        `${r.what}: unknown attribute form 0x${form.toString(16)} at byte ${r.origin + r.pos}`,
       );
   }
 }

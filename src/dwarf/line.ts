@@ -110,22 +110,44 @@ export function readLineHeader(
   offset: number,
   unitAddressSize = 0,
 ): LineTableHeader {
-  const bytes = dw.require('.debug_line');
+  return readTableStart(dw, offset, unitAddressSize).header;
+}
+
+/**
+ * The header of the table at `offset`, and the table's bytes: a window of
+ * `.debug_line` from `offset` on (valid until the next window), so the
+ * section is never held whole when it can be read in parts.
+ */
+function readTableStart(
+  dw: DwarfSections,
+  offset: number,
+  unitAddressSize: number,
+): { header: LineTableHeader; bytes: Uint8Array } {
+  const sectionSize = dw.size('.debug_line');
   const what = `.debug_line table at ${offset}`;
-  if (offset >= bytes.length)
-    throw new FormatError(`${what}: offset past the section end (${bytes.length})`);
-  const r = new ByteReader(bytes, dw.littleEndian, what, offset);
-  const h = readHeaderFields(r, offset, unitAddressSize);
+  if (offset >= sectionSize)
+    throw new FormatError(`${what}: offset past the section end (${sectionSize})`);
+  // the unit length first (4 or 12 bytes), then the table as long as it says
+  const head = dw.window('.debug_line', offset, 12);
+  const hv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let length = head.length >= 4 ? hv.getUint32(0, dw.littleEndian) : 0;
+  if (length === 0xffffffff && head.length >= 12) {
+    length = 12 + Number(hv.getBigUint64(4, dw.littleEndian));
+  } else length += 4;
+  const bytes = dw.window('.debug_line', offset, Math.min(length, sectionSize - offset));
+  const r = new ByteReader(bytes, dw.littleEndian, what, 0, bytes.length, offset);
+  const h = readHeaderFields(r, offset, unitAddressSize, sectionSize);
   if (h.version >= 5) readEntryTablesV5(r, h, dw);
   else readEntryTablesV2toV4(r, h);
-  return h;
+  return { header: h, bytes };
 }
 
 /**
  * Reads the unit length and sets `r.end` to the table's end. Returns that end
- * and the offset size the length's form implies (4, or 8 for 64-bit DWARF).
+ * (in the section) and the offset size the length's form implies (4, or 8
+ * for 64-bit DWARF).
  */
-function readTableLength(r: ByteReader): { end: number; offsetSize: number } {
+function readTableLength(r: ByteReader, sectionSize: number): { end: number; offsetSize: number } {
   let length = r.u32();
   let offsetSize = 4;
   if (length === 0xffffffff) {
@@ -134,12 +156,10 @@ function readTableLength(r: ByteReader): { end: number; offsetSize: number } {
   } else if (length >= 0xfffffff0) {
     throw new FormatError(`${r.what}: reserved unit length 0x${length.toString(16)}`);
   }
-  const end = r.pos + length;
-  if (end > r.bytes.length)
-    throw new FormatError(
-      `${r.what}: length ${length} runs past the section end (${r.bytes.length})`,
-    );
-  r.end = end;
+  const end = r.origin + r.pos + length;
+  if (end > sectionSize)
+    throw new FormatError(`${r.what}: length ${length} runs past the section end (${sectionSize})`);
+  r.end = end - r.origin;
   return { end, offsetSize };
 }
 
@@ -147,9 +167,14 @@ function readTableLength(r: ByteReader): { end: number; offsetSize: number } {
  * Reads the header up to the directory and file tables, which it leaves
  * empty; `r` is left at the first of them.
  */
-function readHeaderFields(r: ByteReader, offset: number, unitAddressSize: number): LineTableHeader {
+function readHeaderFields(
+  r: ByteReader,
+  offset: number,
+  unitAddressSize: number,
+  sectionSize: number,
+): LineTableHeader {
   const what = r.what;
-  const { end, offsetSize } = readTableLength(r);
+  const { end, offsetSize } = readTableLength(r, sectionSize);
   const version = r.u16();
   if (version < 2 || version > 5)
     throw new FormatError(`${what}: unsupported line table version ${version}`);
@@ -159,7 +184,7 @@ function readHeaderFields(r: ByteReader, offset: number, unitAddressSize: number
     r.u8(); // segment_selector_size
   }
   const headerLength = r.offset(offsetSize);
-  const programOffset = r.pos + headerLength;
+  const programOffset = r.origin + r.pos + headerLength;
   if (programOffset > end)
     throw new FormatError(`${what}: header length ${headerLength} runs past the table end`);
   const minInstLength = r.u8();
@@ -256,7 +281,7 @@ function readEntry(
         e.length = numeric(v);
         break;
       case DW_LNCT.MD5:
-        if (v.kind === 'block' && form === DW_FORM.data16) e.md5 = v.bytes;
+        if (v.kind === 'block' && form === DW_FORM.data16) e.md5 = v.bytes.slice(); // the bytes are a window
         break;
       // vendor content types (DW_LNCT_LLVM_source ...) are read and ignored
     }
@@ -283,11 +308,11 @@ export function readLineTable(
   unitAddressSize = 0,
   scratch?: LineRows,
 ): LineTable {
-  const header = readLineHeader(dw, offset, unitAddressSize);
+  const { header, bytes } = readTableStart(dw, offset, unitAddressSize);
   const end = header.offset + header.size;
   const rows = scratch ?? allocRows(Math.max(64, (end - header.programOffset) >> 1));
   rows.count = 0;
-  const program = new LineProgram(dw, header, rows);
+  const program = new LineProgram(dw, header, bytes, rows);
   program.run();
   return { header, rows: program.rows, sequences: program.sequences };
 }
@@ -313,7 +338,7 @@ class LineProgram {
   private discriminator = 0;
 
   sequences = 0;
-  /** Position of the next opcode byte in `.debug_line`. */
+  /** Position of the next opcode byte in the table's bytes (plus `origin`: in `.debug_line`). */
   private pos: number;
   // Copies of the header's fields: read for every opcode.
   private readonly end: number;
@@ -327,23 +352,28 @@ class LineProgram {
   private readonly view: DataView;
   private readonly le: boolean;
   private readonly what: string;
+  /** Where the table starts in `.debug_line`: positions in messages are the section's. */
+  private readonly origin: number;
 
   constructor(
     dw: DwarfSections,
     private readonly header: LineTableHeader,
+    /** The table's bytes, from its first (the section's byte `origin`). */
+    bytes: Uint8Array,
     public rows: LineRows,
   ) {
+    this.origin = header.offset;
     this.isStmt = header.defaultIsStmt;
-    this.pos = header.programOffset;
-    this.end = header.offset + header.size;
+    this.pos = header.programOffset - this.origin;
+    this.end = header.size;
     this.minInstLength = header.minInstLength;
     this.maxOpsPerInst = header.maxOpsPerInst;
     this.lineBase = header.lineBase;
     this.lineRange = header.lineRange;
     this.opcodeBase = header.opcodeBase;
     this.addressSize = header.addressSize;
-    this.bytes = dw.require('.debug_line');
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.le = dw.littleEndian;
     this.what = `.debug_line table at ${header.offset}`;
   }
@@ -460,7 +490,7 @@ class LineProgram {
       this.hi = 0;
     } else {
       throw new FormatError(
-        `${this.what}: DW_LNE_set_address with a ${size}-byte operand at byte ${start}`,
+        `${this.what}: DW_LNE_set_address with a ${size}-byte operand at byte ${this.origin + start}`,
       );
     }
     this.opIndex = 0;
@@ -468,7 +498,7 @@ class LineProgram {
 
   /** DW_LNE_define_file: appends a file entry to the header's table. */
   private defineFile(end: number): void {
-    const r = new ByteReader(this.bytes, this.le, this.what, this.pos, end);
+    const r = new ByteReader(this.bytes, this.le, this.what, this.pos, end, this.origin);
     const name = r.cstring();
     this.header.files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
   }
@@ -592,7 +622,7 @@ class LineProgram {
 
   private truncated(): FormatError {
     return new FormatError(
-      `${this.what}: line program truncated at byte ${this.pos} (table ends at ${this.end})`,
+      `${this.what}: line program truncated at byte ${this.origin + this.pos} (table ends at ${this.origin + this.end})`,
     );
   }
 }

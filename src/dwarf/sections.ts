@@ -94,6 +94,23 @@ export class DwarfSections {
     return this.elf.source.readInto(s.offset + offset, end - offset, scratch);
   }
 
+  /**
+   * Bytes [offset, offset + length) of a section, clamped to its end, for
+   * reading one part after another: read into one buffer per section that
+   * grows as needed, valid until the next window on that section (a view
+   * of the section when it is loaded whole). A vmlinux's `.debug_line` is
+   * read table by table so, never all at once.
+   */
+  window(name: string, offset: number, length: number): Uint8Array {
+    let scratch = this.windows.get(name);
+    if (!scratch || scratch.length < length) {
+      scratch = new Uint8Array(Math.max(length, 2 * (scratch?.length ?? 0), 1 << 16));
+      this.windows.set(name, scratch);
+    }
+    return this.peek(name, offset, length, scratch);
+  }
+  private readonly windows = new Map<string, Uint8Array>();
+
   /** Uncompressed size of a section (0 if absent). */
   size(name: string): number {
     const s = this.elf.section(name);

@@ -22,6 +22,8 @@ export class ByteReader {
     readonly what: string,
     start = 0,
     end = bytes.length,
+    /** Where bytes[0] lies in its section (a window of one): messages give positions in the section. */
+    readonly origin = 0,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
@@ -31,14 +33,20 @@ export class ByteReader {
   /** A reader over [pos, pos + length) sharing the bytes; checks the length fits. */
   sub(length: number, what = this.what): ByteReader {
     this.need(length);
-    const r = new ByteReader(this.bytes, this.littleEndian, what, this.pos, this.pos + length);
-    return r;
+    return new ByteReader(
+      this.bytes,
+      this.littleEndian,
+      what,
+      this.pos,
+      this.pos + length,
+      this.origin,
+    );
   }
 
   need(n: number): void {
     if (n < 0 || this.pos + n > this.end) {
       throw new FormatError(
-        `${this.what}: truncated at byte ${this.pos} (need ${n} more, ${Math.max(0, this.end - this.pos)} left)`,
+        `${this.what}: truncated at byte ${this.origin + this.pos} (need ${n} more, ${Math.max(0, this.end - this.pos)} left)`,
       );
     }
   }
@@ -77,7 +85,9 @@ export class ByteReader {
   u64n(): number {
     const v = this.u64();
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new FormatError(`${this.what}: value ${v} at byte ${this.pos - 8} is too large`);
+      throw new FormatError(
+        `${this.what}: value ${v} at byte ${this.origin + this.pos - 8} is too large`,
+      );
     }
     return Number(v);
   }
@@ -111,7 +121,9 @@ export class ByteReader {
       if (b < 0x80) break;
       mul *= 128;
       if (mul > 2 ** 63)
-        throw new FormatError(`${this.what}: ULEB128 longer than 64 bits at byte ${this.pos}`);
+        throw new FormatError(
+          `${this.what}: ULEB128 longer than 64 bits at byte ${this.origin + this.pos}`,
+        );
     }
     return result;
   }
@@ -125,7 +137,9 @@ export class ByteReader {
       result += (b & 0x7f) * mul;
       mul *= 128;
       if (mul > 2 ** 70)
-        throw new FormatError(`${this.what}: SLEB128 longer than 64 bits at byte ${this.pos}`);
+        throw new FormatError(
+          `${this.what}: SLEB128 longer than 64 bits at byte ${this.origin + this.pos}`,
+        );
     } while (b >= 0x80);
     if (b & 0x40) result -= mul;
     return result;
@@ -153,7 +167,9 @@ export class ByteReader {
     const start = this.pos;
     const nul = this.bytes.indexOf(0, start);
     if (nul < 0 || nul >= this.end) {
-      throw new FormatError(`${this.what}: string at byte ${start} has no terminating NUL`);
+      throw new FormatError(
+        `${this.what}: string at byte ${this.origin + start} has no terminating NUL`,
+      );
     }
     this.pos = nul + 1;
     return decodeUtf8(this.bytes, start, nul);
