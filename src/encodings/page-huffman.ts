@@ -41,12 +41,22 @@ const CLASS_MIN_BITS = 6;
 const A_SYMS = DIRECT + 27;
 const L_SYMS = DIRECT + 28;
 /** Symbol capacity of each alphabet's decode table: offsets, files, lines. */
-const CAPACITY = [64, MRU + MAX_POPULAR + 2, 64];
+/**
+ * The file alphabet also carries the line step of the commonest entry, the
+ * same file again: symbols below SAME_FILE are that (the symbol is the line
+ * step's), then MRU slots 1-7, popular entries, raw file id.
+ */
+const SAME_FILE = DIRECT + 28;
+const CAPACITY = [64, SAME_FILE + MRU - 1 + MAX_POPULAR + 1, 64];
 const MAX_LEN = 12;
 const FAST_BITS = 8;
 const GROUP_PAGES = 30;
 const GROUP_BYTES = 64;
-const HEADER_WORDS = 7;
+/** Runs of pages without entries (gaps between text sections) left out of the page index: at most three, so four segments. */
+const MAX_SEGMENTS = 4;
+const HEADER_WORDS = 8 + 3 * MAX_SEGMENTS;
+/** A run of empty pages is left out when it would take at least this many page groups. */
+const MIN_GAP_GROUPS = 2;
 /** One alphabet's decode table: counts per length (u16 x 14, [0] and [13] unused), symbols (u16 x capacity), fast table (u16 x 256: length << 12 | symbol, 0 for longer codes). */
 const COUNTS_BYTES = 2 * (MAX_LEN + 2);
 const alphabetBytes = (k: number) => COUNTS_BYTES + 2 * CAPACITY[k] + 2 * (1 << FAST_BITS);
@@ -177,11 +187,16 @@ function autoShift(t: EntryTable): number {
 
 interface Step {
   a: number;
+  /** A slot 0..7, MRU + popular index, or MRU + popular count (raw): mapped to the file alphabet by fileSymbol. */
   fsym: number;
   rawFile: number;
   /** The line step, or undefined when the file symbol (a popular pair) carries the line. */
   dl: number | undefined;
 }
+
+/** The file alphabet's symbol of a step: the same file's carries its line step's class. */
+const fileSymbol = (s: Step) =>
+  s.fsym === 0 ? classify(zigzag(s.dl!))[0] : SAME_FILE + s.fsym - 1;
 
 /** The popular re-entries: pairs first (the line comes with them), then files alone. */
 interface Popular {
@@ -318,7 +333,8 @@ function encodeWithShift(
     });
   }
   const popular = choosePopular(pairs, files);
-  const fSyms = MRU + popular.files.length + 1;
+  const fSyms = SAME_FILE + MRU - 1 + popular.files.length + 1;
+  const rawSym = MRU + popular.files.length;
 
   // pass 2: symbol statistics, then the codes
   const ca = new Array(A_SYMS).fill(1);
@@ -327,8 +343,8 @@ function encodeWithShift(
   for (let p = 0; p < npages; p++) {
     walk(p, popular, (s) => {
       ca[classify(s.a)[0]]++;
-      cf[s.fsym]++;
-      if (s.dl !== undefined) cl[classify(zigzag(s.dl))[0]]++;
+      cf[fileSymbol(s)]++;
+      if (s.fsym !== 0 && s.dl !== undefined) cl[classify(zigzag(s.dl))[0]]++;
     });
   }
   const aLen = huffmanLengths(ca, MAX_LEN);
@@ -363,27 +379,57 @@ function encodeWithShift(
       const [sa, xa, na] = classify(s.a);
       bits.put(A.codes[sa], aLen[sa]);
       bits.put(xa, na);
-      bits.put(F.codes[s.fsym], fLen[s.fsym]);
-      if (s.fsym === fSyms - 1) bits.put(s.rawFile, wf);
+      const sf = fileSymbol(s);
+      bits.put(F.codes[sf], fLen[sf]);
+      if (s.fsym === rawSym) bits.put(s.rawFile, wf);
       if (s.dl === undefined) return;
       const [sl, xl, nl] = classify(zigzag(s.dl));
-      bits.put(L.codes[sl], lLen[sl]);
+      // the same file's line step class is the file symbol; its extra bits follow it
+      if (s.fsym !== 0) bits.put(L.codes[sl], lLen[sl]);
       bits.put(xl, nl);
     });
   }
   const data = bits.result();
 
-  // the page groups: one 64-byte line per 30 pages, a u32 base and u16 offsets from it
-  const ngroups = Math.ceil(npages / GROUP_PAGES);
+  // segments: the page index leaves out the longest runs of empty pages (gaps
+  // between text sections); their addresses answer as the page before the run
+  const runs: { from: number; to: number }[] = [];
+  for (let p = 1; p < npages; ) {
+    if (pageFirst[p + 1] !== pageFirst[p] || pageFirst[p - 1] === pageFirst[p]) {
+      p++;
+      continue;
+    }
+    let q2 = p;
+    while (q2 < npages && pageFirst[q2 + 1] === pageFirst[q2]) q2++;
+    if (q2 - p >= MIN_GAP_GROUPS * GROUP_PAGES) runs.push({ from: p, to: q2 });
+    p = q2;
+  }
+  const gaps = runs
+    .sort((x, y) => y.to - y.from - (x.to - x.from) || x.from - y.from)
+    .slice(0, MAX_SEGMENTS - 1)
+    .sort((x, y) => x.from - y.from);
+  const segments: { start: number; end: number; firstGroup: number }[] = [];
+  let start = 0;
+  let ngroups = 0;
+  for (const gap of npages ? [...gaps, { from: npages, to: npages }] : []) {
+    segments.push({ start, end: gap.from, firstGroup: ngroups });
+    ngroups += Math.ceil((gap.from - start) / GROUP_PAGES);
+    start = gap.to;
+  }
+
+  // the page groups: one 64-byte line per 30 pages of a segment, a u32 base and u16 offsets from it
   const groups = new Uint8Array(ngroups * GROUP_BYTES);
   const gv = new DataView(groups.buffer);
-  for (let g = 0; g < ngroups; g++) {
-    const base = blockAt[g * GROUP_PAGES];
-    gv.setUint32(g * GROUP_BYTES, base, le);
-    for (let k = 0; k < GROUP_PAGES && g * GROUP_PAGES + k < npages; k++) {
-      const rel = blockAt[g * GROUP_PAGES + k] - base;
-      if (rel > 0xffff) return undefined;
-      gv.setUint16(g * GROUP_BYTES + 4 + 2 * k, rel, le);
+  for (const seg of segments) {
+    for (let first = seg.start; first < seg.end; first += GROUP_PAGES) {
+      const at = (seg.firstGroup + (first - seg.start) / GROUP_PAGES) * GROUP_BYTES;
+      const base = blockAt[first];
+      gv.setUint32(at, base, le);
+      for (let k = 0; k < GROUP_PAGES && first + k < seg.end; k++) {
+        const rel = blockAt[first + k] - base;
+        if (rel > 0xffff) return undefined;
+        gv.setUint16(at + 4 + 2 * k, rel, le);
+      }
     }
   }
 
@@ -395,6 +441,14 @@ function encodeWithShift(
   w.u32('lineinfo_num_pages', 'counts', npages);
   w.u32('lineinfo_widths', 'counts', wf | (wl << 8) | (wc << 16));
   w.u32('lineinfo_num_popular', 'counts', popular.files.length);
+  w.u32('lineinfo_num_segments', 'counts', segments.length);
+  const segmentWords = new Array(3 * MAX_SEGMENTS).fill(0);
+  segments.forEach((seg, i) => {
+    segmentWords[3 * i] = seg.start;
+    segmentWords[3 * i + 1] = seg.end;
+    segmentWords[3 * i + 2] = seg.firstGroup;
+  });
+  w.u32Array('lineinfo_segments', 'counts', segmentWords);
   const tables = new Uint8Array(TABLES_BYTES);
   const tv = new DataView(tables.buffer);
   [A.alphabet, F.alphabet, L.alphabet].forEach((al, k) => {
@@ -441,7 +495,28 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
   const popLinesAt = tablesAt + TABLES_BYTES;
   const popFilesAt = popLinesAt + 4 * npop;
   const groupsAt = Math.ceil((popFilesAt + 2 * npop) / GROUP_BYTES) * GROUP_BYTES;
-  const ngroups = Math.ceil(npages / GROUP_PAGES);
+  const nsegments = word(7);
+  if (nsegments > MAX_SEGMENTS || (nsegments === 0) !== (npages === 0))
+    fail(`${nsegments} segments for ${npages} pages (1 to ${MAX_SEGMENTS}, none without pages)`);
+  const segments: { start: number; end: number; firstGroup: number }[] = [];
+  let ngroups = 0;
+  for (let i = 0; i < nsegments; i++) {
+    const seg = { start: word(8 + 3 * i), end: word(9 + 3 * i), firstGroup: word(10 + 3 * i) };
+    const from = i === 0 ? 0 : segments[i - 1].end;
+    if (
+      seg.start < from ||
+      (i === 0 && seg.start !== 0) ||
+      seg.end <= seg.start ||
+      seg.end > npages
+    )
+      fail(`segment ${i} (pages ${seg.start} to ${seg.end}) is out of order or range`);
+    if (seg.firstGroup !== ngroups)
+      fail(`segment ${i} starts at group ${seg.firstGroup}, not ${ngroups}`);
+    ngroups += Math.ceil((seg.end - seg.start) / GROUP_PAGES);
+    segments.push(seg);
+  }
+  if (nsegments && segments[nsegments - 1].end !== npages)
+    fail(`the segments end at page ${segments[nsegments - 1].end}, not ${npages}`);
   const dataSizeAt = groupsAt + ngroups * GROUP_BYTES;
   if (dataSizeAt > bytes.length) fail(`${npages} pages do not fit ${bytes.length} bytes`);
   const { dataSize, dataAt, fileOffsAt, namesAt, namesSize } = readDataAndFiles(
@@ -451,7 +526,7 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
     nfiles,
     fail,
   );
-  const nsyms = [A_SYMS, MRU + npop + 1, L_SYMS];
+  const nsyms = [A_SYMS, SAME_FILE + MRU - 1 + npop + 1, L_SYMS];
 
   // the bit reader over lineinfo_data: reads past its end are malformed
   const dataBits = dataSize * 8;
@@ -526,19 +601,26 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
   const next = (limit: number): boolean | 'past' => {
     const sa = symbol(0);
     if (sa < 0) return false;
-    const a = value(sa);
+    const offset = state.offset + value(sa) * q;
+    // past the address: the rest of the entry is not read (nor checked)
+    if (offset > limit) return 'past';
     const sf = symbol(1);
     if (sf < 0) return false;
     let file: number;
     let line: number;
-    if (sf < MRU) {
-      if (sf >= slots.files.length) return false;
-      file = slots.files[sf];
+    if (sf < SAME_FILE) {
+      if (slots.files.length === 0) return false;
+      file = slots.files[0];
+      line = slots.lines[0] + unzigzag(value(sf));
+    } else if (sf < SAME_FILE + MRU - 1) {
+      const k = sf - SAME_FILE + 1;
+      if (k >= slots.files.length) return false;
+      file = slots.files[k];
       const sl = symbol(2);
       if (sl < 0) return false;
-      line = slots.lines[sf] + unzigzag(value(sl));
+      line = slots.lines[k] + unzigzag(value(sl));
     } else {
-      const j = sf - MRU;
+      const j = sf - SAME_FILE - (MRU - 1);
       const popularLine = j < npop ? v.getUint32(popLinesAt + 4 * j, le) : NO_LINE;
       file = j < npop ? v.getUint16(popFilesAt + 2 * j, le) : read(wf);
       if (popularLine !== NO_LINE) line = popularLine;
@@ -548,8 +630,6 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
         line = state.line + unzigzag(value(sl));
       }
     }
-    const offset = state.offset + a * q;
-    if (offset > limit) return 'past';
     if (pos > dataBits || file >= nfiles || line < 0 || line > 0xffffffff) return false;
     state.offset = offset;
     state.file = file;
@@ -557,10 +637,15 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
     slots.touch(file, line);
     return true;
   };
-  const blockOf = (p: number): number => {
-    const g = Math.floor(p / GROUP_PAGES);
-    const at = groupsAt + g * GROUP_BYTES;
-    return v.getUint32(at, le) + v.getUint16(at + 4 + 2 * (p % GROUP_PAGES), le);
+  /** The page whose block answers for page p (a page in a gap: the last page before it), and that block. */
+  const blockOf = (p: number): { page: number; at: number } => {
+    let s = nsegments - 1;
+    while (segments[s].start > p) s--;
+    const seg = segments[s];
+    const page = Math.min(p, seg.end - 1);
+    const rel = page - seg.start;
+    const at = groupsAt + (seg.firstGroup + Math.floor(rel / GROUP_PAGES)) * GROUP_BYTES;
+    return { page, at: v.getUint32(at, le) + v.getUint16(at + 4 + 2 * (rel % GROUP_PAGES), le) };
   };
 
   return {
@@ -568,8 +653,8 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
     files: nfiles,
     lookup(offset: number, out: LookupHit): boolean {
       if (npages === 0) return false;
-      const page = Math.min(npages - 1, Math.floor(offset / 2 ** shift));
-      const head = begin(blockOf(page), page);
+      const { page, at } = blockOf(Math.min(npages - 1, Math.floor(offset / 2 ** shift)));
+      const head = begin(at, page);
       if (!head) return false;
       let found = head.carried;
       let file = state.file;
@@ -593,17 +678,19 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
       const columns = collectEntries(n, (put) => {
         let i = 0;
         let last = -1;
-        for (let p = 0; p < npages; p++) {
-          const at = blockOf(p);
-          if (at === last) continue;
-          last = at;
-          const head = begin(at, p);
-          if (!head) fail(`the block of page ${p} is malformed`);
-          for (let k = 0; k < head!.count; k++) {
-            if (next(0xffffffff) !== true || i >= n) fail(`the block of page ${p} is malformed`);
-            put(i++, state.offset, state.file, state.line);
+        // the segments' pages only: a gap's pages answer with the block before it
+        for (const seg of segments)
+          for (let p = seg.start; p < seg.end; p++) {
+            const { page, at } = blockOf(p);
+            if (at === last) continue;
+            last = at;
+            const head = begin(at, page);
+            if (!head) fail(`the block of page ${p} is malformed`);
+            for (let k = 0; k < head!.count; k++) {
+              if (next(0xffffffff) !== true || i >= n) fail(`the block of page ${p} is malformed`);
+              put(i++, state.offset, state.file, state.line);
+            }
           }
-        }
         if (i !== n) fail(`the pages hold ${i} entries, the header says ${n}`);
       });
       const files = readFileNames(

@@ -7,7 +7,9 @@
  *
  * Layout (u32 words in the table's byte order): num_entries, num_files,
  * quantum, page_shift, num_pages, widths (file | line << 8 | count << 16),
- * num_popular; three decode tables (offset steps, files, line steps: counts
+ * num_popular, num_segments, then four segments of the page index (start
+ * page, end page, first group; the runs of empty pages between them are
+ * left out and answer as the page before them); three decode tables (offset steps, files, line steps: counts
  * per code length, symbols, 8-bit fast table); popular lines (u32) and files
  * (u16); page groups (64-byte aligned lines: u32 base + 30 x u16); data_size
  * and data (one MSB-first bit stream per page); the file tables.
@@ -46,10 +48,13 @@ typedef _Bool bool;
 #define LPH_FAST_BITS 8
 #define LPH_GROUP_PAGES 30
 #define LPH_GROUP_BYTES 64
-#define LPH_HEADER_BYTES 28
+#define LPH_MAX_SEGMENTS 4
+#define LPH_HEADER_BYTES (4 * (8 + 3 * LPH_MAX_SEGMENTS))
 #define LPH_COUNTS_BYTES (2 * (LPH_MAX_LEN + 2))
 #define LPH_A_CAP 64
-#define LPH_F_CAP (LPH_MRU + LPH_MAX_POPULAR + 2)
+/* file symbols: the same file with its line step's class (60), MRU slots 1-7, popular, raw */
+#define LPH_SAME_FILE (LPH_DIRECT + 28)
+#define LPH_F_CAP (LPH_SAME_FILE + LPH_MRU - 1 + LPH_MAX_POPULAR + 1)
 #define LPH_L_CAP 64
 #define LPH_ALPHABET_BYTES(cap) (LPH_COUNTS_BYTES + 2 * (cap) + 2 * (1 << LPH_FAST_BITS))
 #define LPH_A_AT 0
@@ -235,8 +240,9 @@ LPH_INLINE int LPH_NAME(lph_symbol)(struct lph_reader *r, const u8 *t, unsigned 
 static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 size, u32 offset,
 							   u32 *file_id, u32 *line)
 {
-	u32 nfiles, q, shift, npages, widths, npop, wf, wl, wc, page, data_size, count;
-	u64 groups, ngroups, size_at, at;
+	u32 nfiles, q, shift, npages, widths, npop, nseg, wf, wl, wc, page, data_size, count;
+	u32 seg_start = 0, seg_end = 0, seg_group = 0, prev_end = 0;
+	u64 groups, ngroups = 0, size_at, at;
 	u32 mru_file[LPH_MRU], mru_line[LPH_MRU];
 	unsigned int nmru = 0;
 	struct lph_reader r;
@@ -252,15 +258,40 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	npages = LPH_NAME(lph_ld32)(tbl + 16);
 	widths = LPH_NAME(lph_ld32)(tbl + 20);
 	npop = LPH_NAME(lph_ld32)(tbl + 24);
+	nseg = LPH_NAME(lph_ld32)(tbl + 28);
 	wf = widths & 0xff;
 	wl = (widths >> 8) & 0xff;
 	wc = (widths >> 16) & 0xff;
 	if (q < 1 || q > 16 || shift < 4 || shift > 24 || wf < 1 || wf > 16 || wl < 1 || wl > 32 ||
-	    wc < 1 || wc > 16 || npop > LPH_MAX_POPULAR || npages == 0)
+	    wc < 1 || wc > 16 || npop > LPH_MAX_POPULAR || npages == 0 || nseg < 1 ||
+	    nseg > LPH_MAX_SEGMENTS)
 		return false;
+	page = offset >> shift;
+	if (page >= npages)
+		page = npages - 1;
+	/* the segments, checked as the encoder writes them; the page's is the last starting at or below it */
+	for (u32 i = 0; i < nseg; i++) {
+		u32 start = LPH_NAME(lph_ld32)(tbl + 32 + 12 * i);
+		u32 end = LPH_NAME(lph_ld32)(tbl + 36 + 12 * i);
+		u32 first_group = LPH_NAME(lph_ld32)(tbl + 40 + 12 * i);
+
+		if (start < prev_end || (i == 0 && start != 0) || end <= start || end > npages ||
+		    first_group != ngroups)
+			return false;
+		if (start <= page) {
+			seg_start = start;
+			seg_end = end;
+			seg_group = first_group;
+		}
+		prev_end = end;
+		ngroups += (end - start + LPH_GROUP_PAGES - 1) / LPH_GROUP_PAGES;
+	}
+	if (prev_end != npages)
+		return false;
+	if (page >= seg_end)
+		page = seg_end - 1;
 	groups = LPH_HEADER_BYTES + LPH_TABLES_BYTES + 6 * (u64)npop;
 	groups = (groups + LPH_GROUP_BYTES - 1) / LPH_GROUP_BYTES * LPH_GROUP_BYTES;
-	ngroups = ((u64)npages + LPH_GROUP_PAGES - 1) / LPH_GROUP_PAGES;
 	size_at = groups + ngroups * LPH_GROUP_BYTES;
 	if (size_at + 4 > size)
 		return false;
@@ -270,13 +301,21 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	r.data = tbl + size_at + 4;
 	r.bits = (u64)data_size * 8;
 
-	page = offset >> shift;
-	if (page >= npages)
-		page = npages - 1;
-	{
-		const u8 *g = tbl + groups + (u64)(page / LPH_GROUP_PAGES) * LPH_GROUP_BYTES;
+	/* The decode tables' lines are read in an order only the data decides:
+	 * ask for all of them now, so that cold caches fetch them side by side
+	 * with the page group and the block instead of one after another. */
+	for (unsigned int k = 0; k < (1 << LPH_FAST_BITS) * 2; k += 64) {
+		const u8 *tables = tbl + LPH_HEADER_BYTES;
 
-		at = (u64)LPH_NAME(lph_ld32)(g) + LPH_NAME(lph_ld16)(g + 4 + 2 * (page % LPH_GROUP_PAGES));
+		__builtin_prefetch(tables + LPH_A_AT + LPH_COUNTS_BYTES + 2 * LPH_A_CAP + k);
+		__builtin_prefetch(tables + LPH_F_AT + LPH_COUNTS_BYTES + 2 * LPH_F_CAP + k);
+		__builtin_prefetch(tables + LPH_L_AT + LPH_COUNTS_BYTES + 2 * LPH_L_CAP + k);
+	}
+	{
+		u32 rel = page - seg_start;
+		const u8 *g = tbl + groups + ((u64)seg_group + rel / LPH_GROUP_PAGES) * LPH_GROUP_BYTES;
+
+		at = (u64)LPH_NAME(lph_ld32)(g) + LPH_NAME(lph_ld16)(g + 4 + 2 * (rel % LPH_GROUP_PAGES));
 	}
 	if (at >= data_size)
 		return false;
@@ -309,19 +348,18 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 		if (sa < 0)
 			return false;
 		a = lph_value(&r, sa);
-		sf = LPH_NAME(lph_symbol)(&r, tables + LPH_F_AT, LPH_F_CAP, LPH_MRU + npop + 1);
+		next_off = cur_off + a * q;
+		/* past the address: the rest of the entry is not read */
+		if (next_off > offset)
+			break;
+		sf = LPH_NAME(lph_symbol)(&r, tables + LPH_F_AT, LPH_F_CAP, LPH_SAME_FILE + LPH_MRU + npop);
 		if (sf < 0)
 			return false;
-		if (sf == 0 && nmru) {
-			/* the same file again: the common case, no move to front */
-			sl = LPH_NAME(lph_symbol)(&r, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
-			if (sl < 0)
+		if (sf < LPH_SAME_FILE) {
+			/* the same file again, the symbol its line step's: the common case, no move to front */
+			if (!nmru)
 				return false;
-			next_line = (s64)cur_line + lph_unzigzag(lph_value(&r, sl));
-			next_off = cur_off + a * q;
-			/* past the address: this entry is not used, whatever it holds */
-			if (next_off > offset)
-				break;
+			next_line = (s64)cur_line + lph_unzigzag(lph_value(&r, sf));
 			if (r.pos > r.bits || (u64)next_line > 0xffffffffULL)
 				return false;
 			cur_off = next_off;
@@ -332,16 +370,17 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 			found = true;
 			continue;
 		}
-		if (sf < LPH_MRU) {
-			if ((unsigned int)sf >= nmru)
+		if (sf < LPH_SAME_FILE + LPH_MRU - 1) {
+			slot = (unsigned int)sf - LPH_SAME_FILE + 1;
+			if (slot >= nmru)
 				return false;
-			file = mru_file[sf];
+			file = mru_file[slot];
 			sl = LPH_NAME(lph_symbol)(&r, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
 			if (sl < 0)
 				return false;
-			next_line = (s64)mru_line[sf] + lph_unzigzag(lph_value(&r, sl));
+			next_line = (s64)mru_line[slot] + lph_unzigzag(lph_value(&r, sl));
 		} else {
-			u32 j = (u32)sf - LPH_MRU;
+			u32 j = (u32)sf - LPH_SAME_FILE - (LPH_MRU - 1);
 			u32 popular_line = LPH_NO_LINE;
 
 			if (j < npop) {
@@ -361,9 +400,6 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 				next_line = (s64)cur_line + lph_unzigzag(lph_value(&r, sl));
 			}
 		}
-		next_off = cur_off + a * q;
-		if (next_off > offset)
-			break;
 		if (r.pos > r.bits || file >= nfiles || (u64)next_line > 0xffffffffULL)
 			return false;
 		cur_off = next_off;
