@@ -265,6 +265,16 @@ function readEntry(
   for (let i = 0; i < format.length; i += 2) {
     const type = format[i];
     const form = format[i + 1];
+    // GCC's two fields read directly: a vmlinux has some 300,000 entries, each
+    // decoded value would otherwise be an object to collect
+    if (type === DW_LNCT.path && form === DW_FORM.line_strp) {
+      e.name = dw.lineStr(r.offset(ctx.offsetSize));
+      continue;
+    }
+    if (type === DW_LNCT.directory_index && form === DW_FORM.udata) {
+      e.dirIndex = r.uleb();
+      continue;
+    }
     const v: FormValue = readForm(r, form, ctx);
     switch (type) {
       case DW_LNCT.path:

@@ -426,6 +426,8 @@ class EntryCollector {
   private unitEnds: Float64Array | undefined;
   /** Gap candidates added at the ends of unit ranges (no row behind them). */
   unitRangeGaps = 0;
+  /** Each unit's row order is written here (one buffer, grown to the largest unit). */
+  private orderScratch = new Uint32Array(1 << 16);
 
   constructor(
     private readonly rs: RuleSet,
@@ -512,7 +514,9 @@ class EntryCollector {
     const { baseHi, baseLo } = this.bounds;
     // file index in this table -> file id (-1: not yet resolved, -2: no name)
     const idOfIndex = new Int32Array(h.files.length + 1).fill(-1);
-    const order = libdwRowOrder(rows);
+    if (this.orderScratch.length < rows.count)
+      this.orderScratch = new Uint32Array(Math.max(rows.count, 2 * this.orderScratch.length));
+    const order = libdwRowOrder(rows, this.orderScratch);
     const boundaries = rs.endSequence === 'boundary';
     for (let k = 0; k < order.length; k++) {
       const i = order[k];

@@ -9,10 +9,10 @@ import { type LineRows, ROW } from '../dwarf/line.js';
  * path sorts whole sequences (moving an end row ahead of the rows at its
  * address); anything else falls back to a full row sort.
  */
-export function libdwRowOrder(rows: LineRows): Uint32Array {
+export function libdwRowOrder(rows: LineRows, scratch?: Uint32Array): Uint32Array {
   const n = rows.count;
   const { addrHi, addrLo, flags } = rows;
-  const order = new Uint32Array(n);
+  const order = scratch && scratch.length >= n ? scratch.subarray(0, n) : new Uint32Array(n);
   // Sequences as [start, end) row ranges in program order; `tied` counts the
   // rows just before a sequence's end row that share its address (the end row
   // sorts ahead of them).
