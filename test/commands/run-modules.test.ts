@@ -94,15 +94,18 @@ describe.runIf(hasKoTools(x86))('run measures a kernel’s modules when the conf
     const row = md.out.split('\n').find((l) => l.startsWith('| with-modules | 2 |'));
     expect(row).toContain(`/ ${fullBytes.toLocaleString('en-US')} |`);
     expect(row).toContain(`${m.vmlinux.modulesPercent.toFixed(2)}%`);
-    // the per-arch growth row: upstream (blocks of 64) and ours, and the command that gives it again
+    // the per-arch growth row: upstream (the revision's blocks of 64, named) and ours, the boot
+    // image file (none: a build directory without one, so no image base), and the command that
+    // gives it again
     const tables = saved.kernels[0].measure.tables.filter(
       (t: { rules: string }) => t.rules === 'v1-v4',
     );
     const up = tables.find((t: { format: string }) => t.format === 'blocks:64:sleb');
     const ours = tables.find((t: { format: string }) => t.format === 'mru-huffman:64');
+    expect(saved.kernels[0].measure.bases.map((b: { id: string }) => b.id)).not.toContain('image');
     expect(md.out).toContain(
-      `| x86_64 | with-modules | ${up.entries.toLocaleString('en-US')} | ${up.bytesPerEntry.toFixed(2)} | ${up.growth.loaded.toFixed(2)}% | - | ` +
-        `mru-huffman:64: ${ours.bytesPerEntry.toFixed(2)} | ${ours.growth.loaded.toFixed(2)}% | - | \`lineinfo-bench run ${config} --only with-modules\` |`,
+      `| x86_64 | with-modules | ${up.entries.toLocaleString('en-US')} | blocks:64:sleb: ${up.bytesPerEntry.toFixed(2)} | ${up.growth.loaded.toFixed(2)}% | - | ` +
+        `mru-huffman:64: ${ours.bytesPerEntry.toFixed(2)} | ${ours.growth.loaded.toFixed(2)}% | - | - | \`lineinfo-bench run ${config} --only with-modules\` |`,
     );
     for (const format of ['terminal', 'text', 'html']) {
       const rep = await cli('report', '--results', results, id, '--format', format);
