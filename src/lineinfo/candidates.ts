@@ -1,6 +1,5 @@
 import { grownU32 } from '../util/growable.js';
 import type { EntryTable } from './entries.js';
-import { stableSortByOffset } from './last-row.js';
 
 /** The two de-duplication counters the sort-and-walk step fills. */
 export interface DedupDrops {
@@ -268,20 +267,71 @@ export function dedupWalk(
   };
 }
 
-/** Indices sorted by offset (stable radix), then runs of equal offsets put in (file, line) order; such runs are short. */
+/**
+ * Indices in (offset, file, line) order, equal keys in index order. One
+ * stable pass spreads them by the offset's upper 16 bits; each 64 KiB bucket
+ * that is not yet in offset order (candidates come unit by unit, each in
+ * address order, so most are) is sorted by the lower 16 bits with a stable
+ * radix of its own, through a buffer as long as the largest bucket only;
+ * then runs of equal offsets are put in (file, line) order. One index array,
+ * where a radix sort of all of them would need two.
+ */
 export function sortByOffsetThenPair(
   n: number,
   offsets: Uint32Array,
   files: Uint16Array | Uint32Array,
   lines: Uint32Array,
 ): Uint32Array {
-  const idx = stableSortByOffset(n, offsets);
+  const idx = new Uint32Array(n);
+  // ends[d]: one past bucket d's last index, after the spreading pass
+  const ends = new Uint32Array(65537);
+  for (let i = 0; i < n; i++) ends[(offsets[i] >>> 16) + 1]++;
+  let largest = 0;
+  for (let d = 0; d < 65536; d++) {
+    largest = Math.max(largest, ends[d + 1]);
+    ends[d + 1] += ends[d];
+  }
+  for (let i = 0; i < n; i++) idx[ends[offsets[i] >>> 16]++] = i;
+  const tmp = new Uint32Array(largest);
+  const counts = new Uint32Array(257);
+  let s = 0;
+  for (let d = 0; d < 65536; d++) {
+    const e = ends[d];
+    let ordered = true;
+    for (let i = s + 1; i < e && ordered; i++) ordered = offsets[idx[i - 1]] <= offsets[idx[i]];
+    if (!ordered) {
+      // two stable 8-bit passes: idx -> tmp, then tmp -> idx
+      for (let shift = 0; shift <= 8; shift += 8) {
+        const [from, fromAt, to, toAt] = shift === 0 ? [idx, s, tmp, 0] : [tmp, 0, idx, s];
+        counts.fill(0);
+        for (let i = 0; i < e - s; i++)
+          counts[((offsets[from[fromAt + i]] >>> shift) & 0xff) + 1]++;
+        for (let b = 0; b < 256; b++) counts[b + 1] += counts[b];
+        for (let i = 0; i < e - s; i++) {
+          const v = from[fromAt + i];
+          to[toAt + counts[(offsets[v] >>> shift) & 0xff]++] = v;
+        }
+      }
+    }
+    s = e;
+  }
+  orderEqualOffsetsByPair(idx, n, offsets, files, lines);
+  return idx;
+}
+
+/** Puts each run of equal offsets in `idx` in (file, line) order; stable, and such runs are short. */
+function orderEqualOffsetsByPair(
+  idx: Uint32Array,
+  n: number,
+  offsets: Uint32Array,
+  files: Uint16Array | Uint32Array,
+  lines: Uint32Array,
+): void {
   const before = (a: number, b: number) =>
     files[a] < files[b] || (files[a] === files[b] && lines[a] < lines[b]);
   for (let s = 0; s < n; ) {
     let e = s + 1;
     while (e < n && offsets[idx[e]] === offsets[idx[s]]) e++;
-    // insertion sort of the run; stable, so equal pairs keep their order
     for (let i = s + 1; i < e; i++) {
       const v = idx[i];
       let j = i - 1;
@@ -293,5 +343,4 @@ export function sortByOffsetThenPair(
     }
     s = e;
   }
-  return idx;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateTable } from '../../src/lineinfo/candidates.js';
+import { CandidateTable, sortByOffsetThenPair } from '../../src/lineinfo/candidates.js';
 
 /** The generator's sort and walk, plainly, with its two counters. */
 function naive(rows: [number, number, number][]) {
@@ -51,6 +51,35 @@ describe('candidate reduction, sort and walk', () => {
         sameOffset: want.sameOffset,
         sameFileLine: want.sameFileLine,
       });
+    }
+  });
+
+  it('sorts indices by (offset, file, line), equal keys in index order, across 64 KiB buckets in and out of order', () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    for (let t = 0; t < 200; t++) {
+      const n = random(3000);
+      const offsets = new Uint32Array(n);
+      const files = new Uint16Array(n);
+      const lines = new Uint32Array(n);
+      // ascending runs, as units give them, some starting back in earlier buckets
+      let off = random(1 << 20);
+      for (let i = 0; i < n; i++) {
+        if (random(50) === 0) off = random(1 << 20);
+        else off += random(3) === 0 ? 0 : random(1 << (1 + random(16)));
+        offsets[i] = off >>> 0;
+        files[i] = random(3);
+        lines[i] = random(4);
+      }
+      const want = Array.from({ length: n }, (_, i) => i).sort(
+        (a, b) => offsets[a] - offsets[b] || files[a] - files[b] || lines[a] - lines[b] || a - b,
+      );
+      expect(Array.from(sortByOffsetThenPair(n, offsets, files, lines)), `input ${t}`).toEqual(
+        want,
+      );
     }
   });
 });
