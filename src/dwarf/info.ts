@@ -125,45 +125,60 @@ class AbbrevTables {
 
   /**
    * Where `code`'s declaration starts in the table (or the table's end), by
-   * a bare walk over the bytes; anything unusual (a value past 28 bits, the
-   * section's end) returns where it happened for the checked reading to
-   * handle and report.
+   * a bare walk over the bytes; at anything unusual (a value past 28 bits,
+   * the section's end) it returns that declaration's start, for the checked
+   * reading to handle and report.
    */
   private skipTo(tableOffset: number, code: number): number {
     const bytes = this.reader.bytes;
     const end = bytes.length;
     let pos = tableOffset;
-    // one ULEB128 of at most 4 bytes into `v`, or stop where it started
-    let v = 0;
-    const uleb = (): boolean => {
-      let p = pos;
-      let shift = 0;
-      v = 0;
-      while (p < end && shift < 28) {
-        const b = bytes[p++];
-        v |= (b & 0x7f) << shift;
-        if (b < 0x80) {
-          pos = p;
-          return true;
-        }
-        shift += 7;
-      }
-      return false;
-    };
+    // ULEB128s read inline (a closure over pos would be slow here), at most 4 bytes each
     for (;;) {
       const start = pos;
-      if (!uleb() || v === 0 || v === code) return start;
-      if (!uleb() || pos >= end) return start; // tag, has_children
-      pos++;
+      let b = 0;
+      let shift = 0;
+      let c = 0;
+      do {
+        if (pos >= end || shift >= 28) return start;
+        b = bytes[pos++];
+        c |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b >= 0x80);
+      if (c === 0 || c === code) return start;
+      shift = 0;
+      do {
+        if (pos >= end || shift >= 28) return start;
+        b = bytes[pos++];
+        shift += 7;
+      } while (b >= 0x80); // the tag
+      if (pos >= end) return start;
+      pos++; // has_children
       for (;;) {
-        if (!uleb()) return start;
-        const attr = v;
-        if (!uleb()) return start;
-        if (attr === 0 && v === 0) break;
-        if (v === DW_FORM.implicit_const) {
-          const from = pos;
-          while (pos < end && bytes[pos] >= 0x80 && pos - from < 8) pos++;
-          if (pos >= end || bytes[pos++] >= 0x80) return start;
+        let attr = 0;
+        shift = 0;
+        do {
+          if (pos >= end || shift >= 28) return start;
+          b = bytes[pos++];
+          attr |= (b & 0x7f) << shift;
+          shift += 7;
+        } while (b >= 0x80);
+        let form = 0;
+        shift = 0;
+        do {
+          if (pos >= end || shift >= 28) return start;
+          b = bytes[pos++];
+          form |= (b & 0x7f) << shift;
+          shift += 7;
+        } while (b >= 0x80);
+        if (attr === 0 && form === 0) break;
+        if (form === DW_FORM.implicit_const) {
+          shift = 0;
+          do {
+            if (pos >= end || shift >= 63) return start;
+            b = bytes[pos++];
+            shift += 7;
+          } while (b >= 0x80);
         }
       }
     }
