@@ -354,7 +354,34 @@ function encodeWithShift(
   const F = buildAlphabet(fLen);
   const L = buildAlphabet(lLen);
 
-  // pass 3: the blocks; a run of empty pages shares one block holding only the carried state
+  // pass 3: each page's two bit streams, offset steps and files with lines,
+  // kept apart so a lookup decodes them side by side (two independent chains)
+  type Bits = number[]; // value, count, value, count ...
+  const streams: { steps: Bits; files: Bits }[] = [];
+  let maxStepBits = 0;
+  for (let p = 0; p < npages; p++) {
+    const steps: Bits = [];
+    const files: Bits = [];
+    walk(p, popular, (s) => {
+      const [sa, xa, na] = classify(s.a);
+      steps.push(A.codes[sa], aLen[sa], xa, na);
+      const sf = fileSymbol(s);
+      files.push(F.codes[sf], fLen[sf]);
+      if (s.fsym === rawSym) files.push(s.rawFile, wf);
+      if (s.dl === undefined) return;
+      const [sl, xl, nl] = classify(zigzag(s.dl));
+      // the same file's line step class is the file symbol; its extra bits follow it
+      if (s.fsym !== 0) files.push(L.codes[sl], lLen[sl]);
+      files.push(xl, nl);
+    });
+    let stepBits = 0;
+    for (let k = 1; k < steps.length; k += 2) stepBits += steps[k];
+    maxStepBits = Math.max(maxStepBits, stepBits);
+    streams.push({ steps, files });
+  }
+  const wa = Math.max(1, bitsOf(maxStepBits));
+
+  // pass 4: the blocks; a run of empty pages shares one block holding only the carried state
   const bits = new BitWriter();
   const blockAt = new Uint32Array(npages);
   let sharedEmpty = -1;
@@ -375,24 +402,17 @@ function encodeWithShift(
       bits.put(t.lines[first - 1], wl);
     }
     bits.put(count, wc);
-    walk(p, popular, (s) => {
-      const [sa, xa, na] = classify(s.a);
-      bits.put(A.codes[sa], aLen[sa]);
-      bits.put(xa, na);
-      const sf = fileSymbol(s);
-      bits.put(F.codes[sf], fLen[sf]);
-      if (s.fsym === rawSym) bits.put(s.rawFile, wf);
-      if (s.dl === undefined) return;
-      const [sl, xl, nl] = classify(zigzag(s.dl));
-      // the same file's line step class is the file symbol; its extra bits follow it
-      if (s.fsym !== 0) bits.put(L.codes[sl], lLen[sl]);
-      bits.put(xl, nl);
-    });
+    const { steps, files } = streams[p];
+    let stepBits = 0;
+    for (let k = 1; k < steps.length; k += 2) stepBits += steps[k];
+    bits.put(stepBits, wa);
+    for (let k = 0; k < steps.length; k += 2) bits.put(steps[k], steps[k + 1]);
+    for (let k = 0; k < files.length; k += 2) bits.put(files[k], files[k + 1]);
   }
   const data = bits.result();
 
   // segments: the page index leaves out the longest runs of empty pages (gaps
-  // between text sections); their addresses answer as the page before the run
+  // between text sections); their addresses answer as the run's first page
   const runs: { from: number; to: number }[] = [];
   for (let p = 1; p < npages; ) {
     if (pageFirst[p + 1] !== pageFirst[p] || pageFirst[p - 1] === pageFirst[p]) {
@@ -412,8 +432,11 @@ function encodeWithShift(
   let start = 0;
   let ngroups = 0;
   for (const gap of npages ? [...gaps, { from: npages, to: npages }] : []) {
-    segments.push({ start, end: gap.from, firstGroup: ngroups });
-    ngroups += Math.ceil((gap.from - start) / GROUP_PAGES);
+    // a segment keeps the gap's first page, whose block holds only the state
+    // before the gap: a lookup in the gap lands there and decodes nothing
+    const end = Math.min(npages, gap.from + 1);
+    segments.push({ start, end, firstGroup: ngroups });
+    ngroups += Math.ceil((end - start) / GROUP_PAGES);
     start = gap.to;
   }
 
@@ -439,7 +462,7 @@ function encodeWithShift(
   w.u32('lineinfo_quantum', 'counts', q);
   w.u32('lineinfo_page_shift', 'counts', shift);
   w.u32('lineinfo_num_pages', 'counts', npages);
-  w.u32('lineinfo_widths', 'counts', wf | (wl << 8) | (wc << 16));
+  w.u32('lineinfo_widths', 'counts', (wf | (wl << 8) | (wc << 16) | (wa << 24)) >>> 0);
   w.u32('lineinfo_num_popular', 'counts', popular.files.length);
   w.u32('lineinfo_num_segments', 'counts', segments.length);
   const segmentWords = new Array(3 * MAX_SEGMENTS).fill(0);
@@ -486,10 +509,11 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
   const wf = widths & 0xff;
   const wl = (widths >>> 8) & 0xff;
   const wc = (widths >>> 16) & 0xff;
+  const wa = widths >>> 24;
   if (q < 1 || q > 16) fail(`offset quantum ${q} is not 1 to 16`);
   if (shift < 4 || shift > 24) fail(`page shift ${shift} is not 4 to 24`);
-  if (wf < 1 || wf > 16 || wl < 1 || wl > 32 || wc < 1 || wc > 16)
-    fail(`field widths ${wf}/${wl}/${wc} are out of range`);
+  if (wf < 1 || wf > 16 || wl < 1 || wl > 32 || wc < 1 || wc > 16 || wa < 1 || wa > 24)
+    fail(`field widths ${wf}/${wl}/${wc}/${wa} are out of range`);
   if (npop > MAX_POPULAR) fail(`${npop} popular entries (at most ${MAX_POPULAR})`);
   const tablesAt = 4 * HEADER_WORDS;
   const popLinesAt = tablesAt + TABLES_BYTES;
@@ -580,6 +604,9 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
 
   const slots = new FileSlots();
   const state = { offset: 0, file: 0, line: 0 };
+  // where each of a block's two streams is: offset steps, then files and lines
+  let stepsPos = 0;
+  let filesPos = 0;
   /** Reads a block header at byte `at`; the count of entries, or -1 when malformed. */
   const begin = (at: number, page: number): { carried: boolean; count: number } | undefined => {
     if (at >= dataSize) return undefined;
@@ -589,8 +616,11 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
     state.file = carried ? read(wf) : 0;
     state.line = carried ? read(wl) : 0;
     const count = read(wc);
+    const stepBits = read(wa);
     if (pos > dataBits || (carried && state.file >= nfiles)) return undefined;
     slots.reset(state.file, state.line, carried);
+    stepsPos = pos;
+    filesPos = pos + stepBits;
     return { carried, count };
   };
   /**
@@ -599,11 +629,14 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
    * malformed.
    */
   const next = (limit: number): boolean | 'past' => {
+    pos = stepsPos;
     const sa = symbol(0);
     if (sa < 0) return false;
     const offset = state.offset + value(sa) * q;
+    stepsPos = pos;
     // past the address: the rest of the entry is not read (nor checked)
     if (offset > limit) return 'past';
+    pos = filesPos;
     const sf = symbol(1);
     if (sf < 0) return false;
     let file: number;
@@ -630,7 +663,15 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
         line = state.line + unzigzag(value(sl));
       }
     }
-    if (pos > dataBits || file >= nfiles || line < 0 || line > 0xffffffff) return false;
+    filesPos = pos;
+    if (
+      stepsPos > dataBits ||
+      filesPos > dataBits ||
+      file >= nfiles ||
+      line < 0 ||
+      line > 0xffffffff
+    )
+      return false;
     state.offset = offset;
     state.file = file;
     state.line = line;

@@ -2,6 +2,7 @@ import { blocksFormat, type DeltaCoding } from '../encodings/blocks.js';
 import { flatFormat } from '../encodings/flat.js';
 import type { EncodedTable, Format, LookupHit, TableReader } from '../encodings/types.js';
 import type { EntryTable } from '../lineinfo/entries.js';
+import { account } from './accounting.js';
 import {
   type AddressSet,
   type AddressSetName,
@@ -115,6 +116,8 @@ export interface FormatSize {
   format: string;
   bytes: number;
   bytesPerEntry: number;
+  /** Index and data bytes per entry, the series' figure (counts and file tables left out). */
+  indexDataPerEntry: number;
   /** Lookups checked native against TypeScript (0 for the model). */
   checked: number;
   /** Blocks (the block-end set's population); 0 for flat. */
@@ -306,6 +309,7 @@ export function measureLatency(input: LatencyInput, opts: LatencyOptions): Laten
       format: format.id,
       bytes: encoded.bytes.length,
       bytesPerEntry: table.count ? encoded.bytes.length / table.count : 0,
+      indexDataPerEntry: account(encoded).bytesPerEntry,
       checked,
       blocks: blockSizeOf(format.id) ? Math.ceil(table.count / blockSizeOf(format.id)) : 0,
     });

@@ -6,13 +6,16 @@
  * a corrupt table gives "not found" and never a read outside it.
  *
  * Layout (u32 words in the table's byte order): num_entries, num_files,
- * quantum, page_shift, num_pages, widths (file | line << 8 | count << 16),
- * num_popular, num_segments, then four segments of the page index (start
- * page, end page, first group; the runs of empty pages between them are
- * left out and answer as the page before them); three decode tables (offset steps, files, line steps: counts
- * per code length, symbols, 8-bit fast table); popular lines (u32) and files
- * (u16); page groups (64-byte aligned lines: u32 base + 30 x u16); data_size
- * and data (one MSB-first bit stream per page); the file tables.
+ * quantum, page_shift, num_pages, widths (bit widths of a block's file id,
+ * line, entry count and offset-step stream length, a byte each),
+ * num_popular, num_segments and four segments of the page index (start
+ * page, end page, first group: the longest runs of empty pages are left
+ * out, a page in one answers as its segment's last page); three decode
+ * tables (offset steps, files, line steps: counts per code length,
+ * symbols, 8-bit fast table); popular lines (u32) and files (u16); page
+ * groups (64-byte aligned lines: u32 base + 30 x u16); data_size and data
+ * (per page, MSB first: the state at the page start, the entry count, then
+ * two streams, offset steps and files with lines); the file tables.
  *
  * Include it with LPH_SWAP 1 to read tables of the other byte order (the
  * benchmark harness does, for big-endian targets) and LPH_NAME(x) to name
@@ -240,12 +243,13 @@ LPH_INLINE int LPH_NAME(lph_symbol)(struct lph_reader *r, const u8 *t, unsigned 
 static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 size, u32 offset,
 							   u32 *file_id, u32 *line)
 {
-	u32 nfiles, q, shift, npages, widths, npop, nseg, wf, wl, wc, page, data_size, count;
+	u32 nfiles, q, shift, npages, widths, npop, nseg, wf, wl, wc, wa, page, data_size, count, step_bits;
 	u32 seg_start = 0, seg_end = 0, seg_group = 0, prev_end = 0;
 	u64 groups, ngroups = 0, size_at, at;
 	u32 mru_file[LPH_MRU], mru_line[LPH_MRU];
 	unsigned int nmru = 0;
-	struct lph_reader r;
+	/* two streams, decoded side by side: offset steps (r), then files and lines (rf) */
+	struct lph_reader r, rf;
 	u32 cur_file = 0, cur_line = 0, best_file = 0, best_line = 0;
 	u64 cur_off;
 	bool found;
@@ -262,8 +266,9 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	wf = widths & 0xff;
 	wl = (widths >> 8) & 0xff;
 	wc = (widths >> 16) & 0xff;
+	wa = widths >> 24;
 	if (q < 1 || q > 16 || shift < 4 || shift > 24 || wf < 1 || wf > 16 || wl < 1 || wl > 32 ||
-	    wc < 1 || wc > 16 || npop > LPH_MAX_POPULAR || npages == 0 || nseg < 1 ||
+	    wc < 1 || wc > 16 || wa < 1 || wa > 24 || npop > LPH_MAX_POPULAR || npages == 0 || nseg < 1 ||
 	    nseg > LPH_MAX_SEGMENTS)
 		return false;
 	page = offset >> shift;
@@ -330,8 +335,12 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 		nmru = 1;
 	}
 	count = lph_take(&r, wc);
+	step_bits = lph_take(&r, wa);
 	if (r.pos > r.bits || (found && cur_file >= nfiles))
 		return false;
+	rf.data = r.data;
+	rf.bits = r.bits;
+	lph_seek(&rf, r.pos + step_bits);
 	best_file = cur_file;
 	best_line = cur_line;
 	cur_off = (u64)page << shift;
@@ -352,15 +361,15 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 		/* past the address: the rest of the entry is not read */
 		if (next_off > offset)
 			break;
-		sf = LPH_NAME(lph_symbol)(&r, tables + LPH_F_AT, LPH_F_CAP, LPH_SAME_FILE + LPH_MRU + npop);
+		sf = LPH_NAME(lph_symbol)(&rf, tables + LPH_F_AT, LPH_F_CAP, LPH_SAME_FILE + LPH_MRU + npop);
 		if (sf < 0)
 			return false;
 		if (sf < LPH_SAME_FILE) {
 			/* the same file again, the symbol its line step's: the common case, no move to front */
 			if (!nmru)
 				return false;
-			next_line = (s64)cur_line + lph_unzigzag(lph_value(&r, sf));
-			if (r.pos > r.bits || (u64)next_line > 0xffffffffULL)
+			next_line = (s64)cur_line + lph_unzigzag(lph_value(&rf, sf));
+			if (r.pos > r.bits || rf.pos > rf.bits || (u64)next_line > 0xffffffffULL)
 				return false;
 			cur_off = next_off;
 			cur_line = (u32)next_line;
@@ -375,10 +384,10 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 			if (slot >= nmru)
 				return false;
 			file = mru_file[slot];
-			sl = LPH_NAME(lph_symbol)(&r, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
+			sl = LPH_NAME(lph_symbol)(&rf, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
 			if (sl < 0)
 				return false;
-			next_line = (s64)mru_line[slot] + lph_unzigzag(lph_value(&r, sl));
+			next_line = (s64)mru_line[slot] + lph_unzigzag(lph_value(&rf, sl));
 		} else {
 			u32 j = (u32)sf - LPH_SAME_FILE - (LPH_MRU - 1);
 			u32 popular_line = LPH_NO_LINE;
@@ -389,18 +398,18 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 				popular_line = LPH_NAME(lph_ld32)(pop + 4 * j);
 				file = LPH_NAME(lph_ld16)(pop + 4 * npop + 2 * j);
 			} else {
-				file = lph_take(&r, wf);
+				file = lph_take(&rf, wf);
 			}
 			if (popular_line != LPH_NO_LINE) {
 				next_line = popular_line;
 			} else {
-				sl = LPH_NAME(lph_symbol)(&r, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
+				sl = LPH_NAME(lph_symbol)(&rf, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
 				if (sl < 0)
 					return false;
-				next_line = (s64)cur_line + lph_unzigzag(lph_value(&r, sl));
+				next_line = (s64)cur_line + lph_unzigzag(lph_value(&rf, sl));
 			}
 		}
-		if (r.pos > r.bits || file >= nfiles || (u64)next_line > 0xffffffffULL)
+		if (r.pos > r.bits || rf.pos > rf.bits || file >= nfiles || (u64)next_line > 0xffffffffULL)
 			return false;
 		cur_off = next_off;
 		cur_file = file;
