@@ -73,12 +73,14 @@ function registerList(kernels: Command, ctx: KernelsContext): void {
     });
 }
 
-/** `kernels get local|debian`: through the one kernel resolver. */
+/** `kernels get local|tuxmake|debian`: through the one kernel resolver. */
 function registerGet(kernels: Command, ctx: KernelsContext): void {
   const { cache, setExit, proc } = ctx;
   const get = kernels
     .command('get')
-    .description('get an existing kernel: a local build or a Debian debug package');
+    .description(
+      'get an existing kernel: a local build, a TuxMake/TuxSuite build folder or a Debian debug package',
+    );
 
   get
     .command('local')
@@ -92,6 +94,30 @@ function registerGet(kernels: Command, ctx: KernelsContext): void {
     )
     .action(async (path: string, opts: { modules?: boolean; json?: boolean }) => {
       const k = await resolveKernel({ local: path, modules: opts.modules }, { cache: cache() });
+      emit(proc, opts.json, k, () => renderKernel(k));
+      setExit(0);
+    });
+
+  get
+    .command('tuxmake')
+    .description(
+      'read a TuxMake or TuxSuite build output folder: metadata.json, vmlinux.xz, config, boot image, modules.tar.xz',
+    )
+    .argument('<dir>', 'the output folder (as tuxmake leaves it, or as downloaded from TuxSuite)')
+    .option('--modules', 'also unpack modules.tar.xz and list its .ko files')
+    .option('--json', 'print the kernel as JSON')
+    .addHelpText(
+      'after',
+      '\nThe arch, the compiler and the config come from metadata.json (build.target_arch, compiler,\n' +
+        'build.kconfig + kconfig_add), checked against the vmlinux. vmlinux.xz and modules.tar.xz are\n' +
+        'unpacked once into <cache>/tuxmake/. In a run config: { "id": "...", "tuxmake": "<dir>" };\n' +
+        'on any command line: tuxmake:<dir> (a folder with metadata.json and no vmlinux is read so too).\n' +
+        '\nExamples:\n' +
+        '  lineinfo-bench kernels get tuxmake ~/.cache/tuxmake/builds/1 --json\n' +
+        '  lineinfo-bench measure tuxmake:downloads/arm64-tinyconfig-gcc --format blocks:64',
+    )
+    .action(async (dir: string, opts: { modules?: boolean; json?: boolean }) => {
+      const k = await resolveKernel({ tuxmake: dir, modules: opts.modules }, { cache: cache() });
       emit(proc, opts.json, k, () => renderKernel(k));
       setExit(0);
     });

@@ -5,6 +5,7 @@ import type { CompilerName } from './arches.js';
 import { resolveBuild, runBuild } from './build.js';
 import { DebianSource } from './debian.js';
 import { describeLocal } from './local.js';
+import { describeTuxMake, isTuxMakeDir } from './tuxmake.js';
 import type { Kernel, ProgressFn } from './types.js';
 
 /**
@@ -26,6 +27,8 @@ export type KernelRequest =
       modules?: boolean;
     }
   | { local: string; modules?: boolean }
+  /** A TuxMake or TuxSuite build output folder (metadata.json, vmlinux.xz, config, ...). */
+  | { tuxmake: string; modules?: boolean }
   | {
       build: {
         arch: string;
@@ -49,8 +52,17 @@ export interface ResolveContext {
 
 const DEBIAN_SPEC = /^debian:([a-z0-9-]+)(?:@(.+))?$/;
 
-/** A command line's kernel argument: `debian:FLAVOUR[@VERSION]`, else a local path. */
+/**
+ * A command line's kernel argument: `debian:FLAVOUR[@VERSION]`,
+ * `tuxmake:DIR`, else a local path (a folder with TuxMake's metadata.json in
+ * it is read as a TuxMake output, see resolveKernel).
+ */
 export function parseKernelSpec(spec: string, modules = false): KernelRequest {
+  if (spec.startsWith('tuxmake:')) {
+    const dir = spec.slice('tuxmake:'.length);
+    if (!dir) throw new UserError(`${spec}: expected tuxmake:DIR, a TuxMake build output folder`);
+    return { tuxmake: dir, modules };
+  }
   const m = DEBIAN_SPEC.exec(spec);
   if (m) return { debian: { flavour: m[1], version: m[2] }, modules };
   if (spec.startsWith('debian:'))
@@ -68,7 +80,13 @@ export async function resolveKernel(req: KernelRequest, ctx: ResolveContext): Pr
       ctx.onProgress,
     );
   }
-  if ('local' in req) return describeLocal({ path: req.local, modules });
+  if ('tuxmake' in req) return describeTuxMake({ dir: req.tuxmake, modules }, ctx.cache);
+  if ('local' in req) {
+    // a TuxMake/TuxSuite download has no vmlinux, only vmlinux.xz: read it as what it is
+    if (!existsSync(join(req.local, 'vmlinux')) && isTuxMakeDir(req.local))
+      return describeTuxMake({ dir: req.local, modules }, ctx.cache);
+    return describeLocal({ path: req.local, modules });
+  }
   const opts = { cache: ctx.cache, allowInstall: ctx.allowInstall, onProgress: ctx.onProgress };
   const b = await resolveBuild(
     {

@@ -18,6 +18,17 @@ export type Provenance =
       patches: string[];
       recipe: string;
       jobKey: string;
+    }
+  | {
+      kind: 'tuxmake';
+      /** The TuxMake or TuxSuite output folder. */
+      dir: string;
+      /** From its metadata.json: build.target_arch, build.toolchain, build.kconfig + build.kconfig_add. */
+      targetArch: string;
+      toolchain: string;
+      kconfig: string[];
+      /** git.git_describe or git.git_commit, when the build recorded them. */
+      git?: string;
     };
 
 export interface KernelMetadata {
@@ -64,7 +75,7 @@ export type ProgressFn = (text: string) => void;
 
 /** One way of getting kernels. */
 export interface KernelSource {
-  readonly kind: 'local' | 'debian' | 'build';
+  readonly kind: 'local' | 'debian' | 'build' | 'tuxmake';
   /** Obtains (downloads, extracts, builds, or just finds) the kernel and describes it. */
   get(onProgress?: ProgressFn): Promise<Kernel>;
 }

@@ -12,7 +12,9 @@ export function renderKernel(k: Kernel): string {
       ? p.path
       : p.kind === 'debian'
         ? `Debian ${p.package}=${p.version} (${p.arch})${p.imagePackage ? `, image ${p.imagePackage}` : ''}`
-        : `build ${p.jobKey} of ${p.source} ${p.origin} at ${p.ref}${p.patches.length ? ` + ${p.patches.length} patches` : ''}, recipe ${p.recipe}`;
+        : p.kind === 'tuxmake'
+          ? `TuxMake build ${p.dir}: target_arch ${p.targetArch}, toolchain ${p.toolchain}, kconfig ${p.kconfig.join(' ')}${p.git ? `, git ${p.git}` : ''}`
+          : `build ${p.jobKey} of ${p.source} ${p.origin} at ${p.ref}${p.patches.length ? ` + ${p.patches.length} patches` : ''}, recipe ${p.recipe}`;
   const lines = [
     `vmlinux:    ${k.vmlinux}`,
     `arch:       ${m.arch} (${m.bits}-bit, ${m.endianness}-endian, ARCH=${m.kernelArch})`,

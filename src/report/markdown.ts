@@ -39,6 +39,7 @@ function reproduce(run: RunResult, id: string): string {
     return `\`lineinfo-bench measure debian:${spec.debian.flavour}${version ? `@${version}` : ''} ${fmts}\``;
   }
   if ('local' in spec) return `\`lineinfo-bench measure ${spec.local} ${fmts}\``;
+  if ('tuxmake' in spec) return `\`lineinfo-bench measure tuxmake:${spec.tuxmake} ${fmts}\``;
   const b = spec.build;
   return `\`lineinfo-bench kernels build ${b.recipe} --arch ${b.arch}${b.compiler ? ` --compiler ${b.compiler}` : ''}\`, then \`measure\` its build directory`;
 }

@@ -31,6 +31,13 @@ const kernelSpec = z.union([
   }),
   z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    /** A TuxMake or TuxSuite build output folder: metadata.json, vmlinux.xz, config, boot image, modules.tar.xz. */
+    tuxmake: z.string(),
+    /** Measure the modules in its modules.tar.xz too. */
+    modules: z.boolean().optional(),
+  }),
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]+$/),
     build: z.strictObject({
       arch: z.string(),
       recipe: z.string(),
