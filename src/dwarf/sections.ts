@@ -7,7 +7,10 @@ import {
   relocates,
 } from '../elf/relocate.js';
 import { FormatError } from '../errors.js';
-import { stringAt } from '../util/bytes.js';
+import { decodeUtf8, stringAt } from '../util/bytes.js';
+
+/** Strings of a section read one by one before it is read whole instead. */
+const STRINGS_READ_APART = 4096;
 
 /**
  * The DWARF sections of one ELF file, loaded on first use. `.debug_info` is
@@ -136,10 +139,29 @@ export class DwarfSections {
   private cachedString(name: string, cache: Map<number, string>, offset: number): string {
     let s = cache.get(offset);
     if (s === undefined) {
-      s = stringAt(this.require(name), offset, `${this.elf.name}: ${name}`);
+      s = cache.size < STRINGS_READ_APART ? this.stringApart(name, offset) : undefined;
+      s ??= stringAt(this.require(name), offset, `${this.elf.name}: ${name}`);
       cache.set(offset, s);
     }
     return s;
+  }
+
+  /**
+   * The string at `offset` read from the file by itself, while the section
+   * is not loaded: a vmlinux's units name a handful of producers in its
+   * megabytes of `.debug_str`. Undefined when it is not worth it (a section
+   * under 1 MiB: `.debug_line_str`, whose every string is read) or cannot be
+   * (compressed or relocated, a bad offset, a string running past 4 KiB):
+   * then the whole section is read, and its checks report what is wrong.
+   */
+  private stringApart(name: string, offset: number): string | undefined {
+    const s = this.elf.section(name);
+    if (!s || s.size < 1 << 20 || this.cache.get(name)) return undefined;
+    if (s.flags & SHF.COMPRESSED || this.relocated(name)) return undefined;
+    if (offset >= s.size) return undefined;
+    const bytes = this.window(name, offset, 4096);
+    const nul = bytes.indexOf(0);
+    return nul < 0 ? undefined : decodeUtf8(bytes, 0, nul);
   }
 
   /** The string of a DW_FORM_strx* index, given the unit's DW_AT_str_offsets_base. */
