@@ -24,11 +24,11 @@ export interface DedupDrops {
 export class CandidateTable {
   count = 0;
   offsets: Uint32Array;
-  /** File ids fit 16 bits (MAX_FILES), as in the table. */
+  /** File ids fit 16 bits (MAX_FILES), as in the table; narrow columns touch fewer pages. */
   fileIds: Uint16Array;
   lines: Uint32Array;
   /** Extra identical copies behind a candidate; HEAVY means look in `heavyWeights`. */
-  weights: Uint16Array;
+  weights: Uint8Array;
   /** Weights of HEAVY or more, by candidate index (rare: they need a long run of one row). */
   readonly heavyWeights = new Map<number, number>();
   /** Rows set aside by the reduction that the walk would drop as "same offset". */
@@ -60,7 +60,7 @@ export class CandidateTable {
     this.offsets = new Uint32Array(c);
     this.fileIds = new Uint16Array(c);
     this.lines = new Uint32Array(c);
-    this.weights = new Uint16Array(c);
+    this.weights = new Uint8Array(c);
   }
 
   /** Adds one row; consecutive rows at one offset are reduced as they come. */
@@ -122,7 +122,7 @@ export class CandidateTable {
       this.offsets = grownU32(this.offsets);
       this.fileIds = grown(this.fileIds, new Uint16Array(this.offsets.length));
       this.lines = grownU32(this.lines);
-      this.weights = grown(this.weights, new Uint16Array(this.offsets.length));
+      this.weights = grown(this.weights, new Uint8Array(this.offsets.length));
     }
     const i = this.count++;
     this.offsets[i] = offset;
@@ -153,11 +153,11 @@ export class CandidateTable {
   }
 }
 
-/** A weight stored in `heavyWeights`, not in `weights`. */
-const HEAVY = 0xffff;
+/** A weight stored in `heavyWeights`, not in `weights` (Debian's cloud-amd64 6.1: at most 247). */
+const HEAVY = 0xff;
 
 /** `to` (larger) with `from` copied into its start. */
-function grown<T extends Uint16Array>(from: T, to: T): T {
+function grown<T extends Uint8Array | Uint16Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

@@ -82,4 +82,23 @@ describe('candidate reduction, sort and walk', () => {
       );
     }
   });
+
+  it('counts every copy of a row repeated more often than a weight column holds', () => {
+    const rows: [number, number, number][] = [];
+    const table = new CandidateTable(4);
+    for (const [off, copies] of [
+      [4, 300],
+      [8, 70_000],
+      [12, 2],
+    ]) {
+      for (let k = 0; k < copies; k++) rows.push([off, 1, 5]);
+      rows.push([off, 2, 1]);
+    }
+    for (const r of rows) table.add(...r);
+    const drops = { sameOffset: 0, sameFileLine: 0 };
+    const got = table.finish([], drops);
+    const want = naive(rows);
+    expect(got.count).toBe(want.kept.length);
+    expect(drops).toEqual({ sameOffset: want.sameOffset, sameFileLine: want.sameFileLine });
+  });
 });
