@@ -37,6 +37,10 @@ const COMMAND_MODULES: { names: string[]; load: () => Promise<Register> }[] = [
     load: async () => (await import('./commands/report.js')).registerReportCommands,
   },
   {
+    names: ['plan'],
+    load: async () => (await import('./commands/plan.js')).registerPlanCommands,
+  },
+  {
     names: ['compare'],
     load: async () => (await import('./commands/compare.js')).registerCompareCommand,
   },

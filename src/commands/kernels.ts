@@ -216,11 +216,16 @@ function registerBuild(kernels: Command, ctx: KernelsContext): void {
       '--record <dir>',
       'write the build time as <dir>/<arch>-<recipe>-<compiler>.json (e.g. results/builds)',
     )
+    .option(
+      '--print-key',
+      'print the cache key the build would use (with --json: key, label, directory, done), without building',
+    )
     .option('--json', 'print the kernel as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch arm64\n' +
+        '  lineinfo-bench kernels build defconfig-dwarf5 --arch riscv64 --print-key   # the key a CI cache is keyed by\n' +
         '  lineinfo-bench kernels build defconfig-dwarf5 --arch ppc64 --allow-install --record results/builds\n' +
         '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch x86_64 --compiler clang\n' +
         '  lineinfo-bench kernels build tinyconfig-dwarf5 --arch riscv64 --git ~/linux --ref v6.12 --patch 0001-*.patch\n' +
@@ -243,10 +248,27 @@ function registerBuild(kernels: Command, ctx: KernelsContext): void {
           jobs: number;
           allowInstall?: boolean;
           record?: string;
+          printKey?: boolean;
           json?: boolean;
         },
       ) => {
         if (!(opts.jobs >= 1)) throw new UserError('--jobs must be a number of at least 1');
+        if (opts.printKey) {
+          // the key pins source, patches, arch, config lines and the compiler's version line: no build needed
+          const b = await resolveBuild(
+            { source: sourceFrom(opts), arch: opts.arch, recipe, compiler: opts.compiler },
+            { cache: cache(), allowInstall: opts.allowInstall },
+          );
+          const key = {
+            key: b.key,
+            label: b.label,
+            dir: b.dir,
+            done: readDone(b.dir) !== undefined,
+          };
+          emit(proc, opts.json, key, () => `${b.key}\n`);
+          setExit(0);
+          return;
+        }
         const progress = new Progress(proc.stderr);
         const stop = abortOnSignal();
         try {

@@ -20,11 +20,14 @@ export interface ArchBuild {
   fragment: string[];
   /** The boot image make produces, relative to the O= dir. */
   bootImage?: string;
+  /** TuxMake's (and TuxSuite's) name for the arch, its `target_arch`; the recipe's fragment picks 32/64-bit and byte order. */
+  tuxmakeArch: string;
 }
 
 export const ARCHES: ArchBuild[] = [
   {
     name: 'x86_64',
+    tuxmakeArch: 'x86_64',
     makeArch: 'x86_64',
     crossPrefix: '',
     gccPackage: 'gcc',
@@ -35,6 +38,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'i386',
+    tuxmakeArch: 'i386',
     makeArch: 'i386',
     crossPrefix: 'i686-linux-gnu-',
     gccPackage: 'gcc-i686-linux-gnu',
@@ -46,6 +50,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'arm64',
+    tuxmakeArch: 'arm64',
     makeArch: 'arm64',
     crossPrefix: 'aarch64-linux-gnu-',
     gccPackage: 'gcc-aarch64-linux-gnu',
@@ -56,6 +61,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'arm',
+    tuxmakeArch: 'arm',
     makeArch: 'arm',
     crossPrefix: 'arm-linux-gnueabihf-',
     gccPackage: 'gcc-arm-linux-gnueabihf',
@@ -66,6 +72,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'riscv64',
+    tuxmakeArch: 'riscv',
     makeArch: 'riscv',
     crossPrefix: 'riscv64-linux-gnu-',
     gccPackage: 'gcc-riscv64-linux-gnu',
@@ -76,6 +83,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'ppc64le',
+    tuxmakeArch: 'powerpc',
     makeArch: 'powerpc',
     crossPrefix: 'powerpc64le-linux-gnu-',
     gccPackage: 'gcc-powerpc64le-linux-gnu',
@@ -90,6 +98,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'ppc64',
+    tuxmakeArch: 'powerpc',
     makeArch: 'powerpc',
     crossPrefix: 'powerpc64-linux-gnu-',
     gccPackage: 'gcc-powerpc64-linux-gnu',
@@ -104,6 +113,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 's390x',
+    tuxmakeArch: 's390',
     makeArch: 's390',
     crossPrefix: 's390x-linux-gnu-',
     gccPackage: 'gcc-s390x-linux-gnu',
@@ -114,6 +124,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'm68k',
+    tuxmakeArch: 'm68k',
     makeArch: 'm68k',
     crossPrefix: 'm68k-linux-gnu-',
     gccPackage: 'gcc-m68k-linux-gnu',
@@ -125,6 +136,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'parisc',
+    tuxmakeArch: 'parisc',
     makeArch: 'parisc',
     crossPrefix: 'hppa-linux-gnu-',
     gccPackage: 'gcc-hppa-linux-gnu',
@@ -135,6 +147,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'mips',
+    tuxmakeArch: 'mips',
     makeArch: 'mips',
     crossPrefix: 'mips-linux-gnu-',
     gccPackage: 'gcc-mips-linux-gnu',
@@ -146,6 +159,7 @@ export const ARCHES: ArchBuild[] = [
   },
   {
     name: 'sparc64',
+    tuxmakeArch: 'sparc',
     makeArch: 'sparc64',
     crossPrefix: 'sparc64-linux-gnu-',
     gccPackage: 'gcc-sparc64-linux-gnu',
