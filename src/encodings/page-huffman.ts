@@ -414,8 +414,10 @@ function encodeWithShift(
   // segments: the page index leaves out the longest runs of empty pages (gaps
   // between text sections); their addresses answer as the run's first page
   const runs: { from: number; to: number }[] = [];
-  for (let p = 1; p < npages; ) {
-    if (pageFirst[p + 1] !== pageFirst[p] || pageFirst[p - 1] === pageFirst[p]) {
+  const empty = (p: number) => pageFirst[p + 1] === pageFirst[p];
+  // runs of empty pages, the one before the first entry included (a table whose base lies far below its code)
+  for (let p = 0; p < npages; ) {
+    if (!empty(p) || (p > 0 && empty(p - 1))) {
       p++;
       continue;
     }

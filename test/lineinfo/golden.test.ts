@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { blocksFormat } from '../../src/encodings/blocks.js';
 import { flatFormat } from '../../src/encodings/flat.js';
+import { parseFormat } from '../../src/encodings/registry.js';
 import { entriesToTriples, filesToText } from '../../src/lineinfo/entries.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
 import { account } from '../../src/measure/accounting.js';
@@ -111,6 +112,13 @@ describe.runIf(runGolden)(
       // the causes as measured here: end rows are sequence ends, starts synthesized and kept
       expect(r.drops.endSequence).toBe(4187);
       expect(r.symbolStarts).toEqual({ synthesized: 43, keptAtStart: 1126 });
+      // our page-huffman format (issue 16): every entry back, every sampled lookup right, under 2 B/entry
+      const ph = parseFormat('page-huffman');
+      const phEnc = ph.encode(r.table, true);
+      const phV = verifyEncoding(ph, phEnc, r.table, 20_000, 7);
+      expect(phV.entryLookups).toBe(g.entries);
+      expect(account(phEnc).bytesPerEntry).toBeLessThan(2.0);
+      expect(account(phEnc).bytesPerEntry).toBeGreaterThan(1.636); // the order-0 joint entropy bound
     });
   },
 );
