@@ -26,7 +26,9 @@ describe('the kernel-ready page-huffman lookup (src/measure/native/lineinfo-page
     },
   );
 
-  it('survives 400 corrupt tables (any byte, header included, and truncations): the C lookup never faults and answers as the TypeScript reader wherever that opens the table', () => {
+  it('survives 400 corrupt tables (any byte, header included, and truncations): the C lookup never faults and answers as the TypeScript reader wherever that opens the table', {
+    timeout: 240_000,
+  }, () => {
     const built = buildHarness('cc');
     if (!built.ok) throw new Error(`the tests need a C compiler: ${built.reason}`);
     const h = built.harness;
