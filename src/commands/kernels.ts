@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { ARCHES, type CompilerName } from '../kernels/arches.js';
@@ -6,8 +6,10 @@ import { resolveBuild, runBuild } from '../kernels/build.js';
 import { cacheRoot, readDone } from '../kernels/cache.js';
 import { listKernels } from '../kernels/listing.js';
 import {
+  jobLabel,
   loadMatrix,
   type MatrixJobResult,
+  recordedBuildMs,
   runMatrix,
   writeBuildRecord,
 } from '../kernels/matrix.js';
@@ -20,6 +22,7 @@ import {
   renderMatrixResults,
 } from '../report/kernels.js';
 import { type ProcessLike, Progress } from '../util/process.js';
+import { BuildProgress, MatrixProgress } from './build-progress.js';
 import { emit } from './options.js';
 
 /** Aborts the builds on Ctrl-C (make and everything it started), leaving them resumable. */
@@ -57,6 +60,12 @@ interface KernelsContext {
   setExit: (code: number) => void;
   err: (s: string) => void;
   cache: () => string;
+}
+
+/** Recorded build times for an estimate: the --record folder, else results/builds here. */
+function recordedTimes(proc: ProcessLike, record?: string): (label: string) => number | undefined {
+  const dir = resolve(proc.cwd(), record ?? join('results', 'builds'));
+  return (label) => recordedBuildMs(dir, label);
 }
 
 /** `kernels list`: recipes, arches and the cache. */
@@ -269,7 +278,10 @@ function registerBuild(kernels: Command, ctx: KernelsContext): void {
           setExit(0);
           return;
         }
-        const progress = new Progress(proc.stderr);
+        const spec = { source: sourceFrom(opts), arch: opts.arch, recipe, compiler: opts.compiler };
+        const progress = new BuildProgress(proc.stderr, jobLabel(spec), {
+          recordedMs: recordedTimes(proc, opts.record),
+        });
         const stop = abortOnSignal();
         try {
           const common = {
@@ -277,12 +289,11 @@ function registerBuild(kernels: Command, ctx: KernelsContext): void {
             makeJobs: opts.jobs,
             allowInstall: opts.allowInstall,
             signal: stop.signal,
-            onProgress: (t: string) => progress.update(t),
+            onProgress: (t: string, step?: string) => progress.update(t, step),
           };
-          const b = await resolveBuild(
-            { source: sourceFrom(opts), arch: opts.arch, recipe, compiler: opts.compiler },
-            common,
-          );
+          const b = await resolveBuild(spec, common);
+          progress.building(b.label);
+          progress.clear();
           if (!readDone(b.dir))
             err(`${b.label}: building in ${b.dir} (log: ${join(b.dir, 'build.log')})\n`);
           const r = await runBuild(b, common);
@@ -314,7 +325,7 @@ function registerBuild(kernels: Command, ctx: KernelsContext): void {
 
 /** `kernels matrix`: a build matrix, one failure does not stop the rest. */
 function registerMatrix(kernels: Command, ctx: KernelsContext): void {
-  const { err, cache, setExit, proc } = ctx;
+  const { cache, setExit, proc } = ctx;
   kernels
     .command('matrix')
     .description(
@@ -341,7 +352,12 @@ function registerMatrix(kernels: Command, ctx: KernelsContext): void {
     .action(
       async (file: string, opts: { allowInstall?: boolean; record?: string; json?: boolean }) => {
         const matrix = loadMatrix(file);
-        const progress = new Progress(proc.stderr);
+        const progress = new MatrixProgress(
+          proc.stderr,
+          matrix.jobs.map(jobLabel),
+          matrix.parallel,
+          { recordedMs: recordedTimes(proc, opts.record) },
+        );
         const stop = abortOnSignal();
         let results: MatrixJobResult[];
         try {
@@ -350,26 +366,14 @@ function registerMatrix(kernels: Command, ctx: KernelsContext): void {
             allowInstall: opts.allowInstall,
             signal: stop.signal,
             onEvent: (e) => {
-              const n = `[${e.index + 1}/${e.total}]`;
-              if (e.type === 'progress') progress.update(`${n} ${e.text}`);
-              else if (e.type === 'start') {
-                progress.done();
-                err(`${n} ${e.label}: start\n`);
-              } else {
-                progress.done();
-                const r = e.result;
-                err(
-                  `${n} ${r.label}: ${r.status}${r.result?.done ? ` (${r.result.done.seconds} s)` : ''}${r.error ? `: ${r.error}` : ''}\n`,
+              progress.onEvent(e);
+              const r = e.type === 'end' ? e.result : undefined;
+              if (opts.record && r?.result?.done)
+                writeBuildRecord(
+                  opts.record,
+                  r.result.done,
+                  r.result.kernel?.metadata.kernelVersion,
                 );
-                for (const l of r.result?.logTail ?? []) err(`  | ${l}\n`);
-                if (r.result?.log && r.status === 'failed') err(`  full log: ${r.result.log}\n`);
-                if (opts.record && r.result?.done)
-                  writeBuildRecord(
-                    opts.record,
-                    r.result.done,
-                    r.result.kernel?.metadata.kernelVersion,
-                  );
-              }
             },
           });
         } finally {

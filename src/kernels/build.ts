@@ -232,7 +232,10 @@ export function runBuild(b: ResolvedBuild, opts: BuildOptions): Promise<BuildRes
   return withLock(
     b.dir,
     () => runBuildLocked(b, opts),
-    (pid) => opts.onProgress?.(`${b.label}: waiting for pid ${pid}, which is running this build`),
+    (pid) => {
+      const step = `waiting for pid ${pid}, which is running this build`;
+      opts.onProgress?.(`${b.label}: ${step}`, step);
+    },
   );
 }
 
@@ -271,7 +274,7 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
   let src: string;
   try {
     src = await prepareSource(b.spec.source, b.source, opts.cache, (t) =>
-      progress?.(`${b.label}: ${t}`),
+      progress?.(`${b.label}: ${t}`, t),
     );
   } catch (e) {
     if (e instanceof UserError) return fail(e.line());
@@ -285,7 +288,7 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
       signal: opts.signal,
       onLine: (l) => {
         const act = makeActivity(l);
-        if (act) progress?.(`${b.label} ${elapsed()} ${what}: ${act}`);
+        if (act) progress?.(`${b.label} ${elapsed()} ${what}: ${act}`, `${what}: ${act}`);
       },
     });
     return r.code === 0 && !r.aborted;
@@ -320,7 +323,8 @@ async function runBuildLocked(b: ResolvedBuild, opts: BuildOptions): Promise<Bui
   }
   const tc = Date.now();
   if (!configDone) {
-    progress?.(`${b.label}: configuring (${b.recipe.recipe.base})`);
+    const step = `configuring (${b.recipe.recipe.base})`;
+    progress?.(`${b.label}: ${step}`, step);
     const base = b.recipe.recipe.base === 'defconfig' ? b.arch.defconfig : b.recipe.recipe.base;
     if (!(await make([base], 'config'))) return fail(`make ${base} failed`);
     if (b.recipe.recipe.mod2noconfig && !(await make(['mod2noconfig'], 'config')))

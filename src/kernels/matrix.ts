@@ -99,6 +99,8 @@ export type MatrixEvent =
       total: number;
       label: string;
       text: string;
+      /** The text without the label and time (`build: CC kernel/fork.o`), for a status line. */
+      step: string;
       elapsedMs: number;
     }
   | { type: 'end'; index: number; total: number; result: MatrixJobResult };
@@ -111,6 +113,11 @@ export interface MatrixJobResult {
   result?: BuildResult;
   /** A job that could not even be resolved (unknown arch, missing compiler) fails with this. */
   error?: string;
+}
+
+/** A job's label before it is resolved (a git build's label gains its commit then). */
+export function jobLabel(spec: BuildSpec): string {
+  return `${spec.arch}-${spec.recipe}-${spec.compiler ?? 'gcc'}`;
 }
 
 /**
@@ -129,17 +136,18 @@ export async function runMatrix(
       const index = next++;
       const spec = matrix.jobs[index];
       const t0 = Date.now();
-      let label = `${spec.arch}-${spec.recipe}-${spec.compiler ?? 'gcc'}`;
+      let label = jobLabel(spec);
       opts.onEvent?.({ type: 'start', index, total, label });
       let res: MatrixJobResult;
       try {
-        const onProgress = (text: string) =>
+        const onProgress = (text: string, step?: string) =>
           opts.onEvent?.({
             type: 'progress',
             index,
             total,
             label,
             text,
+            step: step ?? text,
             elapsedMs: Date.now() - t0,
           });
         const b = await resolveBuild(spec, { ...opts, onProgress });
@@ -203,4 +211,27 @@ export function writeBuildRecord(dir: string, done: BuildDone, kernelVersion?: s
   const path = join(dir, `${done.label}.json`);
   writeFileAtomic(path, `${JSON.stringify(buildRecord(done, { kernelVersion }), null, 2)}\n`);
   return path;
+}
+
+/**
+ * The time a finished build of this label took, from its record in `dir`
+ * (`<label>.json`): make and config plus the boot image, in ms. None for a
+ * missing or unreadable record, a failure, or a resumed build (its time is
+ * of the last part only).
+ */
+export function recordedBuildMs(dir: string, label: string): number | undefined {
+  const path = join(dir, `${label}.json`);
+  if (!existsSync(path)) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as {
+      seconds?: unknown;
+      resumed?: unknown;
+      bootImage?: { seconds?: unknown };
+    };
+    if (typeof r.seconds !== 'number' || r.resumed === true) return undefined;
+    const image = typeof r.bootImage?.seconds === 'number' ? r.bootImage.seconds : 0;
+    return Math.round((r.seconds + image) * 1000);
+  } catch {
+    return undefined;
+  }
 }

@@ -70,8 +70,13 @@ export interface Kernel {
   buildRoots?: string[];
 }
 
-/** Progress reports from long steps: a short line, for a status line or a log. */
-export type ProgressFn = (text: string) => void;
+/**
+ * Progress reports from long steps: a short line, for a status line or a
+ * log. A build also gives its `step` apart: the text without the build's
+ * label and time (`build: CC kernel/fork.o`), for a status line that shows
+ * those itself; without it the step is the text.
+ */
+export type ProgressFn = (text: string, step?: string) => void;
 
 /** One way of getting kernels. */
 export interface KernelSource {

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Progress } from '../../src/util/process.js';
 import {
   formatDuration,
+  JobsEstimate,
   RunEstimate,
   RunProgress,
   runStatusLine,
+  statusLine,
 } from '../../src/util/run-progress.js';
 
 /** A stream that keeps what is written, a terminal or not. */
@@ -123,5 +125,76 @@ describe('RunProgress', () => {
       '12:00:11 [..........]   0% 0/5 a: extracting symbolizer\n',
       '12:00:45 [##........]  20% 1/5 b: modules [#####.....]  50% 3/6\n',
     ]);
+  });
+});
+
+describe('statusLine', () => {
+  it('keeps the times, with or without an estimate', () => {
+    expect(statusLine('a: build: CC kernel/fork.o', 70_000, 65_000, 80)).toBe(
+      'a: build: CC kernel/fork.o | 1m10s, ETA 1m05s',
+    );
+    expect(statusLine('a: build: CC kernel/fork.o', 70_000, undefined, 80)).toBe(
+      'a: build: CC kernel/fork.o | 1m10s, ETA ?',
+    );
+    expect(statusLine('a: build: CC kernel/fork.o', 70_000, undefined, 20, false)).toBe(
+      'a: build: C~ | 1m10s',
+    );
+  });
+});
+
+describe('JobsEstimate', () => {
+  it('knows nothing before a build finishes, then the mean build times the builds left, less the current one so far', () => {
+    const c = clock();
+    const e = new JobsEstimate(['a', 'b', 'c', 'd'], 1, undefined, c.now);
+    e.start(0);
+    c.at(30_000);
+    expect(e.update()).toEqual({ elapsedMs: 30_000 });
+    c.at(100_000);
+    e.end(0, true);
+    e.start(1);
+    c.at(130_000);
+    // 100 s a build, three left, the current one 30 s in
+    expect(e.update()).toEqual({ elapsedMs: 130_000, leftMs: 270_000 });
+    expect(e.done).toBe(1);
+  });
+
+  it('does not count cached or failed builds in the mean', () => {
+    const c = clock();
+    const e = new JobsEstimate(['a', 'b', 'c'], 1, undefined, c.now);
+    e.start(0);
+    c.at(2_000);
+    e.end(0, false); // cached
+    e.start(1);
+    expect(e.update()).toEqual({ elapsedMs: 2_000 });
+    c.at(62_000);
+    e.end(1, true);
+    e.start(2);
+    c.at(72_000);
+    expect(e.update()).toEqual({ elapsedMs: 72_000, leftMs: 50_000 });
+  });
+
+  it('takes a recorded time for a build of the same label, before any finishes, and shares the work among the workers', () => {
+    const c = clock();
+    const recorded: Record<string, number> = { a: 100_000, b: 200_000, c: 300_000 };
+    let asked = 0;
+    const e = new JobsEstimate(
+      ['a', 'b', 'c'],
+      2,
+      (l) => {
+        asked++;
+        return recorded[l];
+      },
+      c.now,
+    );
+    e.start(0);
+    e.start(1);
+    c.at(40_000);
+    // (60 + 160 + 300) s of work on two workers
+    expect(e.update()).toEqual({ elapsedMs: 40_000, leftMs: 260_000 });
+    e.update();
+    expect(asked).toBe(3);
+    // a label without a record and nothing finished: no estimate
+    e.relabel(2, 'c-git12345678');
+    expect(e.update()).toEqual({ elapsedMs: 40_000 });
   });
 });
