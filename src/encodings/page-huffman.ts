@@ -4,6 +4,7 @@ import { offsetQuantum } from './codec-blocks.js';
 import { huffmanLengths } from './codecs.js';
 import { RodataWriter, readDataAndFiles, readFileNames, writeDataAndFiles } from './rodata.js';
 import {
+  bucketSizes,
   type EncodedTable,
   type Format,
   type LookupHit,
@@ -170,6 +171,9 @@ class FileSlots {
   }
 }
 
+/** Index + data bytes per entry the default page size keeps within (issue 16's target). */
+const DEFAULT_BUDGET = 2.0;
+
 /** The page size (as a shift) when none is given: about 24 entries a page, gaps between sections left out. */
 function autoShift(t: EntryTable): number {
   let span = 0;
@@ -241,16 +245,30 @@ export function pageHuffmanFormat(pageBytes?: number): Format {
   const id = pageBytes ? `page-huffman:${pageBytes}` : 'page-huffman';
   return {
     id,
-    description: `ours: one block per ${pageBytes ?? 'auto-sized'}-byte page of text found by a direct page index; move-to-front and popular files, per-file line steps, canonical Huffman codes with stored 8-bit decode tables`,
+    description: `ours: one block per ${pageBytes ?? 'default-sized (the smallest within 2.0 B/entry)'}-byte page of text found by a direct page index; move-to-front and popular files, per-file line steps, canonical Huffman codes with stored 8-bit decode tables`,
 
     encode(t: EntryTable, littleEndian: boolean): EncodedTable {
       const q = offsetQuantum(t);
-      for (let shift = pageBytes ? Math.log2(pageBytes) : autoShift(t); shift >= 4; shift--) {
-        // undefined when a page group's blocks pass 64 KiB: smaller pages then
-        const out = encodeWithShift(t, littleEndian, q, shift, id);
-        if (out) return out;
+      const at = (first: number): EncodedTable => {
+        for (let shift = first; shift >= 4; shift--) {
+          // undefined when a page group's blocks pass 64 KiB: smaller pages then
+          const out = encodeWithShift(t, littleEndian, q, shift, id);
+          if (out) return out;
+        }
+        throw new FormatError(`${id}: page groups do not fit 16-bit offsets`);
+      };
+      if (pageBytes) return at(Math.log2(pageBytes));
+      // the default: the smallest page (the fewest entries a lookup decodes)
+      // whose index and data fit the budget, tried from one below the page
+      // of about 24 entries; a table too small for the budget (its decode
+      // tables alone pass it) takes that page
+      const guess = autoShift(t);
+      for (let shift = Math.max(4, guess - 1); shift <= Math.min(16, guess + 2); shift++) {
+        const out = at(shift);
+        const b = bucketSizes(out);
+        if (t.count && (b.index + b.data) / t.count <= DEFAULT_BUDGET) return out;
       }
-      throw new FormatError(`${id}: page groups do not fit 16-bit offsets`);
+      return at(guess);
     },
 
     open(bytes: Uint8Array, le: boolean): TableReader {

@@ -20,7 +20,7 @@ export const FORMAT_SYNTAX = [
   'special[:B]              ours: one-byte special opcodes, window chosen per table',
   'mru-huffman[:B]          ours: move-to-front files, per-file line steps, Huffman codes per table',
   '...:B:paged              any of ours with a direct page index in front of the block index (faster lookup)',
-  'page-huffman[:P]         ours: one block per P-byte page of text (power of two; default about 24 entries a page), found by a direct page index',
+  'page-huffman[:P]         ours: one block per P-byte page of text (power of two; default the smallest within 2.0 B/entry), found by a direct page index',
 ];
 
 /** The formats with a block size and a delta coding, by name. */
