@@ -86,7 +86,6 @@ interface Alphabet {
   counts: number[];
   symbols: number[];
   fast: number[];
-  nsyms: number;
 }
 
 function buildAlphabet(lengths: number[]): { alphabet: Alphabet; codes: number[] } {
@@ -110,16 +109,13 @@ function buildAlphabet(lengths: number[]): { alphabet: Alphabet; codes: number[]
     const lo = codes[s] << (FAST_BITS - l);
     for (let k = 0; k < 1 << (FAST_BITS - l); k++) fast[lo + k] = (l << 12) | s;
   }
-  return { alphabet: { counts, symbols, fast, nsyms: lengths.length }, codes };
+  return { alphabet: { counts, symbols, fast }, codes };
 }
 
 /** MSB-first bits into bytes. */
 class BitWriter {
   private bytes = new Uint8Array(1 << 16);
   private bit = 0;
-  get length(): number {
-    return this.bit >>> 3;
-  }
   put(value: number, count: number): void {
     if (((this.bit + count + 7) >>> 3) + 8 > this.bytes.length) {
       const next = new Uint8Array(this.bytes.length * 2);
@@ -375,7 +371,7 @@ function encodeWithShift(
   // pass 3: each page's two bit streams, offset steps and files with lines,
   // kept apart so a lookup decodes them side by side (two independent chains)
   type Bits = number[]; // value, count, value, count ...
-  const streams: { steps: Bits; files: Bits }[] = [];
+  const streams: { steps: Bits; files: Bits; stepBits: number }[] = [];
   let maxStepBits = 0;
   for (let p = 0; p < npages; p++) {
     const steps: Bits = [];
@@ -395,7 +391,7 @@ function encodeWithShift(
     let stepBits = 0;
     for (let k = 1; k < steps.length; k += 2) stepBits += steps[k];
     maxStepBits = Math.max(maxStepBits, stepBits);
-    streams.push({ steps, files });
+    streams.push({ steps, files, stepBits });
   }
   const wa = Math.max(1, bitsOf(maxStepBits));
 
@@ -420,9 +416,7 @@ function encodeWithShift(
       bits.put(t.lines[first - 1], wl);
     }
     bits.put(count, wc);
-    const { steps, files } = streams[p];
-    let stepBits = 0;
-    for (let k = 1; k < steps.length; k += 2) stepBits += steps[k];
+    const { steps, files, stepBits } = streams[p];
     bits.put(stepBits, wa);
     for (let k = 0; k < steps.length; k += 2) bits.put(steps[k], steps[k + 1]);
     for (let k = 0; k < files.length; k += 2) bits.put(files[k], files[k + 1]);
