@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * The classes of one (mutant, revision) of the differential fuzzer, and the
+ * one list of rules that explain a difference between our reader and the
+ * generator. Clean classes need no explanation; internal errors and hangs
+ * of ours never have one; the differences (we reject what the generator
+ * reads, the reverse, or both read different entries) count as explained
+ * only when a rule below matches, and each rule names the section of
+ * docs/input-tolerance.md that documents the choice: a rule whose section
+ * is not there does not apply.
+ */
+
+export const CLASSES = {
+  same: 'same entries and files',
+  'both-rejected': 'both rejected',
+  'we-reject': 'we reject, the generator reads',
+  'generator-rejects': 'the generator rejects, we read',
+  different: 'both read, different entries',
+  'internal-error': 'internal error (ours)',
+  hang: 'hang (ours)',
+  'generator-crash': 'generator crash',
+  'generator-hang': 'generator hang',
+};
+
+/** Classes that make the run fail unless explained (internal errors and hangs never are). */
+export const DIFFERENCE_CLASSES = ['we-reject', 'generator-rejects', 'different'];
+export const FAILING_CLASSES = ['internal-error', 'hang'];
+
+/**
+ * The explanation rules, each a deliberate, documented choice: `doc` is a
+ * heading that must be in docs/input-tolerance.md, `classes` the classes it
+ * may explain, `matches` the test on one revision's raw outcome (with the
+ * mutation that made it).
+ *
+ * @type {{ id: string, doc: string, classes: string[], why: string,
+ *   matches: (r: any, mutation: any, revision: string) => boolean }[]}
+ */
+export const EXPLANATIONS = [];
+
+/** The rules whose documenting section exists, and the ones whose section does not (yet). */
+export function activeExplanations(docPath) {
+  const text = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+  const headings = new Set(
+    text
+      .split('\n')
+      .filter((l) => /^#+\s/.test(l))
+      .map((l) => l.replace(/^#+\s+/, '').trim()),
+  );
+  return {
+    active: EXPLANATIONS.filter((e) => headings.has(e.doc)),
+    inactive: EXPLANATIONS.filter((e) => !headings.has(e.doc)).map((e) => e.id),
+  };
+}
+
+/** The class of one revision's raw outcome. */
+export function classOf(r) {
+  const o = r.ours.outcome;
+  const g = r.generator.outcome;
+  if (o === 'internal') return 'internal-error';
+  if (o === 'hang') return 'hang';
+  if (g === 'crash') return 'generator-crash';
+  if (g === 'hang') return 'generator-hang';
+  if (o === 'rejected' && g === 'rejected') return 'both-rejected';
+  if (o === 'rejected') return 'we-reject';
+  if (g === 'rejected') return 'generator-rejects';
+  return r.comparison?.same ? 'same' : 'different';
+}
+
+/** The class and, for a difference, the rule that explains it (or none). */
+export function classify(r, mutation, revision, rules) {
+  const cls = classOf(r);
+  if (!DIFFERENCE_CLASSES.includes(cls)) return { cls };
+  const rule = rules.find((e) => e.classes.includes(cls) && e.matches(r, mutation, revision));
+  return { cls, explainedBy: rule?.id };
+}
+
+/** True when the class, so explained, leaves the run failing. */
+export function isFailure({ cls, explainedBy }) {
+  return FAILING_CLASSES.includes(cls) || (DIFFERENCE_CLASSES.includes(cls) && !explainedBy);
+}
