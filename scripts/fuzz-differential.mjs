@@ -18,7 +18,13 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { activeExplanations, CLASSES, classify, isFailure } from './lib/fuzz-classify.mjs';
+import {
+  activeExplanations,
+  CLASSES,
+  classify,
+  DIFFERENCE_CLASSES,
+  isFailure,
+} from './lib/fuzz-classify.mjs';
 import { mutationFor, readLayout } from './lib/fuzz-mutations.mjs';
 import { buildKern } from './lib/kern-fixture.mjs';
 
@@ -206,7 +212,14 @@ for (const r of revisions) {
     `#!/bin/sh\nulimit -f 1000000\nulimit -v 4000000\nexec timeout -k 5 "\${LINEINFO_FUZZ_GENERATOR_TIMEOUT:-30}" '${gen.binary}' "$@"\n`,
     { mode: 0o755 },
   );
-  generators[r] = { ...gen, binary: wrapper, realBinary: gen.binary };
+  // what runGenerator needs of a built generator, the binary being the wrapper
+  generators[r] = {
+    binary: wrapper,
+    source: gen.source,
+    key: gen.key,
+    sha256: gen.sha256,
+    libdwVersion: gen.libdwVersion,
+  };
 }
 
 // ---- the cache: one directory per (seed, tool build, generators) ----
@@ -435,7 +448,13 @@ process.on('SIGINT', () => {
   process.stderr.write('\nstopping after the mutants under way (again to quit at once)\n');
 });
 
-const findingsSeen = new Set();
+// kinds already written by earlier runs: each finding carries its kind in an HTML comment
+const findingsSeen = new Set(
+  opt.findings && existsSync(opt.findings)
+    ? [...readFileSync(opt.findings, 'utf8').matchAll(/<!-- kind: (.*) -->/g)].map((m) => m[1])
+    : [],
+);
+let findingsWritten = 0;
 /** At most this many findings per run: the first of each kind say what to fix. */
 const MAX_FINDINGS = 80;
 /** One line of ours or the generator's, the mutant's path and the numbers left out: what makes two failures one kind. */
@@ -453,11 +472,13 @@ function noteFinding(input, result, task) {
   const { c, r } = failing[0];
   // one finding per kind: the class, our message, and for a difference where the mutation went
   const sig = `${c.cls}|${kindOf(r.ours.message)}|${kindOf(r.generator.message)}|${c.cls === 'different' || c.cls === 'generator-rejects' ? task.mutation.area : ''}`;
-  if (findingsSeen.has(sig) || findingsSeen.size >= MAX_FINDINGS) return;
+  if (findingsSeen.has(sig) || findingsWritten >= MAX_FINDINGS) return;
   findingsSeen.add(sig);
+  findingsWritten++;
   const mutant = `/tmp/${input.name}-${result.index}.elf`;
   const lines = [
     `### ${c.cls}: ${input.name}:${result.index} (seed ${opt.seed}, ${new Date().toISOString().slice(0, 16)}Z, tool ${key})`,
+    `<!-- kind: ${sig} -->`,
     '',
     `- mutation: ${task.mutation.description}`,
     `- reproduce: \`cd ${repo} && ${reproduce(input.name, result.index)}\` (prints both sides and keeps the mutant), then \`node bin/lineinfo-bench.js dump --revision ${failing[0].rev} --out /tmp/entries ${mutant}\` or \`node bin/lineinfo-bench.js generator check ${GENERATORS[failing[0].rev]} ${mutant}\``,
@@ -536,6 +557,11 @@ const examples = {};
 const ruleCounts = {};
 let failures = 0;
 let mutants = 0;
+const totals = {
+  classes: Object.fromEntries(Object.keys(CLASSES).map((k) => [k, 0])),
+  explained: 0,
+  unexplained: 0,
+};
 for (const input of inputs) {
   const done = results.get(input.name);
   const row = { input: input.name, mutants: 0, msPerMutant: 0, revisions: {} };
@@ -551,6 +577,9 @@ for (const input of inputs) {
         row.revisions[rev] = Object.fromEntries(Object.keys(CLASSES).map((k) => [k, 0]));
       const counts = row.revisions[rev];
       counts[c.cls]++;
+      totals.classes[c.cls]++;
+      if (c.explainedBy) totals.explained++;
+      else if (DIFFERENCE_CLASSES.includes(c.cls)) totals.unexplained++;
       if (c.explainedBy) ruleCounts[c.explainedBy] = (ruleCounts[c.explainedBy] ?? 0) + 1;
       const bad = isFailure(c);
       if (bad) failures++;
@@ -613,7 +642,9 @@ const summary = {
     requested: i.count,
   })),
   mutants,
+  /** (mutant, revision) pairs that fail: internal errors, hangs, unexplained differences. */
   failures,
+  totals,
   classes: CLASSES,
   explanations: {
     active: explanations.active.map((e) => ({
@@ -638,7 +669,7 @@ function markdown(s) {
     `Seed ${s.seed}; lineinfo-bench ${s.tool.version} at ${s.tool.commit}; ${s.started} to ${s.finished}${s.complete ? '' : ' (not complete: resume with the same command)'}.`,
     `${s.mutants.toLocaleString('en-US')} mutants, each under ${revisions.join(' and ')}; ${s.failures} (mutant, revision) pairs failing (internal errors, hangs, unexplained differences).`,
     '',
-    `| input | revision | mutants | ms/mutant | ${classes.join(' | ')} |`,
+    `| input | revision | mutants | ms per mutant (one lane, both revisions) | ${classes.join(' | ')} |`,
     `|---|---|---:|---:|${classes.map(() => '---:').join('|')}|`,
   ];
   for (const row of s.perInput)
