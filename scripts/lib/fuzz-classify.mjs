@@ -20,12 +20,18 @@ export const CLASSES = {
   'internal-error': 'internal error (ours)',
   hang: 'hang (ours)',
   'generator-crash': 'generator crash',
+  'generator-output-undecodable': "our decoder rejects the generator's table",
   'generator-hang': 'generator hang',
 };
 
 /** Classes that make the run fail unless explained (internal errors and hangs never are). */
 export const DIFFERENCE_CLASSES = ['we-reject', 'generator-rejects', 'different'];
-export const FAILING_CLASSES = ['internal-error', 'hang'];
+/**
+ * Failing whatever the rules say: ours ends in an internal error or hangs,
+ * or our decoder cannot read the table the generator built (a build would
+ * have produced it, and we cannot measure it: the encodings' business).
+ */
+export const FAILING_CLASSES = ['internal-error', 'hang', 'generator-output-undecodable'];
 
 /**
  * The explanation rules, each a deliberate, documented choice: `doc` is a
@@ -59,7 +65,10 @@ export function classOf(r) {
   const g = r.generator.outcome;
   if (o === 'internal') return 'internal-error';
   if (o === 'hang') return 'hang';
-  if (g === 'crash') return 'generator-crash';
+  if (g === 'crash')
+    return /table does not decode/.test(r.generator.message ?? '')
+      ? 'generator-output-undecodable'
+      : 'generator-crash';
   if (g === 'hang') return 'generator-hang';
   if (o === 'rejected' && g === 'rejected') return 'both-rejected';
   if (o === 'rejected') return 'we-reject';
