@@ -17,6 +17,22 @@ import type { RawSamples, SamplingPolicy, TimerInfo } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const HARNESS_FLAGS = ['-O2', '-std=gnu11', '-Wall'];
+/**
+ * The checking variant's extra flags: AddressSanitizer catches a read past
+ * the table that does not fault (the table is then allocated at its exact
+ * size), UBSan undefined arithmetic; both stop the harness at the first report.
+ */
+export const SANITIZER_FLAGS = [
+  '-g',
+  '-fno-omit-frame-pointer',
+  '-fsanitize=address,undefined',
+  '-fno-sanitize-recover=all',
+];
+/** The sanitized harness's runtime options: no leak report (the harness exits without freeing), a report is exit 86. */
+const SANITIZER_ENV = {
+  ASAN_OPTIONS: 'detect_leaks=0:exitcode=86',
+  UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1:exitcode=86',
+};
 /** The freestanding lookups beside the harness that it includes (also compiled alone, with kernel flags, by the tests). */
 export const KERNEL_LOOKUPS = ['lineinfo-page-huffman.h'];
 
@@ -42,6 +58,8 @@ export interface Harness {
   flags: string[];
   /** Format names (before the first ':') the harness knows. */
   formats: string[];
+  /** Environment the harness runs with (the sanitized variant's options), added to the process's. */
+  env?: Record<string, string>;
 }
 
 export type HarnessResult = { ok: true; harness: Harness } | { ok: false; reason: string };
@@ -54,7 +72,9 @@ export type HarnessResult = { ok: true; harness: Harness } | { ok: false; reason
 export function buildHarness(
   cc = 'cc',
   env: Record<string, string | undefined> = process.env,
+  variant: 'plain' | 'sanitized' = 'plain',
 ): HarnessResult {
+  const flags = variant === 'sanitized' ? [...HARNESS_FLAGS, ...SANITIZER_FLAGS] : HARNESS_FLAGS;
   let version: string;
   try {
     version = execFileSync(cc, ['--version'], {
@@ -71,7 +91,7 @@ export function buildHarness(
   const key = createHash('sha256')
     .update(text)
     .update(Buffer.concat(included))
-    .update(`\0${cc}\0${version}\0${HARNESS_FLAGS.join(' ')}`)
+    .update(`\0${cc}\0${version}\0${flags.join(' ')}`)
     .digest('hex')
     .slice(0, 16);
   const dir = join(cacheRoot(env), 'native');
@@ -79,17 +99,26 @@ export function buildHarness(
   if (!existsSync(out)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;
-    const r = spawnSync(cc, [...HARNESS_FLAGS, '-o', tmp, src], { encoding: 'utf8' });
+    const r = spawnSync(cc, [...flags, '-o', tmp, src], { encoding: 'utf8' });
     if (r.status !== 0) {
       rmSync(tmp, { force: true });
+      // a compiler without the sanitizer runtimes is a missing tool, not a bug in our source
+      if (variant === 'sanitized')
+        return { ok: false, reason: `${cc} cannot build with ${SANITIZER_FLAGS.join(' ')}` };
       throw new Error(`${cc} failed on ${src}:\n${r.stderr ?? r.error?.message}`);
     }
     renameSync(tmp, out);
   }
-  const formats = execFileSync(out, ['formats'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const harnessEnv = variant === 'sanitized' ? SANITIZER_ENV : undefined;
+  const formats = execFileSync(out, ['formats'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...harnessEnv },
+  })
+    .split('\n')
+    .filter(Boolean);
   return {
     ok: true,
-    harness: { path: out, cc, ccVersion: version, flags: HARNESS_FLAGS, formats },
+    harness: { path: out, cc, ccVersion: version, flags, formats, env: harnessEnv },
   };
 }
 
@@ -128,8 +157,16 @@ function writeInputs(dir: string, table: EncodedTable, addresses: BigUint64Array
   return { tablePath, addrPath };
 }
 
+function spawnHarness(h: Harness, args: string[]) {
+  return spawnSync(h.path, args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env: h.env ? { ...process.env, ...h.env } : process.env,
+  });
+}
+
 function runHarness(h: Harness, args: string[]): string {
-  const r = spawnSync(h.path, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnHarness(h, args);
   if (r.status !== 0) {
     throw new Error(
       `native harness failed (${args[0]} ${args[1]}): ${(r.stderr || r.error?.message || '').trim()}`,
@@ -190,6 +227,113 @@ export function nativeAnswersRaw(
       );
     return u;
   });
+}
+
+/** The harness on a table it may refuse: its answers, its refusal (exit 2, one line), or anything else (a fault). */
+export type NativeProbe =
+  | { kind: 'answered'; answers: Uint32Array }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'fault'; reason: string };
+
+/**
+ * Runs `check` on a table that may be corrupt: a refusal to open it is an
+ * answer (the kernel would print no line info), a signal, a sanitizer report
+ * or any other exit is a fault.
+ */
+export function nativeProbe(
+  h: Harness,
+  table: EncodedTable,
+  base: bigint,
+  addresses: BigUint64Array,
+): NativeProbe {
+  const dir = scratch();
+  try {
+    const { tablePath, addrPath } = writeInputs(dir, table, addresses);
+    const out = join(dir, 'check.bin');
+    const r = spawnHarness(h, [
+      'check',
+      table.format,
+      table.littleEndian ? '1' : '0',
+      base.toString(),
+      tablePath,
+      addrPath,
+      out,
+    ]);
+    const stderr = (r.stderr ?? '').trim();
+    if (r.status === 0) {
+      const b = readFileSync(out);
+      const u = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      if (u.length === addresses.length * 5) return { kind: 'answered', answers: u };
+      return { kind: 'fault', reason: `${u.length / 5} answers for ${addresses.length} addresses` };
+    }
+    if (r.status === 2 && /^lookup-bench: [^\n]*$/.test(stderr))
+      return { kind: 'refused', reason: stderr.slice('lookup-bench: '.length) };
+    const how = r.signal ? `signal ${r.signal}` : `exit ${r.status ?? r.error?.message}`;
+    return { kind: 'fault', reason: `${how}: ${stderr.split('\n').slice(0, 12).join('\n')}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * nativeProbe over many tables of one format and byte order in one harness
+ * process (`check-many`); when the process faults, each table of the batch
+ * is run alone so the fault is pinned on its table.
+ */
+export function nativeProbeMany(
+  h: Harness,
+  format: string,
+  littleEndian: boolean,
+  tables: Uint8Array[],
+  base: bigint,
+  addresses: BigUint64Array,
+): NativeProbe[] {
+  if (tables.length === 0) return [];
+  const dir = scratch();
+  try {
+    const addrPath = join(dir, 'addrs.bin');
+    writeFileSync(
+      addrPath,
+      new Uint8Array(addresses.buffer, addresses.byteOffset, addresses.byteLength),
+    );
+    const paths = tables.map((t, k) => {
+      const p = join(dir, `table-${k}.bin`);
+      writeFileSync(p, t);
+      return p;
+    });
+    const out = join(dir, 'check.bin');
+    const r = spawnHarness(h, [
+      'check-many',
+      format,
+      littleEndian ? '1' : '0',
+      base.toString(),
+      addrPath,
+      out,
+      ...paths,
+    ]);
+    const per = 1 + 5 * addresses.length;
+    if (r.status === 0) {
+      const b = readFileSync(out);
+      const u = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      if (u.length === per * tables.length)
+        return tables.map((_, k) =>
+          u[per * k] === 1
+            ? { kind: 'answered', answers: u.slice(per * k + 1, per * (k + 1)) }
+            : { kind: 'refused', reason: 'refused' },
+        );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const one = (t: Uint8Array): EncodedTable => ({
+    format,
+    littleEndian,
+    entries: 0,
+    files: 0,
+    bytes: t,
+    parts: [],
+  });
+  return tables.map((t) => nativeProbe(h, one(t), base, addresses));
 }
 
 /** Answer `i` of nativeAnswersRaw's output. */
