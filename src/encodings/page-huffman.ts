@@ -730,6 +730,9 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
       return true;
     },
     decodeAll(): EntryTable {
+      // every entry takes at least a bit of data (its offset step's code): a
+      // larger count is corrupt, and is refused before its columns are allocated
+      if (n > dataBits) fail(`${n} entries cannot fit ${dataSize} bytes of data`);
       const columns = collectEntries(n, (put) => {
         let i = 0;
         let last = -1;
