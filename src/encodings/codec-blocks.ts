@@ -221,8 +221,10 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
             hi = p + 1 < npages ? v.getUint32(pagesAt + 4 * (p + 1), le) + 1 : nb;
             if (lo >= nb || hi > nb || lo > hi) return false;
           }
+          // none of the page's blocks starts at or below the offset: nothing
+          // (block lo - 1 is outside the page's range; a clean index never asks for it)
           const b = lastAtOrBelow(blockAddr, lo, hi, offset);
-          if (b < 0) return false;
+          if (b < lo) return false;
           if (!startBlock(b)) return false;
           let i = b * blockSize;
           const last = Math.min(n, i + blockSize) - 1;

@@ -258,6 +258,32 @@ describe('the native harness answers as the TypeScript lookup and the entry tabl
     }
   });
 
+  it.each(['flagged:5:paged', 'special:16:paged', 'mru-huffman:7:paged'])(
+    "%s with a page index past its page's blocks: C finds nothing there, as TypeScript",
+    (id) => {
+      const h = harness();
+      const { table, littleEndian } = entriesOf('gcc-dwarf5');
+      const format = parseFormat(id);
+      const encoded = format.encode(table, littleEndian);
+      const bytes = encoded.bytes.slice();
+      const pages = encoded.parts.find((p) => p.symbol === 'lineinfo_page_blocks');
+      if (!pages) throw new Error('no page index');
+      const v = new DataView(bytes.buffer);
+      const first = table.offsets[0];
+      // the page of the byte before the first entry says its blocks start at block 1
+      v.setUint32(
+        pages.offset + 4 * Math.floor((first - 1) / 2 ** v.getUint32(16, littleEndian)),
+        1,
+        littleEndian,
+      );
+      const corrupt: EncodedTable = { ...encoded, bytes };
+      const addrs = BigUint64Array.from([BASE + BigInt(first - 1), BASE + BigInt(first)]);
+      // before the fix C (and TypeScript) answered block 0's first entry, above the address
+      expect(nativeAnswers(h, corrupt, BASE, addrs)[0].found).toBe(false);
+      expect(checkNative(h, corrupt, format.open(bytes, littleEndian), BASE, addrs)).toBe(2);
+    },
+  );
+
   it('times warm and cold runs with the asked-for sample counts (shape only, no timing asserts)', () => {
     const h = harness();
     const { table, littleEndian } = entriesOf('gcc-dwarf5');

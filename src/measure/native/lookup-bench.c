@@ -659,6 +659,7 @@ INLINE int codec_lookup_(const struct table *t, uint64_t addr, struct hit *out, 
 		if (lo >= t->nb || hi > t->nb || lo > hi)
 			return 0;
 	}
+	uint32_t first = lo;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (ld32(t->b + t->block_addrs + 4 * (size_t)mid, swap) <= off)
@@ -666,7 +667,9 @@ INLINE int codec_lookup_(const struct table *t, uint64_t addr, struct hit *out, 
 		else
 			hi = mid;
 	}
-	if (lo == 0)
+	/* none of the page's blocks starts at or below the offset (block first - 1
+	 * is outside the page's range; a clean index never asks for it) */
+	if (lo == first)
 		return 0;
 	uint32_t b = lo - 1;
 	uint32_t start = ld32(t->b + t->block_offsets + 4 * (size_t)b, swap);
