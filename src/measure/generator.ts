@@ -253,6 +253,9 @@ const EXTRA_PREFIXES: Record<string, string> = {
   sparc: 'sparc64-linux-gnu-',
 };
 
+/** Assemblers found on PATH so far (a missing one is looked for again). */
+const assemblersFound = new Set<string>();
+
 /** The assembler for the target: the host `as` for x86_64 on an x86_64 host, else the cross one. */
 export function assemblerFor(elf: ElfFile): { as: string; args: string[] } {
   const name = elf.arch.name;
@@ -262,7 +265,9 @@ export function assemblerFor(elf: ElfFile): { as: string; args: string[] } {
   if (prefix === undefined)
     throw new UserError(`no assembler known for ${name}: cannot assemble the generator's output`);
   const as = `${prefix}as`;
-  const v = tool(as, ['--version']);
+  // checked once per process: a check costs a process start, and a run over many inputs (modules, fuzzing) asks each time
+  const v = assemblersFound.has(as) ? { status: 0 } : tool(as, ['--version']);
+  if (v?.status === 0) assemblersFound.add(as);
   if (v?.status !== 0)
     throw new UserError(
       `no assembler for ${name}: ${as} is not on PATH (install binutils${prefix ? `-${prefix.slice(0, -1)}` : ''})`,
