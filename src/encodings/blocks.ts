@@ -215,6 +215,8 @@ export function blockReader(
         i++;
       }
       if (!c.ok || file < 0 || file >= f || line < 0 || line > 0xffffffff) return false;
+      // as the kernel's lookup: a file whose name lies outside the names is no answer
+      if (v.getUint32(fileOffsAt + 4 * file, le) >= namesSize) return false;
       out.index = i;
       out.offset = off;
       out.fileId = file;

@@ -236,7 +236,8 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
             s.line = next.line;
             i++;
           }
-          if (s.file >= f) return false;
+          // as the kernel's lookup: a file whose name lies outside the names is no answer
+          if (s.file >= f || v.getUint32(fileOffsAt + 4 * s.file, le) >= namesSize) return false;
           out.index = i;
           out.offset = s.offset;
           out.fileId = s.file;

@@ -95,7 +95,8 @@ export function flatReader(
       if (lo === 0) return false;
       const i = lo - 1;
       const fileId = v.getUint16(L.fileIds + 2 * i, le);
-      if (fileId >= f) return false;
+      // as the kernel's lookup: a file whose name lies outside the names is no answer
+      if (fileId >= f || v.getUint32(L.fileOffsets + 4 * fileId, le) >= L.namesSize) return false;
       out.index = i;
       out.offset = addr(i);
       out.fileId = fileId;

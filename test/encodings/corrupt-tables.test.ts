@@ -43,4 +43,30 @@ describe('bugs the mutations found, one corrupt table each', () => {
       expect(f.open(enc.bytes, le).lookup(first - 1, hit)).toBe(false);
     },
   );
+
+  it.each([
+    'flat',
+    'blocks:64:sleb',
+    'module-v3:8:zigzag',
+    'flagged:64',
+    'special:64',
+    'mru-huffman:64',
+    'module-newest',
+  ])(
+    "%s: an entry whose file name offset lies past the names is no answer (as the kernel's lookup)",
+    (id) => {
+      const f = parseFormat(id);
+      const enc = f.encode(table, le);
+      expect(f.open(enc.bytes, le).lookup(table.offsets[0], hit)).toBe(true);
+      const file = hit.fileId;
+      const bytes = enc.bytes.slice();
+      const offsets = enc.parts.find((p) => p.symbol.endsWith('file_offsets'));
+      const names = enc.parts.find((p) => p.symbol.endsWith('filenames'));
+      if (!offsets || !names) throw new Error('no file tables');
+      new DataView(bytes.buffer).setUint32(offsets.offset + 4 * file, names.size, le);
+      // before the fix: file and line, with a name the kernel's lookup (and the C one) refuses
+      expect(f.open(bytes, le).lookup(table.offsets[0], hit)).toBe(false);
+      expect(() => f.open(bytes, le).decodeAll()).toThrow(FormatError);
+    },
+  );
 });
