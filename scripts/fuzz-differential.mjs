@@ -222,17 +222,30 @@ for (const r of revisions) {
   };
 }
 
-// ---- the cache: one directory per (seed, tool build, generators) ----
+// ---- the cache: one directory per (seed, reader build, generators, mutations) ----
+/**
+ * What decides a mutant's outcome: the reader and what it stands on, the
+ * table decoders (the generator's table is read back with them), runGenerator
+ * and compareEntries, the generators, and the mutations. A rebuild of
+ * anything else (reports, latency) keeps the cache.
+ */
+const OUTCOME_MODULES = [
+  'elf',
+  'dwarf',
+  'lineinfo',
+  'encodings',
+  'kernels',
+  'util',
+  'errors.js',
+  'measure/generator.js',
+];
 function toolKey() {
   const h = createHash('sha256');
-  const walk = (d) => {
-    for (const f of readdirSync(d).sort()) {
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (f.endsWith('.js')) h.update(f).update(readFileSync(p));
-    }
+  const walk = (p) => {
+    if (statSync(p).isDirectory()) for (const f of readdirSync(p).sort()) walk(join(p, f));
+    else if (p.endsWith('.js')) h.update(p.slice(dist.length)).update(readFileSync(p));
   };
-  walk(dist);
+  for (const m of OUTCOME_MODULES) walk(join(dist, m));
   for (const r of revisions) h.update(generators[r].key);
   h.update(readFileSync(new URL('./lib/fuzz-mutations.mjs', import.meta.url)));
   return h.digest('hex').slice(0, 12);
