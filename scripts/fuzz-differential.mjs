@@ -644,6 +644,13 @@ const summary = {
   ),
   started: started.toISOString(),
   finished: finished.toISOString(),
+  /** This invocation: mutants run (the rest came from the cache), lanes, and the wall time per mutant across lanes. */
+  thisRun: {
+    mutants: doneHere,
+    fromCache: alreadyDone,
+    jobs,
+    wallMsPerMutant: doneHere ? Math.round((finished - started) / doneHere) : undefined,
+  },
   complete: inputs.every((i) => results.get(i.name).size >= i.count),
   inputs: inputs.map((i) => ({
     name: i.name,
@@ -680,6 +687,7 @@ function markdown(s) {
     `\`${s.command}\``,
     '',
     `Seed ${s.seed}; lineinfo-bench ${s.tool.version} at ${s.tool.commit}; ${s.started} to ${s.finished}${s.complete ? '' : ' (not complete: resume with the same command)'}.`,
+    `This invocation ran ${s.thisRun.mutants.toLocaleString('en-US')} of them (${s.thisRun.fromCache.toLocaleString('en-US')} from earlier runs) on ${s.thisRun.jobs} lanes${s.thisRun.wallMsPerMutant ? `, ${s.thisRun.wallMsPerMutant} ms of wall time per mutant` : ''}.`,
     `${s.mutants.toLocaleString('en-US')} mutants, each under ${revisions.join(' and ')}; ${s.failures} (mutant, revision) pairs failing (internal errors, hangs, unexplained differences).`,
     '',
     `| input | revision | mutants | ms per mutant (one lane, both revisions) | ${classes.join(' | ')} |`,
