@@ -1,8 +1,144 @@
 import { describe, expect, it } from 'vitest';
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { moduleV1Format, moduleV2Format } from '../../src/encodings/module-early.js';
+import type { ModuleFormat } from '../../src/encodings/module-sections.js';
 import { parseFormat } from '../../src/encodings/registry.js';
-import type { EncodedTable, LookupHit } from '../../src/encodings/types.js';
+import type { EncodedTable, Format, LookupHit } from '../../src/encodings/types.js';
 import { FormatError } from '../../src/errors.js';
+import { extractUpstream } from '../../src/lineinfo/extract.js';
+import {
+  blobTarget,
+  formatTarget,
+  lookupOffsets,
+  MUTATION_KINDS,
+  type MutationTally,
+  type MutationTarget,
+  runMutations,
+} from '../../src/measure/table-mutations.js';
+import { seededRandom } from '../../src/measure/verify.js';
 import { fixtureTable } from '../helpers/format-checks.js';
+import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
+
+/**
+ * Corrupt tables (issue 19 item 4): every format the registry parses and
+ * every module layout, mutated with a fixed seed; the reader answers within
+ * bounds or refuses with a FormatError, never another exception, a read
+ * outside its bytes or a hang. The C lookup's side is in
+ * test/measure/table-mutations.test.ts.
+ */
+
+/** Every format parseFormat knows, with block sizes and codings that reach the edge cases. */
+const REGISTRY_FORMATS = [
+  'flat',
+  'blocks:64:sleb',
+  'blocks:8:zigzag',
+  'blocks:1',
+  'module-v3:64:sleb',
+  'module-v3:8:zigzag',
+  'module-v5:64:sleb',
+  'module-v5:4:zigzag',
+  'module-v6:64:sleb',
+  'module-v6:8:zigzag',
+  'module-newest',
+  'flagged:64',
+  'flagged:5:paged',
+  'special:64',
+  'special:16:paged',
+  'mru-huffman:64',
+  'mru-huffman:7:paged',
+  'page-huffman',
+  'page-huffman:16',
+  'page-huffman:4096',
+];
+/** module-early.ts's layouts (not in the registry: measured for modules only). */
+const EARLY_MODULE_FORMATS: Format[] = [moduleV1Format, moduleV2Format(64), moduleV2Format(4)];
+
+const SEED = 19;
+
+function expectSurvived(t: MutationTally): void {
+  expect(t.problems, t.name).toEqual([]);
+  expect(t.ts.failed, t.name).toBe(0);
+  // the mutations reached both sides: some tables refused, some read
+  expect(t.ts.rejected, t.name).toBeGreaterThan(0);
+  expect(t.ts.same + t.ts.changed, t.name).toBeGreaterThan(0);
+}
+
+describe('every format survives corrupt tables: answers within bounds or a FormatError', () => {
+  const formats: Format[] = [...REGISTRY_FORMATS.map(parseFormat), ...EARLY_MODULE_FORMATS];
+  // little-endian x86_64 and big-endian s390x, fewer of the second and not its paged
+  // formats (their page index over 16 MiB of text makes 2 MiB tables, slow to watch)
+  it.each([
+    ['gcc-dwarf5', 300],
+    ['s390x-dwarf5', 120],
+  ] as const)(
+    '%s: %i mutants per format, every read of the bytes watched',
+    (fixture, count) => {
+      const { table, littleEndian } = fixtureTable(fixture);
+      const offsets = lookupOffsets([table], 40, seededRandom(1));
+      const kinds = new Set<string>();
+      for (const f of formats) {
+        if (fixture === 's390x-dwarf5' && f.id.endsWith(':paged')) continue;
+        const t = runMutations(formatTarget(f, f.encode(table, littleEndian)), {
+          count,
+          seed: SEED,
+          offsets,
+          watch: true,
+          slowMs: 2000,
+        });
+        expect(t.mutations).toBe(count);
+        expectSurvived(t);
+        for (const [k, n] of Object.entries(t.byKind)) if (n > 0) kinds.add(k);
+      }
+      expect([...kinds].sort()).toEqual([...MUTATION_KINDS].sort());
+    },
+    180_000,
+  );
+});
+
+describe('module layouts on real .ko objects survive corrupt sections', () => {
+  // x86_64 (64-bit LE), i386 (32-bit: 4-byte anchors), s390x (64-bit BE)
+  const targets = [KO_TARGETS[0], KO_TARGETS[1], KO_TARGETS[6]];
+  for (const ko of targets) {
+    it.skipIf(!hasKoTools(ko))(
+      `${ko.arch}: v1-v4 layouts (module-v1, -v2, -v3) and both blobs of module-newest, -v6, -v5`,
+      () => {
+        const path = buildKo(ko, 5);
+        const elf = ElfFile.open(path);
+        const le = elf.littleEndian;
+        const is64 = elf.is64;
+        const old = extractUpstream(elf, { rules: 'v1-v4', relocation: 'full' }).table;
+        const ms = extractUpstream(elf, { rules: 'newest', relocation: 'full' }).moduleSections;
+        elf.close();
+        if (!ms) throw new Error('no per-section tables under the newest rules');
+        const all: MutationTarget[] = [];
+        for (const f of [
+          moduleV1Format,
+          moduleV2Format(64),
+          parseFormat('module-v3:64:sleb'),
+          parseFormat('module-v3:2:zigzag'),
+        ])
+          all.push(formatTarget(f, f.encode(old, le)));
+        for (const id of ['module-newest', 'module-v6:64:sleb', 'module-v5:64:sleb']) {
+          const f = parseFormat(id) as ModuleFormat;
+          const m = f.encodeModule(ms.sections, ms.files, { littleEndian: le, is64 });
+          for (const b of m.blobs) all.push(blobTarget(f, b));
+        }
+        // both blobs of each per-section layout: .init.text's table is in the second
+        expect(all.filter((t) => t.name.endsWith('.init.mod_lineinfo'))).toHaveLength(3);
+        const offsets = lookupOffsets(
+          [old, ...ms.sections.map((s) => s.table)],
+          20,
+          seededRandom(2),
+        );
+        for (const t of all) {
+          const tally = runMutations(t, { count: 250, seed: SEED, offsets, watch: true });
+          expectSurvived(tally);
+        }
+      },
+      120_000,
+    );
+  }
+});
 
 /** The part named `symbol` of an encoded table. */
 function part(enc: EncodedTable, symbol: string) {

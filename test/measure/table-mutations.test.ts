@@ -138,3 +138,58 @@ describe('the C harness on many tables in one process', () => {
     expect(a).toEqual(b);
   });
 });
+
+/** Every format the C harness knows, with the block sizes and page sizes the TypeScript slice uses. */
+const C_FORMATS = [
+  'flat',
+  'blocks:64:sleb',
+  'blocks:8:zigzag',
+  'blocks:1',
+  'flagged:64',
+  'flagged:5:paged',
+  'special:64',
+  'special:16:paged',
+  'mru-huffman:64',
+  'mru-huffman:7:paged',
+  'page-huffman',
+  'page-huffman:16',
+  'page-huffman:4096',
+];
+
+describe('the C lookup on corrupt tables (sanitized build): never a fault, the TypeScript answers wherever that opens the table', () => {
+  // s390x (big-endian): the unpaged formats only (its paged tables index 16 MiB of pages, 2 MiB each)
+  it.each([
+    ['gcc-dwarf5', 150, C_FORMATS],
+    ['s390x-dwarf5', 80, C_FORMATS.filter((f) => !f.endsWith(':paged'))],
+  ] as const)(
+    '%s: %i mutants per format',
+    (fixture, count, ids) => {
+      const built = buildHarness('cc', process.env, 'sanitized');
+      if (!built.ok)
+        throw new Error(`the tests need a C compiler with sanitizers: ${built.reason}`);
+      const h = built.harness;
+      const fx = fixtureTable(fixture);
+      const at = lookupOffsets([fx.table], 30, seededRandom(4));
+      expect(ids.every((id) => h.formats.includes(id.split(':')[0]))).toBe(true);
+      for (const id of ids) {
+        const f = parseFormat(id);
+        const t = runMutations(formatTarget(f, f.encode(fx.table, fx.littleEndian)), {
+          count,
+          seed: 19,
+          offsets: at,
+          harness: h,
+          base: 0x1000n,
+        });
+        expect(t.problems, id).toEqual([]);
+        expect(t.c, id).toBeDefined();
+        const c = t.c!;
+        expect([c.fault, c.differ, t.ts.failed], id).toEqual([0, 0, 0]);
+        expect(c.equal + c['answered-refused'] + c['both-refused'], id).toBe(count);
+        // compared on tables TypeScript read, and some refused
+        expect(c.equal, id).toBeGreaterThan(count / 5);
+        expect(t.ts.rejected, id).toBeGreaterThan(0);
+      }
+    },
+    240_000,
+  );
+});
