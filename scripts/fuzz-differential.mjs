@@ -29,7 +29,6 @@ import { mutationFor, readLayout } from './lib/fuzz-mutations.mjs';
 import { buildKern } from './lib/kern-fixture.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(repo, 'dist');
 
 /** The small vmlinux-like programs: the kernel-like fixture per compiler and arch. */
 const SMALL_INPUTS = {
@@ -86,6 +85,8 @@ Options:
   --findings <path>       append new internal errors, hangs and unexplained
                           differences to this Markdown file (one per kind)
   --json                  with --only: print the raw outcome as JSON
+  --dist <dir>            the build to test (default: dist/ beside scripts/;
+                          another: tsc -p tsconfig.json --outDir <dir>)
   -h, --help              this text
 
 Exit: 0 when no internal error, hang or unexplained difference remains,
@@ -114,6 +115,7 @@ const { values: opt } = parseArgs({
     'write-mutant': { type: 'string' },
     findings: { type: 'string' },
     json: { type: 'boolean', default: false },
+    dist: { type: 'string', default: join(repo, 'dist') },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -122,6 +124,8 @@ if (opt.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
 }
+/** The build under test: our reader, runGenerator and the decoders come from here. */
+const dist = resolve(opt.dist);
 
 const count = Number(opt.count);
 const vmlinuxCount = Number(opt['vmlinux-count']);
