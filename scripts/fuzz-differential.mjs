@@ -327,7 +327,8 @@ class Lane {
     });
   }
   stop() {
-    this.child.send('stop');
+    if (this.child.connected) this.child.send('stop');
+    else this.child.kill();
   }
 }
 
@@ -516,7 +517,9 @@ function noteFinding(input, result, task) {
 }
 
 let next = 0;
-async function laneLoop(lane) {
+/** Mutants whose lane died under them (not cached: a resumed run tries them again). */
+let laneFailures = 0;
+async function laneLoop(n) {
   while (!stopping && next < pending.length) {
     if (timeLimitMs !== undefined && Date.now() - started.getTime() > timeLimitMs) {
       stopping = true;
@@ -524,7 +527,24 @@ async function laneLoop(lane) {
     }
     const { input, i } = pending[next++];
     const task = taskFor(input, i);
-    const result = await lane.run(task);
+    let result;
+    try {
+      result = await lanes[n].run(task);
+    } catch (e) {
+      // the harness failed, not a reader: say so, start a fresh lane, go on
+      laneFailures++;
+      process.stderr.write(
+        `\nlane ${n} failed on ${task.key}: ${String(e.message).split('\n')[0]}\n`,
+      );
+      lanes[n].stop();
+      lanes[n] = new Lane(n);
+      await lanes[n].ready;
+      if (laneFailures > 20) {
+        stopping = true;
+        process.stderr.write('more than 20 lane failures: stopping\n');
+      }
+      continue;
+    }
     const record = { ...result, mutation: task.mutation };
     appendFileSync(cacheFile(input), `${JSON.stringify(record)}\n`);
     results.get(input.name).set(i, record);
@@ -542,7 +562,7 @@ async function laneLoop(lane) {
 }
 const timer = setInterval(() => status(), tty ? 1000 : 30_000);
 try {
-  await Promise.all(lanes.map(laneLoop));
+  await Promise.all(lanes.map((_, n) => laneLoop(n)));
 } finally {
   clearInterval(timer);
   for (const l of lanes) l.stop();
@@ -652,6 +672,7 @@ const summary = {
   thisRun: {
     mutants: doneHere,
     fromCache: alreadyDone,
+    laneFailures,
     jobs,
     wallMsPerMutant: doneHere ? Math.round((finished - started) / doneHere) : undefined,
   },
@@ -737,5 +758,7 @@ for (const row of perInput)
         .map(([c, n]) => `${c} ${n}`)
         .join(', ')}\n`,
     );
-process.stderr.write(`${mutants} mutants, ${failures} failing pairs; cache ${cacheDir}\n`);
+process.stderr.write(
+  `${mutants} mutants, ${failures} failing pairs${laneFailures ? `, ${laneFailures} lost to lane failures (run again)` : ''}; cache ${cacheDir}\n`,
+);
 process.exit(failures ? 1 : 0);
