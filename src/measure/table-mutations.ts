@@ -478,6 +478,8 @@ export interface MutationRun {
   watch?: boolean;
   /** A mutant whose TypeScript probe takes longer is a failure ("a hang"). */
   slowMs?: number;
+  /** Mutants per C harness process (default 48; fewer for tables of megabytes). */
+  batch?: number;
   /** Called before each mutant (a watchdog's heartbeat). */
   onMutant?: (k: number) => void;
 }
@@ -501,7 +503,7 @@ export function runMutations(
   const base = run.base ?? 0n;
   const addrs = BigUint64Array.from(Array.from(run.offsets, (o) => base + BigInt(o)));
   // the C lookup takes a batch of mutants per process
-  const BATCH = 48;
+  const BATCH = run.batch ?? 48;
   for (let k0 = from; k0 < from + run.count; k0 += BATCH) {
     const batch: { m: Mutant; ts: TsResult }[] = [];
     for (let k = k0; k < Math.min(from + run.count, k0 + BATCH); k++) {
