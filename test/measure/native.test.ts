@@ -76,6 +76,9 @@ const FORMATS = [
   'blocks:8',
   'blocks:64:sleb',
   'blocks:1024:zigzag',
+  // a module's .mod_lineinfo, v3/v4 (the blocks lookup behind the 48-byte header)
+  'module-v3:64:sleb',
+  'module-v3:5:zigzag',
   // formats of ours
   'flagged:64',
   'flagged:5:paged',

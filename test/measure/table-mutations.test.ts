@@ -145,6 +145,8 @@ const C_FORMATS = [
   'blocks:64:sleb',
   'blocks:8:zigzag',
   'blocks:1',
+  'module-v3:64:sleb',
+  'module-v3:8:zigzag',
   'flagged:64',
   'flagged:5:paged',
   'special:64',

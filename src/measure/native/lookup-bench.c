@@ -337,8 +337,8 @@ static int open_block_tail(struct table *t, int swap, char *err, size_t errlen)
 	return 1;
 }
 
-/* params: "B" or "B:sleb" or "B:zigzag" (the part after "blocks:"); empty = 64:sleb */
-static int blocks_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
+/* A block table's parameters, "B" or "B:sleb" or "B:zigzag" (empty = 64:sleb), into t. */
+static int block_params(struct table *t, const char *params, const char *name, char *err, size_t errlen)
 {
 	char coding[16] = "sleb";
 	unsigned long bs = 64;
@@ -347,22 +347,39 @@ static int blocks_open(struct table *t, const char *params, int swap, char *err,
 		errno = 0;
 		bs = strtoul(params, &endp, 10);
 		if (errno || endp == params || bs < 1 || bs > 65536) {
-			snprintf(err, errlen, "blocks: bad block size in \"%s\"", params);
+			snprintf(err, errlen, "%s: bad block size in \"%s\"", name, params);
 			return 0;
 		}
 		if (*endp == ':') {
 			snprintf(coding, sizeof coding, "%s", endp + 1);
 		} else if (*endp) {
-			snprintf(err, errlen, "blocks: bad parameters \"%s\"", params);
+			snprintf(err, errlen, "%s: bad parameters \"%s\"", name, params);
 			return 0;
 		}
 	}
 	if (strcmp(coding, "sleb") && strcmp(coding, "zigzag")) {
-		snprintf(err, errlen, "blocks: deltas are sleb or zigzag, not \"%s\"", coding);
+		snprintf(err, errlen, "%s: deltas are sleb or zigzag, not \"%s\"", name, coding);
 		return 0;
 	}
 	t->block_size = (uint32_t)bs;
 	t->zigzag = !strcmp(coding, "zigzag");
+	return 1;
+}
+
+static void blocks_set_lookup(struct table *t, int swap)
+{
+	if (t->zigzag)
+		t->lookup = swap ? blocks_zigzag_swapped : blocks_zigzag;
+	else
+		t->lookup = swap ? blocks_sleb_swapped : blocks_sleb;
+}
+
+/* params: "B" or "B:sleb" or "B:zigzag" (the part after "blocks:"); empty = 64:sleb */
+static int blocks_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
+{
+	if (!block_params(t, params, "blocks", err, errlen))
+		return 0;
+	unsigned long bs = t->block_size;
 	if (t->size < 16) {
 		snprintf(err, errlen, "blocks table: shorter than its counts");
 		return 0;
@@ -377,10 +394,50 @@ static int blocks_open(struct table *t, const char *params, int swap, char *err,
 	t->block_addrs = 12;
 	if (!open_block_tail(t, swap, err, errlen))
 		return 0;
-	if (t->zigzag)
-		t->lookup = swap ? blocks_zigzag_swapped : blocks_zigzag;
-	else
-		t->lookup = swap ? blocks_sleb_swapped : blocks_sleb;
+	blocks_set_lookup(t, swap);
+	return 1;
+}
+
+/* ---- module-v3: a module's .mod_lineinfo as v3/v4 lay it out (struct
+ * mod_lineinfo_header): the blocks table behind a 48-byte header of counts
+ * and (offset, size) pairs from the section start, each pair checked against
+ * the section, as the series' header asks; the lookup is the blocks one ---- */
+
+static int module_v3_open(struct table *t, const char *params, int swap, char *err, size_t errlen)
+{
+	static const char *const parts[] = { "blocks", "data", "file offsets", "file names" };
+	uint32_t h[11];
+	if (!block_params(t, params, "module-v3", err, errlen))
+		return 0;
+	if (t->size < 48) {
+		snprintf(err, errlen, "module-v3: shorter than its 48-byte header");
+		return 0;
+	}
+	for (int i = 0; i < 11; i++)
+		h[i] = ld32(t->b + 4 * i, swap);
+	t->n = h[0];
+	t->nb = h[1];
+	t->f = h[2];
+	if ((uint64_t)t->nb != ((uint64_t)t->n + t->block_size - 1) / t->block_size ||
+	    h[4] != 8 * (uint64_t)t->nb || h[8] != 4 * (uint64_t)t->f) {
+		snprintf(err, errlen, "module-v3: header counts disagree");
+		return 0;
+	}
+	for (int k = 0; k < 4; k++) {
+		uint64_t at = h[3 + 2 * k], size = h[4 + 2 * k];
+		if (at < 48 || at + size > t->size) {
+			snprintf(err, errlen, "module-v3: %s run past the section", parts[k]);
+			return 0;
+		}
+	}
+	t->block_addrs = h[3];
+	t->block_offsets = (size_t)h[3] + 4 * (size_t)t->nb;
+	t->data = h[5];
+	t->data_size = h[6];
+	t->file_offsets = h[7];
+	t->names = h[9];
+	t->names_size = h[10];
+	blocks_set_lookup(t, swap);
 	return 1;
 }
 
@@ -857,6 +914,7 @@ struct format_ops {
 static const struct format_ops FORMATS[] = {
 	{ "flat", flat_open },
 	{ "blocks", blocks_open },
+	{ "module-v3", module_v3_open },
 	{ "flagged", flagged_open },
 	{ "special", special_open },
 	{ "mru-huffman", mruh_open },
