@@ -105,7 +105,7 @@ async function main() {
   const scale = Number(arg('scale', '1'));
   const jobs = Number(arg('jobs', '2'));
   const hangSeconds = Number(arg('hang-seconds', '180'));
-  const modulesWanted = Number(arg('modules', '40'));
+  const modulesWanted = Number(arg('modules', '80'));
   const outDir = resolve(root, arg('out', 'results/fuzz'));
   const started = new Date().toISOString();
   const command = `node scripts/fuzz-tables.mjs ${process.argv.slice(2).join(' ')}`.trim();
@@ -143,7 +143,7 @@ async function main() {
         'module-v3:64:sleb',
         'module-newest',
       ],
-      count: 60,
+      count: 30,
       batch: 6,
     },
     {
@@ -171,7 +171,7 @@ async function main() {
         'module-v1',
         'module-v2:64',
       ],
-      count: 150,
+      count: 80,
       batch: 24,
     },
     {
@@ -190,7 +190,7 @@ async function main() {
         'module-v3:64:sleb',
         'module-newest',
       ],
-      count: 100,
+      count: 50,
       batch: 24,
     },
   ];
@@ -266,14 +266,14 @@ async function main() {
       for (const id of ['module-v1', 'module-v2:64', 'module-v3:64:sleb']) {
         const f = formatById(id);
         work.push(
-          spec(koSource, 'format', f, f.encode(old, le), `${f.id} ${name}`, offsets, 30, 48),
+          spec(koSource, 'format', f, f.encode(old, le), `${f.id} ${name}`, offsets, 15, 48),
         );
       }
       for (const id of ['module-newest', 'module-v6:64:sleb', 'module-v5:64:sleb']) {
         const f = formatById(id);
         const m = f.encodeModule(ms.sections, ms.files, { littleEndian: le, is64: elf.is64 });
         for (const b of m.blobs)
-          work.push(spec(koSource, 'blob', f, b, `${f.id} ${b.section} ${name}`, offsets, 30, 48));
+          work.push(spec(koSource, 'blob', f, b, `${f.id} ${b.section} ${name}`, offsets, 15, 48));
       }
     } finally {
       elf.close();
@@ -341,7 +341,7 @@ async function main() {
       worker.on('exit', () => {
         clearInterval(watchdog);
         finished++;
-        if (finished % 25 === 0) console.error(`${finished} jobs done, ${queue.length} queued`);
+        if (finished % 10 === 0) console.error(`${finished} jobs done, ${queue.length} queued`);
         resolve();
       });
     });
@@ -461,7 +461,7 @@ function markdown(r) {
       )
       .map((l) => `| ${l} |`),
     '',
-    "The module layouts have no C lookup: the harness implements the vmlinux tables (flat, blocks, our codecs, page-huffman); module-v3's table is the blocks lookup behind a 48-byte header, the others are our readings of the series (v1, v2, v5, v6) or the newest generator's layout, whose kernel lookup is not public.",
+    "The C harness implements the vmlinux tables (flat, blocks, our codecs, page-huffman) and module-v3 (v1-v4's module layout: the blocks lookup behind the series' 48-byte header). The other module layouts have no C lookup: module-v1, -v2, -v5 and -v6 are our readings of the series, module-newest is the newest generator's layout, whose kernel lookup is not public. 'C answered, TS refused': page-huffman's C lookup opens any table (it checks the table on every call, as the kernel's would), so where TypeScript refuses one there is nothing to compare; it must still not fault.",
     '',
   ];
   const problems = r.rows.filter((x) => x.problems.length);
