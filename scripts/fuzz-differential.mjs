@@ -78,7 +78,7 @@ Options:
   --time-limit <minutes>  stop starting mutants after this long (resume later)
   --cache <dir>           per-mutant results (default: ~/.cache/lineinfo-bench/fuzz)
   --out <dir>             where the summary goes (default: results/fuzz)
-  --name <name>           the summary's file name, .json and .md (default: summary)
+  --name <name>           the summary's file name, .json and .md (default: differential)
   --no-summary            write no summary (the cache still holds every result)
   --only <input>:<i>      run mutation i of input alone and print its outcome
   --write-mutant <path>   with --only: keep the mutant at <path>
@@ -109,7 +109,7 @@ const { values: opt } = parseArgs({
     'time-limit': { type: 'string' },
     cache: { type: 'string', default: join(homedir(), '.cache', 'lineinfo-bench', 'fuzz') },
     out: { type: 'string', default: join(repo, 'results', 'fuzz') },
-    name: { type: 'string', default: 'summary' },
+    name: { type: 'string', default: 'differential' },
     'no-summary': { type: 'boolean', default: false },
     only: { type: 'string' },
     'write-mutant': { type: 'string' },
@@ -350,6 +350,8 @@ function taskFor(input, index, keep) {
 }
 
 const explanations = activeExplanations(join(repo, 'docs', 'input-tolerance.md'));
+/** What an explanation rule may ask of the input. */
+const infoOf = (input) => ({ name: input.name, is64: input.layout.is64 });
 
 function describeOutcome(side) {
   const parts = [side.outcome];
@@ -387,7 +389,7 @@ if (opt.only) {
       `${input.name}:${index} (seed ${opt.seed}): ${task.mutation?.description ?? 'unmutated'}\n`,
     );
     for (const [rev, r] of Object.entries(result.revisions)) {
-      const c = classify(r, task.mutation, rev, explanations.active);
+      const c = classify(r, task.mutation, rev, explanations.active, infoOf(input));
       process.stdout.write(
         `  ${rev}: ${c.cls}${c.explainedBy ? ` (explained: ${c.explainedBy})` : ''}\n`,
       );
@@ -401,7 +403,7 @@ if (opt.only) {
     if (opt['write-mutant']) process.stdout.write(`mutant: ${resolve(opt['write-mutant'])}\n`);
   }
   const failing = Object.entries(result.revisions).some(([rev, r]) =>
-    isFailure(classify(r, task.mutation, rev, explanations.active)),
+    isFailure(classify(r, task.mutation, rev, explanations.active, infoOf(input))),
   );
   process.exit(failing ? 1 : 0);
 }
@@ -484,7 +486,11 @@ const kindOf = (message) =>
 function noteFinding(input, result, task) {
   if (!opt.findings) return;
   const failing = Object.entries(result.revisions)
-    .map(([rev, r]) => ({ rev, r, c: classify(r, task.mutation, rev, explanations.active) }))
+    .map(([rev, r]) => ({
+      rev,
+      r,
+      c: classify(r, task.mutation, rev, explanations.active, infoOf(input)),
+    }))
     .filter((x) => isFailure(x.c));
   if (failing.length === 0) return;
   const { c, r } = failing[0];
@@ -551,7 +557,7 @@ async function laneLoop(n) {
     doneHere++;
     if (
       Object.entries(result.revisions).some(([rev, r]) =>
-        isFailure(classify(r, task.mutation, rev, explanations.active)),
+        isFailure(classify(r, task.mutation, rev, explanations.active, infoOf(input))),
       )
     ) {
       failingHere++;
@@ -609,7 +615,7 @@ for (const input of inputs) {
     row.mutants++;
     ms += rec.ms;
     for (const [rev, r] of Object.entries(rec.revisions)) {
-      const c = classify(r, rec.mutation, rev, explanations.active);
+      const c = classify(r, rec.mutation, rev, explanations.active, infoOf(input));
       if (!row.revisions[rev])
         row.revisions[rev] = Object.fromEntries(Object.keys(CLASSES).map((k) => [k, 0]));
       const counts = row.revisions[rev];
