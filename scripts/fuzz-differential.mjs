@@ -80,6 +80,7 @@ Options:
   --out <dir>             where the summary goes (default: results/fuzz)
   --name <name>           the summary's file name, .json and .md (default: differential)
   --no-summary            write no summary (the cache still holds every result)
+  --summary-only          run nothing: the summary of what the cache holds
   --only <input>:<i>      run mutation i of input alone and print its outcome
   --write-mutant <path>   with --only: keep the mutant at <path>
   --findings <path>       append new internal errors, hangs and unexplained
@@ -111,6 +112,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: join(repo, 'results', 'fuzz') },
     name: { type: 'string', default: 'differential' },
     'no-summary': { type: 'boolean', default: false },
+    'summary-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     'write-mutant': { type: 'string' },
     findings: { type: 'string' },
@@ -414,7 +416,7 @@ const lanes = Array.from({ length: jobs }, (_, n) => new Lane(n));
 await Promise.all(lanes.map((l) => l.ready));
 
 // the unmutated inputs first: both sides must agree on them, and they set the time limits
-for (const input of inputs) {
+for (const input of opt['summary-only'] ? [] : inputs) {
   input.readerTimeoutMs = 600_000;
   input.generatorTimeoutMs = 600_000;
   const t0 = Date.now();
@@ -437,7 +439,7 @@ for (const input of inputs) {
 
 const results = new Map(inputs.map((i) => [i.name, readCache(i)]));
 const pending = [];
-for (const input of inputs)
+for (const input of opt['summary-only'] ? [] : inputs)
   for (let i = 0; i < input.count; i++)
     if (!results.get(input.name).has(i)) pending.push({ input, i });
 // interleaved by progress through each input, so a run stopped early has covered every input alike
@@ -661,7 +663,7 @@ const summary = {
   schemaVersion: 1,
   command: commandLine,
   seed: opt.seed,
-  tool: { version: VERSION, commit: gitCommit(), distKey: key },
+  tool: { version: VERSION, commit: gitCommit(), dist, cacheKey: key },
   generators: Object.fromEntries(
     revisions.map((r) => [
       r,
