@@ -30,6 +30,8 @@ export interface EntryCodec {
   description: string;
   /** Parameters chosen per table (e.g. a special-opcode window), stored as i32 words in the header. */
   params(t: EntryTable, quantum: number): number[];
+  /** How many parameter words the decoder needs: a table with fewer is refused (as the C lookup refuses it). */
+  paramWords: number;
   /** Writes entries first+1 .. end-1 of one block (the first is already written). */
   encodeBlock(
     sink: ByteSink,
@@ -162,6 +164,7 @@ export function codecBlocksFormat(codec: EntryCodec, blockSize: number, paged = 
       }
       if (np > 64 || 28 + 4 * np + 4 * npages > bytes.length)
         fail(`${np} parameters and ${npages} pages do not fit`);
+      if (np < codec.paramWords) fail(`${np} parameters, the decoder needs ${codec.paramWords}`);
       const params = Array.from({ length: np }, (_, i) => v.getInt32(28 + 4 * i, le));
       const pagesAt = 28 + 4 * np;
       const addrsAt = pagesAt + 4 * npages;

@@ -11,6 +11,7 @@ export const flaggedCodec: EntryCodec = {
   name: 'flagged',
   description: 'offset delta, then line delta with a "file changed" bit, file id only on a change',
   params: () => [],
+  paramWords: 0,
   encodeBlock(sink, t, first, end, _p, q) {
     for (let i = first + 1; i < end; i++) {
       const changed = t.fileIds[i] !== t.fileIds[i - 1];
@@ -78,6 +79,8 @@ export const specialCodec: EntryCodec = {
     }
     return best;
   },
+  // the window's base and range
+  paramWords: 2,
   encodeBlock(sink, t, first, end, [base, range], q) {
     const maxAdv = Math.floor(SPECIALS / range);
     for (let i = first + 1; i < end; i++) {
@@ -338,6 +341,8 @@ export const mruHuffmanCodec: EntryCodec = {
       ...packLengths(huffmanLengths(all(cl))),
     ];
   },
+  // code lengths packed four to a word: 64 offset, 9 file and 64 line symbols
+  paramWords: 35,
   encodeBlock(sink, t, first, end, params, q) {
     const la = unpackLengths(params.slice(0, 16), A_SYMS);
     const lf = unpackLengths(params.slice(16, 19), F_SYMS);

@@ -205,4 +205,24 @@ describe('bugs the mutations found, one corrupt table each', () => {
       expect(() => f.open(bytes, le).decodeAll()).toThrow(FormatError);
     },
   );
+
+  it.each([
+    ['special:64', 2],
+    ['mru-huffman:64', 35],
+    ['special:16:paged', 2],
+  ] as const)(
+    '%s: fewer parameter words than the decoder needs (%i) is a FormatError, as the C lookup refuses it',
+    (id, needed) => {
+      const f = parseFormat(id);
+      const enc = f.encode(table, le);
+      for (const np of [0, needed - 1]) {
+        const bytes = enc.bytes.slice();
+        new DataView(bytes.buffer).setUint32(part(enc, 'lineinfo_num_params').offset, np, le);
+        // before the fix: opened, and each block's first entry answered from a table C refuses
+        expect(() => f.open(bytes, le)).toThrow(FormatError);
+        expect(() => f.open(bytes, le)).toThrow(`${np} parameters, the decoder needs ${needed}`);
+      }
+      expect(f.open(enc.bytes, le).entries).toBe(table.count);
+    },
+  );
 });
