@@ -33,6 +33,25 @@ export class FormatError extends UserError {
   }
 }
 
+/**
+ * A part of an input file we could not use and read past, as the upstream
+ * generator (libelf and libdw) reads past it: a figure that needs the part
+ * is left out, everything else is measured. One line each on stderr.
+ */
+export interface InputWarning {
+  /** The part of the file: "program headers", "unit at .debug_info+1234", ".symtab" ... */
+  part: string;
+  /** What is wrong with it. */
+  cause: string;
+  /** What was left out because of it. */
+  skipped: string;
+}
+
+/** The one line a warning prints as: `warning: FILE: part: cause; skipped ...`. */
+export function warningLine(file: string, w: InputWarning): string {
+  return `warning: ${file}: ${w.part}: ${w.cause}; skipped ${w.skipped}`;
+}
+
 export class ThresholdError extends Error {
   readonly exitCode = 1;
   constructor(message: string) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RelocationMode } from '../elf/relocate.js';
+import { type InputWarning, warningLine } from '../errors.js';
 import { dumpFile } from '../lineinfo/dump.js';
 import type { UpstreamRules } from '../lineinfo/extract.js';
 import { inspectFile } from '../lineinfo/inspect.js';
@@ -61,6 +62,7 @@ export function registerInspectCommands(
             progress.update(`reading line tables ${bar(done, total)} units`),
         });
         progress.done();
+        printWarnings(proc, elf, result.warnings);
         emit(proc, opts.json, result, () => renderInspectText(result));
         setExit(0);
       },
@@ -102,6 +104,7 @@ export function registerInspectCommands(
           base: opts.base,
           relocation: opts.relocation,
         });
+        printWarnings(proc, elf, r.inspect.warnings);
         proc.stdout.write(
           `${r.inspect.entries.toLocaleString('en-US')} entries -> ${r.entriesFile} (${r.entriesBytes} bytes)\n` +
             `${r.inspect.files.toLocaleString('en-US')} file names -> ${r.filesFile}\n`,
@@ -109,4 +112,9 @@ export function registerInspectCommands(
         setExit(0);
       },
     );
+}
+
+/** One stderr line per part of the file read past (`warning: FILE: part: cause; skipped ...`). */
+export function printWarnings(proc: ProcessLike, file: string, warnings: InputWarning[]): void {
+  for (const w of warnings) proc.stderr.write(`${warningLine(file, w)}\n`);
 }

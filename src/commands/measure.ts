@@ -9,6 +9,7 @@ import { measureKernelFile } from '../measure/kernel.js';
 import { checkThresholds, parseThreshold, type Threshold } from '../measure/thresholds.js';
 import { renderMeasureTerminal } from '../report/measure-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
+import { printWarnings } from './inspect.js';
 import {
   baseOption,
   buildRootOption,
@@ -124,6 +125,7 @@ export function registerMeasureCommand(
           onProgress: (t) => progress.update(t),
         });
         progress.done();
+        printWarnings(proc, kernel.vmlinux, result.warnings ?? []);
         emit(proc, opts.json, result, () => renderMeasureTerminal(result));
         failOnViolations(checkThresholds([{ id: spec, tables: result.tables }], limits));
         setExit(0);

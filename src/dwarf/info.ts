@@ -22,8 +22,24 @@ export interface CompileUnit {
   language?: number;
   /** Offset of the unit's line program in `.debug_line`, if it has one. */
   stmtList?: number;
+  /**
+   * Set when a string attribute of the first DIE (name, comp_dir, producer)
+   * could not be read: which and why. The unit is read without it, as libdw reads it.
+   */
+  stringsUnread?: string;
+  /**
+   * Set when the unit's length runs past the section end: why. It was read
+   * up to the section end (`size` is clamped), and the walk ended after it, as libdw's.
+   */
+  lengthPastEnd?: string;
   /** Set (tolerant reading only) when the unit's first DIE could not be read: why. */
   unreadable?: string;
+  /**
+   * Set (tolerant reading only) when an attribute of the first DIE after
+   * DW_AT_stmt_list could not be read: why. libdw finds the attributes
+   * before it (the line table among them) and none after it.
+   */
+  attributesCut?: string;
   /** The first DIE's address-range attributes, as read (see unitRanges in ranges.ts). */
   rangeAttrs?: UnitRangeAttrs;
 }
@@ -62,6 +78,11 @@ class AbbrevTables {
 
   constructor(bytes: Uint8Array, littleEndian: boolean, what: string) {
     this.reader = new ByteReader(bytes, littleEndian, what);
+  }
+
+  /** The section's size. */
+  get size(): number {
+    return this.reader.bytes.length;
   }
 
   get(tableOffset: number, code: number): Abbrev {
@@ -185,6 +206,22 @@ class AbbrevTables {
   }
 }
 
+/**
+ * A unit header libdw will not read, measured against libdw 0.188: a
+ * reserved length or an abbreviation offset past `.debug_abbrev` makes
+ * dwarf_nextcu fail, and the walk ends before the unit (`endsWalk`); an
+ * unknown version or unit type makes only that unit unreadable, and the
+ * walk goes on by its length.
+ */
+class UnitHeaderError extends FormatError {
+  constructor(
+    message: string,
+    readonly endsWalk = false,
+  ) {
+    super(message);
+  }
+}
+
 /** Bytes of a unit read up front; the first DIE is almost always within this. */
 const FIRST_DIE_READ = 2048;
 
@@ -199,15 +236,23 @@ export function readUnits(
    * `unreadable` and the walk goes on by its unit_length, as libdw's
    * dwarf_nextcu does (for reading an unrelocated `.ko` as upstream does).
    */
-  opts: { tolerant?: boolean } = {},
+  opts: {
+    tolerant?: boolean;
+    /**
+     * Tolerant: where the walk ends early as libdw's does (see UnitHeaderError):
+     * called with the unit's offset, why, and whether that unit itself was read.
+     */
+    onStop?: (offset: number, cause: string, unitRead: boolean) => void;
+  } = {},
 ): CompileUnit[] {
   const file = dw.elf.name;
   const infoSize = dw.size('.debug_info');
   if (infoSize === 0) return [];
+  // no .debug_abbrev: every unit's abbreviation offset is past its end (libdw's walk ends at once)
   const abbrevs = new AbbrevTables(
-    dw.require('.debug_abbrev'),
+    dw.get('.debug_abbrev') ?? new Uint8Array(0),
     dw.littleEndian,
-    `${file}: .debug_abbrev`,
+    '.debug_abbrev',
   );
   const units: CompileUnit[] = [];
   // each unit's first bytes are read into this one buffer: a unit keeps nothing that points into them
@@ -215,21 +260,25 @@ export function readUnits(
   let off = 0;
   while (off < infoSize) {
     let chunk = dw.peek('.debug_info', off, FIRST_DIE_READ, scratch);
-    let unit: CompileUnit;
-    const unitLength = () => {
-      const r = new ByteReader(chunk, dw.littleEndian, `${file}: .debug_info unit at ${off}`);
+    let unit: CompileUnit | undefined;
+    /** The unit's size as its length says, clamped to the section: all a tolerant walk needs to go on. */
+    const unitSize = () => {
+      const r = new ByteReader(chunk, dw.littleEndian, `.debug_info unit at ${off}`);
       const len = r.u32();
-      return len === 0xffffffff ? r.u64n() + 8 : len;
+      const size = len === 0xffffffff ? Number(r.u64()) + 12 : len + 4;
+      return Math.min(size, infoSize - off);
     };
-    const fail = (e: unknown): CompileUnit => {
+    const fail = (e: unknown): CompileUnit | undefined => {
       if (!opts.tolerant || !(e instanceof FormatError))
         throw e instanceof FormatError ? e.withFile(file) : e;
-      // the header's length is all a tolerant walk needs to go on
-      const size = unitLength() + 4;
-      if (off + size > infoSize) throw e.withFile(file);
+      if (e instanceof UnitHeaderError && e.endsWalk) {
+        if (!opts.onStop) throw e.withFile(file);
+        opts.onStop(off, e.message, false);
+        return undefined;
+      }
       return {
         offset: off,
-        size,
+        size: unitSize(),
         version: 0,
         unitType: 0,
         addressSize: 0,
@@ -245,11 +294,11 @@ export function readUnits(
       if (
         !(e instanceof FormatError) ||
         !e.message.includes('truncated') ||
-        chunk.length >= infoSize - off
+        chunk.length >= unitSize()
       ) {
         unit = fail(e);
       } else {
-        chunk = dw.slice('.debug_info', off, unitLength() + 4);
+        chunk = dw.slice('.debug_info', off, unitSize());
         try {
           unit = parseUnit(chunk, off, infoSize, dw, abbrevs);
         } catch (e2) {
@@ -257,8 +306,15 @@ export function readUnits(
         }
       }
     }
+    if (!unit) break;
     units.push(unit);
     off += unit.size;
+    if (unit.lengthPastEnd !== undefined) {
+      // libdw reads this unit up to the section end, and no unit after it
+      if (!opts.onStop) throw new FormatError(unit.lengthPastEnd, file);
+      opts.onStop(unit.offset, unit.lengthPastEnd, true);
+      break;
+    }
   }
   return units;
 }
@@ -277,19 +333,22 @@ function parseUnit(
     length = r.u64n();
     offsetSize = 8;
   } else if (length >= 0xfffffff0) {
-    throw new FormatError(
+    throw new UnitHeaderError(
       `.debug_info unit at ${off}: reserved unit length 0x${length.toString(16)}`,
+      true,
     );
   }
-  const size = r.pos + length;
+  let size = r.pos + length;
+  let lengthPastEnd: string | undefined;
   if (off + size > infoSize) {
-    throw new FormatError(
-      `.debug_info unit at ${off}: length ${length} runs past the section end (${infoSize})`,
-    );
+    lengthPastEnd = `.debug_info unit at ${off}: length ${length} runs past the section end (${infoSize})`;
+    size = infoSize - off;
   }
+  // nothing of the unit's first DIE is read past the unit's end (libdw's bound too)
+  r.end = Math.min(r.end, size);
   const version = r.u16();
   if (version < 2 || version > 5)
-    throw new FormatError(`.debug_info unit at ${off}: unsupported DWARF version ${version}`);
+    throw new UnitHeaderError(`.debug_info unit at ${off}: unsupported DWARF version ${version}`);
   let unitType: number = DW_UT.compile;
   let addressSize: number;
   let abbrevOffset: number;
@@ -300,15 +359,21 @@ function parseUnit(
     if (unitType === DW_UT.skeleton || unitType === DW_UT.split_compile) r.skip(8);
     else if (unitType === DW_UT.type || unitType === DW_UT.split_type) r.skip(8 + offsetSize);
     else if (unitType !== DW_UT.compile && unitType !== DW_UT.partial) {
-      throw new FormatError(`.debug_info unit at ${off}: unknown unit type ${unitType}`);
+      throw new UnitHeaderError(`.debug_info unit at ${off}: unknown unit type ${unitType}`);
     }
   } else {
     abbrevOffset = r.offset(offsetSize);
     addressSize = r.u8();
   }
+  if (abbrevOffset >= abbrevs.size)
+    throw new UnitHeaderError(
+      `.debug_info unit at ${off}: abbreviation offset ${abbrevOffset} past .debug_abbrev's end (${abbrevs.size})`,
+      true,
+    );
   const unit: CompileUnit = {
     offset: off,
     size,
+    lengthPastEnd,
     version,
     unitType,
     addressSize,
@@ -328,7 +393,18 @@ function parseUnit(
   for (let i = 0; i < ab.specs.length; i += 3) {
     const attr = ab.specs[i];
     const form = ab.specs[i + 1];
-    const v = readForm(r, form, ctx, ab.specs[i + 2]);
+    let v: FormValue;
+    try {
+      v = readForm(r, form, ctx, ab.specs[i + 2]);
+    } catch (e) {
+      // libdw walks the attributes in order to the one asked for: those
+      // before a broken one are found, and the line table with them
+      // (a piece shorter than the unit is read again whole first)
+      if (!(e instanceof FormatError) || unit.stmtList === undefined || bytes.length < size)
+        throw e;
+      unit.attributesCut = e.message;
+      break;
+    }
     switch (attr) {
       case DW_AT.low_pc:
         ra.lowPc = addressAttr(form, v);
@@ -353,7 +429,7 @@ function parseUnit(
         strxCompDir = v;
         break;
       case DW_AT.producer:
-        if (v.kind !== 'strx') unit.producer = stringOf(v, dw, 0, offsetSize);
+        if (v.kind !== 'strx') unit.producer = attributeString(unit, 'DW_AT_producer', v, dw, 0);
         break;
       case DW_AT.language:
         if (v.kind === 'uint') unit.language = v.value;
@@ -369,8 +445,8 @@ function parseUnit(
   // strx values need DW_AT_str_offsets_base, which may come after them; DWARF 5
   // says it defaults to the first table's header size (8 or 16).
   const base = strOffsetsBase ?? (offsetSize === 8 ? 16 : 8);
-  if (strxName) unit.name = stringOf(strxName, dw, base, offsetSize);
-  if (strxCompDir) unit.compDir = stringOf(strxCompDir, dw, base, offsetSize);
+  if (strxName) unit.name = attributeString(unit, 'DW_AT_name', strxName, dw, base);
+  if (strxCompDir) unit.compDir = attributeString(unit, 'DW_AT_comp_dir', strxCompDir, dw, base);
   if (ra.lowPc || ra.highPc || ra.ranges) unit.rangeAttrs = ra;
   return unit;
 }
@@ -398,6 +474,28 @@ function addressAttr(
 function offsetAttr(v: FormValue): { offset: bigint } | undefined {
   if (v.kind === 'uint' || v.kind === 'int') return { offset: BigInt(v.value) };
   return v.kind === 'big' ? { offset: v.value } : undefined;
+}
+
+/**
+ * A string attribute of a unit's first DIE, or undefined when its string
+ * cannot be read (no string section, an offset past it): libdw's
+ * dwarf_formstring fails on that attribute alone, and the unit is read
+ * without it. The first such failure is noted in `stringsUnread`.
+ */
+function attributeString(
+  unit: CompileUnit,
+  attr: string,
+  v: FormValue,
+  dw: DwarfSections,
+  strOffsetsBase: number,
+): string | undefined {
+  try {
+    return stringOf(v, dw, strOffsetsBase, unit.offsetSize);
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    unit.stringsUnread ??= `${attr}: ${e.message.replace(`${dw.elf.name}: `, '')}`;
+    return undefined;
+  }
 }
 
 /** A string-valued attribute's text, following references into the string sections. */

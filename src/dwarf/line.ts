@@ -24,10 +24,20 @@ export interface LineTableHeader {
   minInstLength: number;
   maxOpsPerInst: number;
   defaultIsStmt: boolean;
+  /**
+   * default_is_stmt as stored: libdw keeps it in a one-bit field of each
+   * row, so a value other than 0 or 1 fails any table that emits a row.
+   */
+  defaultIsStmtByte: number;
   lineBase: number;
   lineRange: number;
   opcodeBase: number;
   standardOpcodeLengths: number[];
+  /**
+   * The byte libdw reads as the operand count of opcode 4 when it runs
+   * DW_LNE_set_discriminator (it checks that one, whatever opcode_base is).
+   */
+  opcode4Length: number;
   /** Include directories in table order (DWARF 5: index 0 is the first entry; before 5 the table starts at index 1). */
   dirs: string[];
   /**
@@ -139,6 +149,11 @@ function readTableStart(
   const h = readHeaderFields(r, offset, unitAddressSize, sectionSize);
   if (h.version >= 5) readEntryTablesV5(r, h, dw);
   else readEntryTablesV2toV4(r, h);
+  // libdw's consistency check: the tables end where header_length says the program starts
+  if (r.origin + r.pos !== h.programOffset)
+    throw new FormatError(
+      `${what}: directory and file tables end at byte ${r.origin + r.pos}, header_length says ${h.programOffset}`,
+    );
   return { header: h, bytes };
 }
 
@@ -181,7 +196,12 @@ function readHeaderFields(
   let addressSize = unitAddressSize;
   if (version >= 5) {
     addressSize = r.u8();
-    r.u8(); // segment_selector_size
+    const segmentSelectorSize = r.u8();
+    // libdw reads a table only with its unit's address size and no segments
+    if (addressSize !== unitAddressSize || segmentSelectorSize !== 0)
+      throw new FormatError(
+        `${what}: address size ${addressSize} and segment selector size ${segmentSelectorSize} (the unit's address size is ${unitAddressSize})`,
+      );
   }
   const headerLength = r.offset(offsetSize);
   const programOffset = r.origin + r.pos + headerLength;
@@ -189,14 +209,17 @@ function readHeaderFields(
     throw new FormatError(`${what}: header length ${headerLength} runs past the table end`);
   const minInstLength = r.u8();
   const maxOpsPerInst = version >= 4 ? r.u8() : 1;
-  const defaultIsStmt = r.u8() !== 0;
+  const defaultIsStmtByte = r.u8();
+  const defaultIsStmt = defaultIsStmtByte !== 0;
   const lineBase = r.i8();
   const lineRange = r.u8();
   const opcodeBase = r.u8();
-  if (lineRange === 0) throw new FormatError(`${what}: line_range is 0`);
+  // a line_range of 0 fails only the opcodes that divide by it, as in libdw
   if (opcodeBase === 0) throw new FormatError(`${what}: opcode_base is 0`);
   if (maxOpsPerInst === 0)
     throw new FormatError(`${what}: maximum_operations_per_instruction is 0`);
+  const lengthsAt = r.pos;
+  const opcode4Length = lengthsAt + 3 < r.end ? r.bytes[lengthsAt + 3] : 0;
   const standardOpcodeLengths: number[] = [0];
   for (let i = 1; i < opcodeBase; i++) standardOpcodeLengths.push(r.u8());
   return {
@@ -208,10 +231,12 @@ function readHeaderFields(
     minInstLength,
     maxOpsPerInst,
     defaultIsStmt,
+    defaultIsStmtByte,
     lineBase,
     lineRange,
     opcodeBase,
     standardOpcodeLengths,
+    opcode4Length,
     dirs: [],
     files: [],
     programOffset,
@@ -225,12 +250,36 @@ function readEntryTablesV5(r: ByteReader, h: LineTableHeader, dw: DwarfSections)
     addressSize: h.addressSize,
     offsetSize: h.offsetSize,
   };
-  const dirFormat = readEntryFormat(r);
-  const ndirs = r.uleb();
+  const dirFormat = readEntryFormat(r, false);
+  const ndirs = entryCount(r, dirFormat, 'directory');
   for (let i = 0; i < ndirs; i++) h.dirs.push(readEntry(r, dirFormat, ctx, dw).name);
-  const fileFormat = readEntryFormat(r);
-  const nfiles = r.uleb();
-  for (let i = 0; i < nfiles; i++) h.files.push(readEntry(r, fileFormat, ctx, dw));
+  const fileFormat = readEntryFormat(r, true);
+  const nfiles = entryCount(r, fileFormat, 'file name');
+  for (let i = 0; i < nfiles; i++) {
+    const f = readEntry(r, fileFormat, ctx, dw);
+    if (f.dirIndex >= ndirs)
+      throw new FormatError(`${r.what}: file ${i}: directory index ${f.dirIndex} of ${ndirs}`);
+    h.files.push(f);
+  }
+}
+
+/**
+ * A directory or file count, checked against the bytes left: entries
+ * without a field, or more of them than bytes, cannot be read (each field
+ * of a path takes a byte at least), and looping over a corrupt count would not end.
+ */
+function entryCount(r: ByteReader, format: number[], what: string): number {
+  const at = r.origin + r.pos;
+  const count = r.uleb();
+  const fields = format.length / 2;
+  if (count > 0 && fields === 0)
+    throw new FormatError(`${r.what}: ${count} ${what} entries with no fields (byte ${at})`);
+  // libdw's bound: at least one byte per field of each entry
+  if (fields > 0 && count > Math.floor(r.left / fields))
+    throw new FormatError(
+      `${r.what}: ${count} ${what} entries of ${fields} fields in ${r.left} bytes of header (byte ${at})`,
+    );
+  return count;
 }
 
 /** DWARF 2-4 include_directories and file_names: sequences ended by an empty name. */
@@ -244,16 +293,79 @@ function readEntryTablesV2toV4(r: ByteReader, h: LineTableHeader): void {
   for (;;) {
     const name = r.cstring();
     if (name === '') break;
-    h.files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
+    const dirIndex = r.uleb();
+    // index 0 is the unit's directory: libdw knows dirs + 1 of them
+    if (dirIndex > h.dirs.length)
+      throw new FormatError(
+        `${r.what}: file ${name}: directory index ${dirIndex} of ${h.dirs.length + 1}`,
+      );
+    h.files.push({ name, dirIndex, mtime: r.uleb(), length: r.uleb() });
   }
 }
 
-function readEntryFormat(r: ByteReader): number[] {
+/**
+ * A DWARF 5 entry format: (content type, form) pairs. As libdw, a form must
+ * be one it can size, and a format with fields must have a path (and, for
+ * files, a directory index).
+ */
+function readEntryFormat(r: ByteReader, files: boolean): number[] {
   const n = r.u8();
   const f: number[] = [];
-  for (let i = 0; i < n; i++) f.push(r.uleb(), r.uleb());
+  let path = false;
+  let dirIndex = false;
+  for (let i = 0; i < n; i++) {
+    const type = r.uleb();
+    const form = r.uleb();
+    if (!USER_FORMS.has(form))
+      throw new FormatError(`${r.what}: form 0x${form.toString(16)} in an entry format`);
+    if (type === DW_LNCT.path) path = true;
+    else if (type === DW_LNCT.directory_index) dirIndex = true;
+    f.push(type, form);
+  }
+  if (n > 0 && (!path || (files && !dirIndex)))
+    throw new FormatError(
+      `${r.what}: ${files ? 'file name' : 'directory'} format without ${path ? 'a directory index' : 'a path'}`,
+    );
   return f;
 }
+
+/** Forms dwarf_formstring reads a string from, without a supplementary file. */
+const PATH_FORMS = new Set<number>([
+  DW_FORM.string,
+  DW_FORM.strp,
+  DW_FORM.line_strp,
+  DW_FORM.strx,
+  DW_FORM.strx1,
+  DW_FORM.strx2,
+  DW_FORM.strx3,
+  DW_FORM.strx4,
+]);
+
+/** Forms libdw accepts in an entry format (DWARF 5 section 6.2.4.2's, and strp_sup). */
+const USER_FORMS = new Set<number>([
+  DW_FORM.block,
+  DW_FORM.block1,
+  DW_FORM.block2,
+  DW_FORM.block4,
+  DW_FORM.data1,
+  DW_FORM.data2,
+  DW_FORM.data4,
+  DW_FORM.data8,
+  DW_FORM.data16,
+  DW_FORM.flag,
+  DW_FORM.line_strp,
+  DW_FORM.sdata,
+  DW_FORM.sec_offset,
+  DW_FORM.string,
+  DW_FORM.strp,
+  DW_FORM.strp_sup,
+  DW_FORM.strx,
+  DW_FORM.strx1,
+  DW_FORM.strx2,
+  DW_FORM.strx3,
+  DW_FORM.strx4,
+  DW_FORM.udata,
+]);
 
 function readEntry(
   r: ByteReader,
@@ -278,6 +390,9 @@ function readEntry(
     const v: FormValue = readForm(r, form, ctx);
     switch (type) {
       case DW_LNCT.path:
+        // libdw takes the path with dwarf_formstring: a form without a string fails the table
+        if (!PATH_FORMS.has(form))
+          throw new FormatError(`${r.what}: a path of form 0x${form.toString(16)}`);
         // strx in a line table has no unit to give str_offsets_base; use the default.
         e.name = stringOf(v, dw, ctx.offsetSize === 8 ? 16 : 8, ctx.offsetSize) ?? '';
         break;
@@ -306,6 +421,12 @@ function numeric(v: FormValue): number {
 }
 
 const TWO32 = 0x100000000;
+
+/**
+ * The operand count of each standard opcode DWARF defines (1 to 12): libdw
+ * fails a table whose header declares another count for one it runs.
+ */
+const STANDARD_OPERANDS = [0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1];
 
 /**
  * Runs the line-number program of the table at `offset` and returns its rows
@@ -364,6 +485,14 @@ class LineProgram {
   private readonly what: string;
   /** Where the table starts in `.debug_line`: positions in messages are the section's. */
   private readonly origin: number;
+  /** Bit n set: the header declares standard opcode n (1 to 12) with a count libdw does not accept. */
+  private readonly badOperandCounts: number;
+  /**
+   * True while a register holds more than libdw's row keeps (column 16
+   * bits, isa and op_index 8, discriminator 24): a row emitted then fails
+   * the table, as libdw's add_new_line does.
+   */
+  private wide = false;
 
   constructor(
     dw: DwarfSections,
@@ -386,6 +515,11 @@ class LineProgram {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.le = dw.littleEndian;
     this.what = `.debug_line table at ${header.offset}`;
+    let bad = 0;
+    for (let op = 1; op < Math.min(header.opcodeBase, STANDARD_OPERANDS.length); op++)
+      if (header.standardOpcodeLengths[op] !== STANDARD_OPERANDS[op]) bad |= 1 << op;
+    this.badOperandCounts = bad;
+    this.wide = header.defaultIsStmtByte > 1;
   }
 
   run(): void {
@@ -402,6 +536,7 @@ class LineProgram {
 
   /** A special opcode: advance address and line together, then emit a row. */
   private special(op: number): void {
+    if (this.lineRange === 0) throw this.invalid('a special opcode with line_range 0');
     const adj = op - this.opcodeBase;
     const adv = (adj / this.lineRange) | 0;
     if (adv !== 0) this.advance(adv);
@@ -410,21 +545,31 @@ class LineProgram {
   }
 
   private standard(op: number): void {
+    if (
+      this.badOperandCounts !== 0 &&
+      op < STANDARD_OPERANDS.length &&
+      (this.badOperandCounts >>> op) & 1
+    )
+      throw this.invalid(
+        `standard opcode ${op} declared with ${this.header.standardOpcodeLengths[op]} operands, not ${STANDARD_OPERANDS[op]}`,
+      );
     switch (op) {
       case DW_LNS.copy:
         this.emit(false);
         break;
+      // operands are kept in 32 bits, as libdw's unsigned int and int
       case DW_LNS.advance_pc:
-        this.advance(this.uleb());
+        this.advance(this.uleb() % TWO32);
         break;
       case DW_LNS.advance_line:
         this.line = (this.line + this.sleb()) >>> 0;
         break;
       case DW_LNS.set_file:
-        this.file = this.uleb();
+        this.file = this.uleb() % TWO32;
         break;
       case DW_LNS.set_column:
-        this.column = this.uleb();
+        this.column = this.uleb() % TWO32;
+        this.checkWide();
         break;
       case DW_LNS.negate_stmt:
         this.isStmt = !this.isStmt;
@@ -433,6 +578,7 @@ class LineProgram {
         this.basicBlock = true;
         break;
       case DW_LNS.const_add_pc:
+        if (this.lineRange === 0) throw this.invalid('DW_LNS_const_add_pc with line_range 0');
         this.advance(((255 - this.opcodeBase) / this.lineRange) | 0);
         break;
       case DW_LNS.fixed_advance_pc:
@@ -445,7 +591,8 @@ class LineProgram {
         this.epilogueBegin = true;
         break;
       case DW_LNS.set_isa:
-        this.isa = this.uleb();
+        this.isa = this.uleb() % TWO32;
+        this.checkWide();
         break;
       default: {
         // A standard opcode this reader does not know: skip its ULEB operands.
@@ -455,12 +602,20 @@ class LineProgram {
     }
   }
 
-  /** Opcode 0: a length, a sub-opcode and its operands. */
+  /**
+   * Opcode 0: a length, a sub-opcode and its operands, read as libdw reads
+   * them: the length is one byte (a ULEB128 in DWARF, the same below 128),
+   * and a sub-opcode libdw knows is followed by its operands alone (the
+   * length only skips one it does not know).
+   */
   private extended(): void {
-    const len = this.uleb();
-    if (len === 0) return; // an empty extended opcode: nothing to do
-    const start = this.pos;
-    if (start + len > this.end) throw this.truncated();
+    const at = this.origin + this.pos - 1;
+    if (this.end - this.pos < 2) throw this.invalid(`an extended opcode cut short at byte ${at}`);
+    const len = this.bytes[this.pos++];
+    if (this.end - this.pos < len)
+      throw this.invalid(
+        `an extended opcode of ${len} bytes at byte ${at} runs past the table end`,
+      );
     const sub = this.bytes[this.pos++];
     switch (sub) {
       case DW_LNE.end_sequence:
@@ -469,48 +624,76 @@ class LineProgram {
         this.reset();
         break;
       case DW_LNE.set_address:
-        this.setAddress(len - 1, start);
+        this.setAddress(at);
         break;
       case DW_LNE.define_file:
-        this.defineFile(start + len);
+        this.defineFile(at);
         break;
       case DW_LNE.set_discriminator:
-        this.discriminator = this.uleb();
+        if (this.header.opcode4Length !== 1)
+          throw this.invalid(
+            `DW_LNE_set_discriminator at byte ${at} with ${this.header.opcode4Length} operands declared for opcode 4`,
+          );
+        this.discriminator = this.uleb() % TWO32;
+        this.checkWide();
         break;
       default:
-        break; // unknown or vendor extended opcode: skipped by its length
+        // unknown or vendor: skipped by its length, counted from the sub-opcode
+        // (a length of 0 steps back onto it, as libdw does)
+        if (this.end - (this.pos - 1) < len) throw this.truncated();
+        this.pos += len - 1;
     }
-    this.pos = start + len;
   }
 
-  /** DW_LNE_set_address with a `size`-byte operand; `start` is the opcode's, for errors. */
-  private setAddress(size: number, start: number): void {
+  /** DW_LNE_set_address: an operand of the unit's address size (libdw reads 4 bytes or 8). */
+  private setAddress(at: number): void {
+    this.opIndex = 0;
+    const size = this.addressSize;
+    if (this.end - this.pos < size)
+      throw this.invalid(`DW_LNE_set_address at byte ${at} runs past the table end`);
     const { view, le, pos } = this;
-    if (size === 8) {
-      this.lo = view.getUint32(pos + (le ? 0 : 4), le);
-      this.hi = view.getUint32(pos + (le ? 4 : 0), le);
-    } else if (size === 4) {
+    if (size === 4) {
       this.lo = view.getUint32(pos, le);
       this.hi = 0;
-    } else if (size === 2) {
-      this.lo = view.getUint16(pos, le);
-      this.hi = 0;
-    } else if (size === 1) {
-      this.lo = this.bytes[pos];
-      this.hi = 0;
+      this.pos += 4;
     } else {
-      throw new FormatError(
-        `${this.what}: DW_LNE_set_address with a ${size}-byte operand at byte ${this.origin + start}`,
-      );
+      if (this.end - this.pos < 8)
+        throw this.invalid(`DW_LNE_set_address at byte ${at} runs past the table end`);
+      this.lo = view.getUint32(pos + (le ? 0 : 4), le);
+      this.hi = view.getUint32(pos + (le ? 4 : 0), le);
+      this.pos += 8;
     }
-    this.opIndex = 0;
   }
 
-  /** DW_LNE_define_file: appends a file entry to the header's table. */
-  private defineFile(end: number): void {
-    const r = new ByteReader(this.bytes, this.le, this.what, this.pos, end, this.origin);
+  /** DW_LNE_define_file: appends a file entry to the header's table (its directory must exist). */
+  private defineFile(at: number): void {
+    const nul = this.bytes.indexOf(0, this.pos);
+    if (nul < 0 || nul >= this.end) throw this.invalid(`DW_LNE_define_file at byte ${at}: no name`);
+    const r = new ByteReader(this.bytes, this.le, this.what, this.pos, this.end, this.origin);
     const name = r.cstring();
-    this.header.files.push({ name, dirIndex: r.uleb(), mtime: r.uleb(), length: r.uleb() });
+    this.pos = r.pos;
+    const dirIndex = this.uleb();
+    const dirs = this.header.version >= 5 ? this.header.dirs.length : this.header.dirs.length + 1;
+    if (dirIndex >= dirs)
+      throw this.invalid(
+        `DW_LNE_define_file at byte ${at}: directory index ${dirIndex} of ${dirs}`,
+      );
+    const mtime = this.uleb();
+    this.header.files.push({ name, dirIndex, mtime, length: this.uleb() });
+  }
+
+  /** Recomputes `wide` after a register libdw's row narrows was set. */
+  private checkWide(): void {
+    this.wide =
+      this.header.defaultIsStmtByte > 1 ||
+      this.column > 0xffff ||
+      this.isa > 0xff ||
+      this.discriminator > 0xffffff ||
+      this.opIndex > 0xff;
+  }
+
+  private invalid(why: string): FormatError {
+    return new FormatError(`${this.what}: ${why}`);
   }
 
   /** DW_LNS_fixed_advance_pc: a u16 added to the address, op_index reset. */
@@ -548,6 +731,10 @@ class LineProgram {
 
   /** Appends a row from the registers and clears the per-row ones. */
   private emit(endSeq: boolean): void {
+    if (this.wide || this.opIndex > 0xff)
+      throw this.invalid(
+        `a row with column ${this.column}, isa ${this.isa}, discriminator ${this.discriminator}, op_index ${this.opIndex}, default_is_stmt ${this.header.defaultIsStmtByte}: more than libdw's row holds`,
+      );
     let rows = this.rows;
     const i = rows.count;
     if (i >= rows.addrHi.length) {
@@ -572,7 +759,10 @@ class LineProgram {
     this.basicBlock = false;
     this.prologueEnd = false;
     this.epilogueBegin = false;
-    this.discriminator = 0;
+    if (this.discriminator !== 0) {
+      this.discriminator = 0;
+      this.checkWide();
+    }
   }
 
   /** The registers' values at the start of a sequence. */
@@ -589,6 +779,7 @@ class LineProgram {
     this.epilogueBegin = false;
     this.isa = 0;
     this.discriminator = 0;
+    this.wide = this.header.defaultIsStmtByte > 1;
   }
 
   private uleb(): number {
@@ -648,6 +839,8 @@ export function libdwFilePath(
   fileIndex: number,
   compDir: string | undefined,
 ): string | undefined {
+  // DWARF before 5 has no file 0; libdw names it "???" (and the generator keeps its rows)
+  if (fileIndex === 0 && h.version < 5) return '???';
   const f = h.files[fileIndex];
   if (!f) return undefined;
   if (f.name.startsWith('/')) return f.name;

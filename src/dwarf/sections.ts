@@ -1,4 +1,4 @@
-import { type ElfFile, SHF } from '../elf/elf-file.js';
+import { type ElfFile, SHF, SHT } from '../elf/elf-file.js';
 import {
   moduleLayout,
   type RelocationMode,
@@ -38,6 +38,23 @@ export class DwarfSections {
     return relocates(this.elf, this.relocation, name);
   }
 
+  /** Sections libdw leaves out (see leaveOut): absent to every reader here. */
+  private readonly leftOut = new Set<string>();
+
+  /**
+   * Leaves a section out, as libdw's dwarf_begin_elf does with a compressed
+   * section it cannot decompress: from now on it is absent.
+   */
+  leaveOut(name: string): void {
+    this.leftOut.add(name);
+    this.cache.delete(name);
+  }
+
+  /** The section by name, unless left out. */
+  private section(name: string) {
+    return this.leftOut.has(name) ? undefined : this.elf.section(name);
+  }
+
   get littleEndian(): boolean {
     return this.elf.littleEndian;
   }
@@ -46,11 +63,12 @@ export class DwarfSections {
   get(name: string): Uint8Array | null {
     let v = this.cache.get(name);
     if (v === undefined) {
-      v = this.elf.sectionBytes(name) ?? null;
+      const sec = this.section(name);
+      v = sec ? this.elf.contents(sec).bytes : null;
       if (v && this.relocated(name)) {
         v = v.slice(); // never write into a buffer someone else holds
         if (this.relocation !== 'upstream') this.layout ??= moduleLayout(this.elf);
-        const s = this.elf.section(name)!;
+        const s = this.section(name)!;
         this.relocations.set(name, relocateSection(this.elf, s, v, this.relocation, this.layout));
       }
       this.cache.set(name, v);
@@ -65,12 +83,12 @@ export class DwarfSections {
   }
 
   has(name: string): boolean {
-    return this.elf.section(name) !== undefined;
+    return this.section(name) !== undefined;
   }
 
   /** Bytes [offset, offset + length) of a section, clamped to its end, without loading it whole when possible. */
   slice(name: string, offset: number, length: number): Uint8Array {
-    const s = this.elf.section(name);
+    const s = this.section(name);
     if (!s) throw new FormatError(`no ${name} section`, this.elf.name);
     const cached = this.cache.get(name);
     if (cached) return cached.subarray(offset, Math.min(cached.length, offset + length));
@@ -88,7 +106,7 @@ export class DwarfSections {
    * pieces a unit walk reads.
    */
   peek(name: string, offset: number, length: number, scratch: Uint8Array): Uint8Array {
-    const s = this.elf.section(name);
+    const s = this.section(name);
     if (!s || this.cache.get(name) || s.flags & SHF.COMPRESSED || this.relocated(name))
       return this.slice(name, offset, length);
     const end = Math.min(s.size, offset + length);
@@ -116,11 +134,14 @@ export class DwarfSections {
 
   /** Uncompressed size of a section (0 if absent). */
   size(name: string): number {
-    const s = this.elf.section(name);
-    if (!s) return 0;
+    const s = this.section(name);
+    if (!s || s.type === SHT.NOBITS) return 0;
     const cached = this.cache.get(name);
     if (cached) return cached.length;
     if (s.flags & SHF.COMPRESSED) return this.require(name).length;
+    // a size is a promise of bytes to read: one the file cannot keep is an error here,
+    // before anything is sized from it (libdw gives up on such a section too)
+    this.elf.checkRange(s);
     return s.size;
   }
 
@@ -155,7 +176,7 @@ export class DwarfSections {
    * then the whole section is read, and its checks report what is wrong.
    */
   private stringApart(name: string, offset: number): string | undefined {
-    const s = this.elf.section(name);
+    const s = this.section(name);
     if (!s || s.size < 1 << 20 || this.cache.get(name)) return undefined;
     if (s.flags & SHF.COMPRESSED || this.relocated(name)) return undefined;
     if (offset >= s.size) return undefined;

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
-import { FormatError } from '../errors.js';
+import { FormatError, type InputWarning } from '../errors.js';
 import { ByteReader, HOST_LITTLE_ENDIAN, stringAt } from '../util/bytes.js';
 import { type ArchInfo, archOf } from './machine.js';
 import { type ByteSource, FileSource } from './source.js';
@@ -16,6 +16,10 @@ export const SHT = {
 } as const;
 export const SHF = { WRITE: 0x1, ALLOC: 0x2, EXECINSTR: 0x4, COMPRESSED: 0x800 } as const;
 export const ET = { REL: 1, EXEC: 2, DYN: 3 } as const;
+/** The largest section we decompress: a typed array's limit in Node 20 (4 GiB less one byte is not). */
+const MAX_DECOMPRESSED = 2 ** 31 - 1;
+/** A symbol's name offset when its name lies outside the string table (it has none). */
+const NO_NAME = 0xffffffff;
 const ELFCOMPRESS_ZLIB = 1;
 const ELFCOMPRESS_ZSTD = 2;
 
@@ -75,6 +79,13 @@ export class ElfFile {
   readonly entry: bigint;
   readonly sections: (Section & { nameOffset: number })[];
   readonly programHeaders: ProgramHeader[];
+  /**
+   * Parts of the file read past, as libelf reads past them (program headers,
+   * an unknown machine, symbol names outside their string table ...).
+   */
+  readonly warnings: InputWarning[] = [];
+  /** Sections whose name lies outside the section name table (libelf gives them none). */
+  readonly unnamedSections: number[] = [];
   private symtabCache?: SymbolTable | null;
   /** Where each symbol's name starts in its string table (symbols() fills it). */
   private symbolNames?: { offsets: Uint32Array; strings: Uint8Array };
@@ -114,7 +125,8 @@ export class ElfFile {
     this.type = h.u16();
     this.machine = h.u16();
     h.u32(); // e_version
-    const word = () => (this.is64 ? h.u64n() : h.u32());
+    // a 64-bit offset past 2^53 is past any file: kept approximate, the range checks reject it
+    const word = () => (this.is64 ? Number(h.u64()) : h.u32());
     this.entry = this.is64 ? h.u64() : BigInt(h.u32());
     const phoff = word();
     const shoff = word();
@@ -126,27 +138,48 @@ export class ElfFile {
     let shnum = h.u16();
     let shstrndx = h.u16();
 
+    if (archOf(this.machine, this.is64, this.littleEndian) === undefined) {
+      this.warnings.push({
+        part: 'ELF header',
+        cause: `unknown machine (e_machine ${this.machine})`,
+        skipped: 'what needs the architecture (its name, instruction size, assembler)',
+      });
+    }
+
     this.sections = [];
     if (shoff !== 0) {
-      const minShent = this.is64 ? 64 : 40;
-      if (shentsize < minShent) throw new FormatError(`bad section header size ${shentsize}`, name);
+      // libelf reads section headers at their standard size whatever e_shentsize says
+      const shdrSize = this.is64 ? 64 : 40;
+      if (shentsize !== shdrSize) {
+        this.warnings.push({
+          part: 'ELF header',
+          cause: `e_shentsize ${shentsize} is not ${shdrSize}`,
+          skipped: `e_shentsize (section headers read ${shdrSize} bytes apart, as libelf reads them)`,
+        });
+      }
+      if (shoff + shdrSize > source.size) {
+        throw new FormatError(
+          `truncated: section headers start at ${shoff}, past the end of the file (${source.size} bytes)`,
+          name,
+        );
+      }
       // Extended numbering: counts above 0xff00 live in section 0.
       if (shnum === 0 || shstrndx === 0xffff || phnum === 0xffff) {
-        const s0 = this.readSectionHeader(source.read(shoff, shentsize), 0);
+        const s0 = this.readSectionHeader(source.read(shoff, shdrSize), 0);
         if (shnum === 0) shnum = s0.size;
         if (shstrndx === 0xffff) shstrndx = s0.link;
         if (phnum === 0xffff) phnum = s0.info;
       }
-      if (shoff + shnum * shentsize > source.size) {
+      if (shoff + shnum * shdrSize > source.size) {
         throw new FormatError(
-          `truncated: section headers (${shnum} x ${shentsize} bytes at ${shoff}) end past the file (${source.size} bytes)`,
+          `truncated: section headers (${shnum} x ${shdrSize} bytes at ${shoff}) end past the file (${source.size} bytes)`,
           name,
         );
       }
-      const table = source.read(shoff, shnum * shentsize);
+      const table = source.read(shoff, shnum * shdrSize);
       for (let i = 0; i < shnum; i++) {
         this.sections.push(
-          this.readSectionHeader(table.subarray(i * shentsize, (i + 1) * shentsize), i),
+          this.readSectionHeader(table.subarray(i * shdrSize, (i + 1) * shdrSize), i),
         );
       }
       if (shstrndx >= shnum)
@@ -154,65 +187,89 @@ export class ElfFile {
       const strSec = this.sections[shstrndx];
       this.checkRange(strSec);
       const names = source.read(strSec.offset, strSec.size);
+      // a name past the table's last NUL has no name to libelf (elf_strptr fails): nothing finds it
+      const lastNul = names.lastIndexOf(0);
+      const unnamed = this.unnamedSections;
       for (const s of this.sections) {
+        if (s.index !== 0 && s.nameOffset > lastNul) {
+          unnamed.push(s.index);
+          continue;
+        }
         s.name = s.index === 0 ? '' : stringAt(names, s.nameOffset, `${name}: section names`);
         if (!this.byName.has(s.name)) this.byName.set(s.name, s);
+      }
+      if (unnamed.length > 0) {
+        const first = this.sections[unnamed[0]];
+        this.warnings.push({
+          part: 'section headers',
+          cause: `${unnamed.length === 1 ? 'a section name' : `${unnamed.length} section names`} outside the section name table (section ${first.index}: offset ${first.nameOffset}, table ${names.length} bytes)`,
+          skipped: `${unnamed.length === 1 ? `section ${first.index}` : `sections ${unnamed.join(', ')}`} (no name to find ${unnamed.length === 1 ? 'it' : 'them'} by)`,
+        });
       }
     }
 
     this.programHeaders = [];
     if (phoff !== 0 && phnum > 0) {
-      const minPh = this.is64 ? 56 : 32;
-      if (phentsize < minPh) throw new FormatError(`bad program header size ${phentsize}`, name);
-      if (phoff + phnum * phentsize > source.size) {
-        throw new FormatError('truncated: program headers end past the end of the file', name);
-      }
-      const table = source.read(phoff, phnum * phentsize);
-      for (let i = 0; i < phnum; i++) {
-        const r = new ByteReader(
-          table,
-          this.littleEndian,
-          `${name}: program header ${i}`,
-          i * phentsize,
-          (i + 1) * phentsize,
-        );
-        if (this.is64) {
-          const type = r.u32();
-          const flags = r.u32();
-          const offset = r.u64n();
-          const vaddr = r.u64();
-          const paddr = r.u64();
-          this.programHeaders.push({
-            type,
-            flags,
-            offset,
-            vaddr,
-            paddr,
-            filesz: r.u64n(),
-            memsz: r.u64n(),
-            align: r.u64n(),
-          });
-        } else {
-          const type = r.u32();
-          const offset = r.u32();
-          const vaddr = BigInt(r.u32());
-          const paddr = BigInt(r.u32());
-          const filesz = r.u32();
-          const memsz = r.u32();
-          const flags = r.u32();
-          this.programHeaders.push({
-            type,
-            flags,
-            offset,
-            vaddr,
-            paddr,
-            filesz,
-            memsz,
-            align: r.u32(),
-          });
-        }
+      // the generator never reads program headers (libelf reads them on demand only)
+      try {
+        this.programHeaders = this.readProgramHeaders(phoff, phnum, phentsize);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        this.warnings.push({
+          part: 'program headers',
+          cause: e.message.replace(`${name}: `, ''),
+          skipped: 'the program headers (no figure is taken from them)',
+        });
       }
     }
+  }
+
+  private readProgramHeaders(phoff: number, phnum: number, phentsize: number): ProgramHeader[] {
+    const minPh = this.is64 ? 56 : 32;
+    if (phentsize < minPh) throw new FormatError(`e_phentsize ${phentsize} is below ${minPh}`);
+    if (phoff + phnum * phentsize > this.source.size) {
+      throw new FormatError(
+        `${phnum} x ${phentsize} bytes at ${phoff} end past the end of the file (${this.source.size} bytes)`,
+      );
+    }
+    const table = this.source.read(phoff, phnum * phentsize);
+    const headers: ProgramHeader[] = [];
+    for (let i = 0; i < phnum; i++) {
+      const r = new ByteReader(
+        table,
+        this.littleEndian,
+        `program header ${i}`,
+        i * phentsize,
+        (i + 1) * phentsize,
+      );
+      if (this.is64) {
+        const type = r.u32();
+        const flags = r.u32();
+        const offset = r.u64n();
+        const vaddr = r.u64();
+        const paddr = r.u64();
+        headers.push({
+          type,
+          flags,
+          offset,
+          vaddr,
+          paddr,
+          filesz: r.u64n(),
+          memsz: r.u64n(),
+          align: r.u64n(),
+        });
+      } else {
+        const type = r.u32();
+        const offset = r.u32();
+        const vaddr = BigInt(r.u32());
+        const paddr = BigInt(r.u32());
+        const filesz = r.u32();
+        const memsz = r.u32();
+        const flags = r.u32();
+        headers.push({ type, flags, offset, vaddr, paddr, filesz, memsz, align: r.u32() });
+      }
+    }
+    return headers;
   }
 
   private readSectionHeader(bytes: Uint8Array, index: number): Section & { nameOffset: number } {
@@ -226,8 +283,9 @@ export class ElfFile {
     if (this.is64) {
       const flags = Number(r.u64() & 0xffffffffn);
       const addr = r.u64();
-      const offset = r.u64n();
-      const size = r.u64n();
+      // kept approximate past 2^53 (past any file): checked when the section is read, as libelf does
+      const offset = Number(r.u64());
+      const size = Number(r.u64());
       const link = r.u32();
       const info = r.u32();
       return {
@@ -241,8 +299,8 @@ export class ElfFile {
         size,
         link,
         info,
-        addralign: r.u64n(),
-        entsize: r.u64n(),
+        addralign: Number(r.u64()),
+        entsize: Number(r.u64()),
       };
     }
     const flags = r.u32();
@@ -267,7 +325,8 @@ export class ElfFile {
     };
   }
 
-  private checkRange(s: Section): void {
+  /** Throws a FormatError when the section's bytes do not lie within the file (SHT_NOBITS has none). */
+  checkRange(s: Section): void {
     if (s.type !== SHT.NOBITS && s.offset + s.size > this.source.size) {
       throw new FormatError(
         `truncated: section ${s.name || `#${s.index}`} (${s.size} bytes at ${s.offset}) ends past the end of the file (${this.source.size} bytes)`,
@@ -314,10 +373,17 @@ export class ElfFile {
     if (this.is64) r.u64n();
     else r.u32(); // ch_addralign
     const payload = raw.subarray(r.pos);
+    // ch_size is only a claim: no more than it is inflated, and nothing is allocated from it
+    // before the data has shown it (a corrupt one would ask for terabytes)
+    if (size > MAX_DECOMPRESSED)
+      throw new FormatError(
+        `section ${s.name}: compression header claims ${size} bytes (more than ${MAX_DECOMPRESSED})`,
+        this.name,
+      );
     let out: Uint8Array;
     try {
-      if (chType === ELFCOMPRESS_ZLIB) out = inflateSync(payload);
-      else if (chType === ELFCOMPRESS_ZSTD) out = zstdDecompress(payload, new Uint8Array(size));
+      if (chType === ELFCOMPRESS_ZLIB) out = inflateSync(payload, { maxOutputLength: size + 1 });
+      else if (chType === ELFCOMPRESS_ZSTD) out = zstdDecompress(payload);
       else throw new FormatError(`unknown compression type ${chType}`, this.name);
     } catch (e) {
       if (e instanceof FormatError) throw e;
@@ -339,6 +405,32 @@ export class ElfFile {
     };
   }
 
+  /**
+   * Why a section flagged SHF_COMPRESSED does not start with a compression
+   * header libelf takes (too short, or a compression type it does not
+   * know); undefined when it does.
+   */
+  compressionHeaderProblem(s: Section): string | undefined {
+    const headerSize = this.is64 ? 24 : 12;
+    if (s.size < headerSize)
+      return `flagged compressed, but ${s.size} bytes hold no compression header`;
+    this.checkRange(s);
+    const b = this.source.read(s.offset, 4);
+    const type = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, this.littleEndian);
+    if (type !== ELFCOMPRESS_ZLIB && type !== ELFCOMPRESS_ZSTD)
+      return `flagged compressed, but its compression type is ${type}`;
+    return undefined;
+  }
+
+  /** How a section is stored, from its flags and compression header: 'unknown' when that header is no header libelf takes. */
+  compressionOf(s: Section): 'none' | 'zlib' | 'zstd' | 'unknown' {
+    if (!(s.flags & SHF.COMPRESSED)) return 'none';
+    if (this.compressionHeaderProblem(s) !== undefined) return 'unknown';
+    const b = this.source.read(s.offset, 4);
+    const type = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, this.littleEndian);
+    return type === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd';
+  }
+
   /** Contents by name, or undefined when the section is absent. */
   sectionBytes(name: string): Uint8Array | undefined {
     const s = this.section(name);
@@ -348,7 +440,11 @@ export class ElfFile {
   /** `.symtab` (or `.dynsym` when there is no `.symtab`), parsed once; null when neither exists. */
   symbols(): SymbolTable | null {
     if (this.symtabCache !== undefined) return this.symtabCache;
-    const s = this.section('.symtab') ?? this.section('.dynsym');
+    // the generator takes the symbol table by its type, whatever its name
+    const s =
+      this.sections.find((x) => x.type === SHT.SYMTAB) ??
+      this.section('.symtab') ??
+      this.section('.dynsym');
     if (!s) {
       this.symtabCache = null;
       return null;
@@ -374,12 +470,18 @@ export class ElfFile {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const le = this.littleEndian;
     const what = `${this.name}: ${strSec.name}`;
-    // a name must start before the table's last NUL (stringAt's checks, made up front)
+    // a name must start before the table's last NUL; one that does not has no
+    // name to libelf (elf_strptr fails), and the generator passes over it
     const lastNul = strings.lastIndexOf(0);
+    let unnamed = 0;
+    let firstUnnamed = -1;
     for (let i = 0; i < count; i++) {
       const o = i * entsize;
-      const nameOff = view.getUint32(o, le);
-      if (nameOff !== 0 && nameOff > lastNul) stringAt(strings, nameOff, what); // throws
+      let nameOff = view.getUint32(o, le);
+      if (nameOff !== 0 && nameOff > lastNul) {
+        if (unnamed++ === 0) firstUnnamed = i;
+        nameOff = NO_NAME;
+      }
       nameOffsets[i] = nameOff;
       if (this.is64) {
         info[i] = bytes[o + 4];
@@ -398,6 +500,14 @@ export class ElfFile {
         shndx[i] = view.getUint16(o + 14, le);
       }
     }
+    if (unnamed > 0) {
+      const off = view.getUint32(firstUnnamed * entsize, le);
+      this.warnings.push({
+        part: s.name,
+        cause: `${unnamed === 1 ? 'a symbol name' : `${unnamed} symbol names`} outside ${strSec.name} (symbol ${firstUnnamed}: offset ${off}, table ${strings.length} bytes)`,
+        skipped: `${unnamed === 1 ? 'that symbol' : 'those symbols'} (no name to find ${unnamed === 1 ? 'it' : 'them'} by)`,
+      });
+    }
     let names: string[] | undefined;
     const table: SymbolTable = {
       count,
@@ -406,7 +516,9 @@ export class ElfFile {
       info,
       shndx,
       get names() {
-        names ??= Array.from(nameOffsets, (off) => (off === 0 ? '' : stringAt(strings, off, what)));
+        names ??= Array.from(nameOffsets, (off) =>
+          off === 0 || off === NO_NAME ? '' : stringAt(strings, off, what),
+        );
         return names;
       },
     };
@@ -424,6 +536,7 @@ export class ElfFile {
     const n = want.length;
     for (let i = 0; i < t.count; i++) {
       const off = offsets[i];
+      if (off === NO_NAME) continue;
       if (n === 0 && (off === 0 || strings[off] === 0)) return t.values[i];
       if (off === 0 || strings[off] !== want[0] || strings[off + n] !== 0) continue;
       let j = 1;

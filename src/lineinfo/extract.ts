@@ -10,14 +10,14 @@ import {
 import { type AddressRange, unitRanges } from '../dwarf/ranges.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { resolveCoveredSections } from '../elf/covered-sections.js';
-import { type ElfFile, ET } from '../elf/elf-file.js';
+import { type ElfFile, ET, SHF } from '../elf/elf-file.js';
 import {
   leavesDebugInfo,
   newestMode,
   type RelocationMode,
   type RelocationReport,
 } from '../elf/relocate.js';
-import { FormatError, UserError } from '../errors.js';
+import { FormatError, type InputWarning, UserError } from '../errors.js';
 import { grownU32 } from '../util/growable.js';
 import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
@@ -108,6 +108,11 @@ export interface ExtractStats {
    * as the generator skips them (our reading).
    */
   unitsUnreadable?: number;
+  /**
+   * Units libdw cannot read (a first DIE or a line table it fails on),
+   * skipped as the generator skips them: each one also has a warning.
+   */
+  unitsSkipped: number;
 }
 
 export interface ExtractResult {
@@ -136,6 +141,11 @@ export interface ExtractResult {
   buildRoots?: string[];
   /** A module (ET_REL) under the newest rules: one table per covered section. */
   moduleSections?: ModuleSections;
+  /**
+   * Parts of the file read past, as the generator reads past them (libelf,
+   * libdw): the figures above leave out only what needs them.
+   */
+  warnings: InputWarning[];
 }
 
 export const MAX_FILES = 65535;
@@ -188,8 +198,13 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   // Upstream reads a module's .debug_info unrelocated: later units are garbage
   // to libdw, which fails on them; the generator goes on with the rest.
   const tolerant = elf.type === ET.REL && leavesDebugInfo(dw.relocation);
-  const units = readCompileUnits(elf, dw, tolerant);
+  const warnings: InputWarning[] = [];
+  leaveOutUndecompressable(elf, dw, warnings);
+  const missing = missingDwarfPart(dw);
+  if (missing) warnings.push(missing);
+  const units = dw.has('.debug_info') ? readCompileUnits(elf, dw, warnings) : [];
   const stats = newStats(units.length, tolerant);
+  for (const unit of units) noteUnreadableUnit(unit, tolerant, stats, warnings);
   const roots = rs.paths === 'newest' ? buildRoots(options.buildRoots ?? []) : [];
   const collector = new EntryCollector(
     rs,
@@ -206,7 +221,9 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   for (let u = 0; u < units.length; u++) {
     const unit = units[u];
     stats.unitVersions[unit.version] = (stats.unitVersions[unit.version] ?? 0) + 1;
-    const lt = readUnitLineTable(elf, dw, unit, tolerant, stats, scratch);
+    const lt = missing
+      ? undefined
+      : readUnitLineTable(dw, unit, tolerant, stats, scratch, warnings);
     if (lt) {
       scratch = lt.rows;
       countLineTable(stats, lt);
@@ -231,6 +248,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     unitRangeGaps: rs.unitRangeGaps && !classifier ? collector.unitRangeGaps : undefined,
     buildRoots: rs.paths === 'newest' ? roots : undefined,
     moduleSections: classifier ? collector.moduleSections(classifier) : undefined,
+    // the file's own first (its header, section and symbol tables), then the units'
+    warnings: [...elf.warnings, ...mergeUnitWarnings(warnings)],
   };
 }
 
@@ -253,13 +272,81 @@ function knownRuleSet(rules: UpstreamRules): RuleSet {
 /** The file's DWARF sections, which must include a line table and units to find them by. */
 function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfSections {
   const dw = new DwarfSections(elf, relocation);
-  if (!dw.has('.debug_info') || !dw.has('.debug_line')) {
+  if (!dw.has('.debug_info') && !dw.has('.debug_line')) {
     throw new FormatError(
       'no DWARF line information (.debug_info or .debug_line missing); build with debug info',
       elf.name,
     );
   }
+  // dwarf_begin_elf looks at every section's name and loads each it knows:
+  // a name libelf cannot read, or a known section whose bytes are not in
+  // the file, fails it (and the generator with it)
+  if (elf.unnamedSections.length > 0) {
+    const s = elf.sections[elf.unnamedSections[0]];
+    throw new FormatError(
+      `section ${s.index}: name offset ${s.nameOffset} outside the section name table, so libdw reads no DWARF from the file`,
+      elf.name,
+    );
+  }
+  for (const s of elf.sections) if (LIBDW_SECTIONS.has(s.name)) elf.checkRange(s);
   return dw;
+}
+
+/**
+ * A section libdw knows, flagged compressed without a compression header
+ * libelf takes: dwarf_begin_elf leaves it out and goes on (it cannot tell
+ * whether the section matters), and so do we, with a warning.
+ */
+function leaveOutUndecompressable(elf: ElfFile, dw: DwarfSections, warnings: InputWarning[]): void {
+  for (const s of elf.sections) {
+    if (!LIBDW_SECTIONS.has(s.name) || !(s.flags & SHF.COMPRESSED)) continue;
+    if (elf.section(s.name) !== s) continue; // a second section of the name: never read
+    const problem = elf.compressionHeaderProblem(s);
+    if (problem === undefined) continue;
+    dw.leaveOut(s.name);
+    warnings.push({ part: s.name, cause: problem, skipped: 'the section (libdw leaves it out)' });
+  }
+}
+
+/** The sections libdw's dwarf_begin_elf loads by name (elfutils 0.188, libdwP.h). */
+const LIBDW_SECTIONS = new Set([
+  '.debug_info',
+  '.debug_types',
+  '.debug_abbrev',
+  '.debug_addr',
+  '.debug_aranges',
+  '.debug_line',
+  '.debug_line_str',
+  '.debug_frame',
+  '.debug_loc',
+  '.debug_loclists',
+  '.debug_pubnames',
+  '.debug_str',
+  '.debug_str_offsets',
+  '.debug_macinfo',
+  '.debug_macro',
+  '.debug_ranges',
+  '.debug_rnglists',
+  '.debug_cu_index',
+  '.debug_tu_index',
+  '.gnu_debugaltlink',
+]);
+
+/**
+ * A file with units but no `.debug_line`, or a `.debug_line` but no units:
+ * libdw opens it and finds no line table, so the generator writes an empty
+ * table; a warning says which part was missing.
+ */
+function missingDwarfPart(dw: DwarfSections): InputWarning | undefined {
+  if (!dw.has('.debug_info'))
+    return {
+      part: '.debug_info',
+      cause: 'no such section',
+      skipped: 'every line table (no unit points to one)',
+    };
+  if (!dw.has('.debug_line'))
+    return { part: '.debug_line', cause: 'no such section', skipped: "every unit's line table" };
+  return undefined;
 }
 
 /** The range rows must fall in, also in the number form the row loop compares. */
@@ -284,6 +371,8 @@ function resolveBounds(
   let end = moduleEnd;
   if (!module && rs.etextCap) {
     end = elf.symbolValue('_etext');
+    // the newest generator takes an _etext of 0 for none (its "no cap" value)
+    if (end === 0n && rs.etextCap !== 'required') end = undefined;
     if (end === undefined && rs.etextCap === 'required')
       throw new FormatError('no symbol _etext for the v5 upper bound', elf.name);
   }
@@ -297,11 +386,106 @@ function resolveBounds(
   };
 }
 
-function readCompileUnits(elf: ElfFile, dw: DwarfSections, tolerant: boolean): CompileUnit[] {
+/**
+ * The units as libdw walks them: a unit whose first DIE it cannot read is
+ * kept, marked unreadable, and a unit header it cannot get past ends the
+ * walk (dwarf_nextcu fails there), with a warning.
+ */
+function readCompileUnits(
+  elf: ElfFile,
+  dw: DwarfSections,
+  warnings: InputWarning[],
+): CompileUnit[] {
+  const infoSize = dw.size('.debug_info');
   try {
-    return readUnits(dw, { tolerant });
+    return readUnits(dw, {
+      tolerant: true,
+      onStop: (offset, cause, unitRead) =>
+        warnings.push({
+          part: `unit at .debug_info+${offset}`,
+          cause: `header: ${causeOf(cause)}`,
+          skipped: unitRead
+            ? 'every unit after it (it was read up to the section end, as libdw reads it)'
+            : `it and every unit after it (${infoSize - offset} bytes of .debug_info)`,
+        }),
+    });
   } catch (e) {
     throw e instanceof FormatError ? e.withFile(elf.name) : e;
+  }
+}
+
+/**
+ * Units that fail the same way (a missing string section fails them all)
+ * make one warning naming how many and the first, not one line each.
+ */
+function mergeUnitWarnings(warnings: InputWarning[]): InputWarning[] {
+  const groups = new Map<string, InputWarning[]>();
+  for (const w of warnings) {
+    const key = `${w.cause}\0${w.skipped}`;
+    const g = groups.get(key);
+    if (g) g.push(w);
+    else groups.set(key, [w]);
+  }
+  return [...groups.values()].map((g) =>
+    g.length === 1 || !g[0].part.startsWith('unit at ')
+      ? g[0]
+      : {
+          part: `${g.length} units (the first ${g[0].part.slice('unit '.length)})`,
+          cause: g[0].cause,
+          skipped: PLURAL_SKIPPED[g[0].skipped] ?? `for each: ${g[0].skipped}`,
+        },
+  );
+}
+
+const PLURAL_SKIPPED: Record<string, string> = {
+  'the unit (its line table is not read)': 'the units (their line tables are not read)',
+  'its line table': 'their line tables',
+  'that string (the unit is read without it, as libdw reads it)':
+    'that string of each (the units are read without it, as libdw reads them)',
+};
+
+/** The part a unit's warnings name: its offset, and its name when it was read. */
+function unitPart(unit: CompileUnit): string {
+  return `unit at .debug_info+${unit.offset}${unit.name ? ` (${unit.name})` : ''}`;
+}
+
+/** A message of a reader below the file level, without the file name or the unit offset it repeats. */
+function causeOf(message: string): string {
+  return message.replace(/^\.debug_info unit at \d+: /, '');
+}
+
+/**
+ * Counts and warns about a unit libdw cannot read (its first DIE) or reads
+ * in part (attributes after a broken one). An unrelocated module's units
+ * are expected to be unreadable (the generator's own reading): counted, no warning.
+ */
+function noteUnreadableUnit(
+  unit: CompileUnit,
+  tolerant: boolean,
+  stats: ExtractStats,
+  warnings: InputWarning[],
+): void {
+  if (unit.unreadable !== undefined && !tolerant) {
+    stats.unitsSkipped++;
+    warnings.push({
+      part: unitPart(unit),
+      cause: causeOf(unit.unreadable),
+      skipped: 'the unit (its line table is not read)',
+    });
+  }
+  if (unit.stringsUnread !== undefined) {
+    warnings.push({
+      part: unitPart(unit),
+      cause: `first DIE: ${unit.stringsUnread}`,
+      skipped: 'that string (the unit is read without it, as libdw reads it)',
+    });
+  }
+  if (unit.attributesCut !== undefined) {
+    warnings.push({
+      part: unitPart(unit),
+      cause: `first DIE: ${causeOf(unit.attributesCut)}`,
+      skipped: 'the attributes after it (DW_AT_stmt_list came before it: the line table is read)',
+    });
   }
 }
 
@@ -328,6 +512,7 @@ function newStats(units: number, tolerant: boolean): ExtractStats {
     sequences: 0,
     lineVersions: {},
     unitVersions: {},
+    unitsSkipped: 0,
   };
   if (tolerant) stats.unitsUnreadable = 0;
   return stats;
@@ -345,30 +530,32 @@ function countLineTable(stats: ExtractStats, lt: LineTable): void {
  * none, or when `tolerant` and libdw could not read it (counted as unreadable).
  */
 function readUnitLineTable(
-  elf: ElfFile,
   dw: DwarfSections,
   unit: CompileUnit,
   tolerant: boolean,
   stats: ExtractStats,
   scratch: LineRows,
+  warnings: InputWarning[],
 ): LineTable | undefined {
   if (unit.stmtList === undefined) {
-    if (unit.unreadable) stats.unitsUnreadable!++;
+    if (unit.unreadable && tolerant) stats.unitsUnreadable!++;
     return undefined;
   }
   try {
     return readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
   } catch (e) {
-    if (tolerant && e instanceof FormatError) {
-      stats.unitsUnreadable!++;
-      return undefined;
+    if (!(e instanceof FormatError)) throw e;
+    // dwarf_getsrclines fails on the whole table, and the generator goes on with the next unit
+    if (tolerant) stats.unitsUnreadable!++;
+    else {
+      stats.unitsSkipped++;
+      warnings.push({
+        part: unitPart(unit),
+        cause: causeOf(e.message),
+        skipped: 'its line table',
+      });
     }
-    throw e instanceof FormatError
-      ? new FormatError(
-          `unit at .debug_info+${unit.offset} (${unit.name ?? '?'}): ${e.message}`,
-          elf.name,
-        )
-      : e;
+    return undefined;
   }
 }
 

@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { ElfFile } from '../elf/elf-file.js';
+import { archOf } from '../elf/machine.js';
 import type { RelocationMode } from '../elf/relocate.js';
+import type { InputWarning } from '../errors.js';
 import {
   type DropCounters,
   type ExtractResult,
@@ -34,6 +36,8 @@ export interface InspectResult {
     lineVersions: Record<string, number>;
     units: number;
     unitsWithLines: number;
+    /** Units skipped as libdw skips them (each has a warning). */
+    unitsSkipped: number;
     sequences: number;
     debugLineBytes: number;
     compression: Record<string, string>;
@@ -55,6 +59,8 @@ export interface InspectResult {
   drops: DropCounters;
   entries: number;
   files: number;
+  /** Parts of the file read past as the generator reads past them, one per part. */
+  warnings: InputWarning[];
   timeMs: number;
 }
 
@@ -66,7 +72,8 @@ export function inspectFile(
   const t0 = performance.now();
   const elf = ElfFile.open(path);
   try {
-    const arch = elf.arch; // an unknown machine is bad input
+    // an unknown machine is a warning (the generator never looks): only its name is missing here
+    const arch = archOf(elf.machine, elf.is64, elf.littleEndian);
     const extract = extractUpstream(elf, options);
     const compression: Record<string, string> = {};
     for (const name of [
@@ -77,14 +84,15 @@ export function inspectFile(
       '.debug_abbrev',
     ]) {
       const s = elf.section(name);
-      if (s) compression[name] = s.flags & 0x800 ? elf.contents(s).compression : 'none';
+      // from the compression header alone (a section libdw leaves out has a warning)
+      if (s) compression[name] = elf.compressionOf(s);
     }
     const dropped = Object.values(extract.drops).reduce((a, b) => a + b, 0);
     const result: InspectResult = {
       schemaVersion: 1,
       file: path,
       fileBytes: statSync(path).size,
-      arch: arch.name,
+      arch: arch?.name ?? `unknown (e_machine ${elf.machine})`,
       bits: elf.is64 ? 64 : 32,
       endianness: elf.littleEndian ? 'little' : 'big',
       elfType: elf.typeName,
@@ -93,6 +101,7 @@ export function inspectFile(
         lineVersions: extract.stats.lineVersions,
         units: extract.stats.units,
         unitsWithLines: extract.stats.unitsWithLines,
+        unitsSkipped: extract.stats.unitsSkipped,
         sequences: extract.stats.sequences,
         debugLineBytes: elf.section('.debug_line')?.size ?? 0,
         compression,
@@ -115,6 +124,7 @@ export function inspectFile(
       drops: extract.drops,
       entries: extract.table.count,
       files: extract.table.files.length,
+      warnings: extract.warnings,
       timeMs: Math.round(performance.now() - t0),
     };
     return { result, extract };

@@ -2,7 +2,7 @@ import { ElfFile } from '../elf/elf-file.js';
 import type { RelocationMode } from '../elf/relocate.js';
 import { revisionOfRules } from '../encodings/revisions.js';
 import type { Format } from '../encodings/types.js';
-import { UserError } from '../errors.js';
+import { type InputWarning, UserError } from '../errors.js';
 import type { Kernel, KernelMetadata } from '../kernels/types.js';
 import {
   type ExtractOptions,
@@ -117,6 +117,8 @@ export interface MeasureResult {
   /** Order-0 entropy of the delta streams per rule set, bytes per entry. */
   bounds: Record<string, EntropyBound>;
   agreement?: { samples: number; seed: number; results: RuleAgreement[] };
+  /** Parts of the vmlinux read past as the generator reads past them (absent when none). */
+  warnings?: InputWarning[];
   timeMs: number;
 }
 
@@ -280,8 +282,18 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
     tables,
     bounds,
     agreement,
+    warnings: extractionWarnings(o.rules.map((r) => kt.extract(r))),
     timeMs: Math.round(performance.now() - t0),
   };
+}
+
+/** Every extraction's warnings, each part once (the file's own repeat in every rule set's). */
+function extractionWarnings(extractions: ExtractResult[]): InputWarning[] | undefined {
+  const seen = new Map<string, InputWarning>();
+  for (const ex of extractions) {
+    for (const w of ex.warnings) seen.set(`${w.part}\0${w.cause}\0${w.skipped}`, w);
+  }
+  return seen.size > 0 ? [...seen.values()] : undefined;
 }
 
 /** measureKernel on a kernel's vmlinux opened for this one measurement (the `measure` command). */

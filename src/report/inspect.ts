@@ -39,7 +39,8 @@ export function renderInspectText(r: InspectResult): string {
   );
   row(
     'units',
-    `${n(r.dwarf.units)} (${n(r.dwarf.unitsWithLines)} with a line table, ${n(r.dwarf.sequences)} sequences)`,
+    `${n(r.dwarf.units)} (${n(r.dwarf.unitsWithLines)} with a line table, ${n(r.dwarf.sequences)} sequences` +
+      `${r.dwarf.unitsSkipped ? `, ${n(r.dwarf.unitsSkipped)} skipped as libdw skips them` : ''})`,
   );
   row('.debug_line', `${n(r.dwarf.debugLineBytes)} bytes`);
   row('base', `${r.baseFrom} = ${r.base}`);
@@ -64,6 +65,14 @@ export function renderInspectText(r: InspectResult): string {
       'unit gaps',
       `${n(r.unitRangeGaps)} "no line" entries where no compile unit covers the code`,
     );
+  if (r.warnings.length > 0) {
+    // one line per part read past, as the drops: what it is, and what was left out
+    row(
+      'read past',
+      `${n(r.warnings.length)} part${r.warnings.length === 1 ? '' : 's'} of the file (see the warnings)`,
+    );
+    for (const w of r.warnings) lines.push(`    ${w.part}: skipped ${w.skipped}`);
+  }
   row('entries', n(r.entries));
   row('files', n(r.files));
   row('time', `${(r.timeMs / 1000).toFixed(2)} s`);

@@ -1,0 +1,163 @@
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { ElfMutant, generatorCheck, runCli } from '../helpers/elf-mutants.js';
+import { hasTool, scratchDir } from '../helpers/fixtures.js';
+import { GOLDEN_DIR } from '../helpers/golden.js';
+import { buildKern } from '../helpers/kern-fixture.js';
+
+/**
+ * Units libdw (0.188) will not read, as the generator meets them in its
+ * dwarf_nextcu loop: a unit it skips we skip, counted and with a warning;
+ * where its walk ends, ours ends. Each case is checked against both real
+ * generators on the same mutated file: equal tables (`generator check`).
+ */
+
+const UPSTREAM = join(dirname(GOLDEN_DIR), 'upstream');
+const V4 = join(UPSTREAM, 'v4');
+const NEWEST = join(UPSTREAM, 'post-v7-patch2');
+const dir = scratchDir('unit-tolerance');
+const env = { LINEINFO_BENCH_CACHE: join(dir, 'cache') };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Each test builds or runs both generators and assembles their output: slow on a busy machine. */
+const GENERATOR_TIMEOUT = 300_000;
+
+describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
+  'units libdw skips (gcc, DWARF 5)',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    const kern = buildKern('gcc');
+    const base = new ElfMutant(kern);
+    const units = base.units();
+    const info = base.sectionStart('.debug_info');
+    const infoSize = base.elf.section('.debug_info')!.size;
+    const all = extractUpstream(base.elf);
+    /** A middle unit with a line table, and its entries' count under v1-v4 without it. */
+    const k = 1;
+    const unit = units[k];
+
+    /** inspect's stderr and JSON, and both generators' verdicts on the same file. */
+    async function read(m: ElfMutant, name: string) {
+      const file = m.write(dir, name);
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      for (const tree of [V4, NEWEST]) {
+        const c = await generatorCheck(tree, file, env);
+        expect(c.outcome, `${tree} on ${name}`).toBe('exact');
+      }
+      return { file, err: r.err, json: JSON.parse(r.out) };
+    }
+
+    it('has units enough to mutate one in the middle', () => {
+      expect(units.length).toBeGreaterThanOrEqual(3);
+      expect(unit.stmtList).toBeDefined();
+      expect(unit.version).toBe(5);
+    });
+
+    it('an unknown abbreviation code in a first DIE: that unit skipped, the rest read', async () => {
+      const m = new ElfMutant(kern);
+      m.bytes[info + unit.offset + 12] = 0x7e; // a one-byte ULEB128 no table declares
+      const r = await read(m, 'abbrev-code');
+      expect(r.err).toMatch(
+        new RegExp(
+          `^warning: ${r.file}: unit at \\.debug_info\\+${unit.offset}: \\.debug_abbrev: abbreviation code 126 not in table at \\d+; skipped the unit \\(its line table is not read\\)\\n$`,
+        ),
+      );
+      expect(r.json.dwarf.unitsSkipped).toBe(1);
+      expect(r.json.dwarf.units).toBe(units.length);
+      expect(r.json.entries).toBeLessThan(all.table.count);
+    });
+
+    it('an unknown DWARF version: that unit skipped, the walk goes on by its length', async () => {
+      const m = new ElfMutant(kern);
+      m.u16(info + unit.offset + 4, 9);
+      const r = await read(m, 'version');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: unsupported DWARF version 9; skipped the unit (its line table is not read)\n`,
+      );
+      expect(r.json.dwarf.unitsSkipped).toBe(1);
+      expect(r.json.dwarf.units).toBe(units.length);
+    });
+
+    it('an unknown unit type: that unit skipped, the walk goes on', async () => {
+      const m = new ElfMutant(kern);
+      m.bytes[info + unit.offset + 6] = 9;
+      const r = await read(m, 'unit-type');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: unknown unit type 9; skipped the unit (its line table is not read)\n`,
+      );
+      expect(r.json.dwarf.unitsSkipped).toBe(1);
+    });
+
+    it('an abbreviation offset past .debug_abbrev: dwarf_nextcu fails, the walk ends before the unit', async () => {
+      const m = new ElfMutant(kern);
+      const abbrevSize = m.elf.section('.debug_abbrev')!.size;
+      m.u32(info + unit.offset + 8, abbrevSize + 5);
+      const r = await read(m, 'abbrev-offset');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: header: abbreviation offset ${abbrevSize + 5} past .debug_abbrev's end (${abbrevSize}); skipped it and every unit after it (${infoSize - unit.offset} bytes of .debug_info)\n`,
+      );
+      expect(r.json.dwarf.units).toBe(k);
+    });
+
+    it('a reserved unit length: the walk ends before the unit', async () => {
+      const m = new ElfMutant(kern);
+      m.u32(info + unit.offset, 0xfffffff1);
+      const r = await read(m, 'reserved-length');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: header: reserved unit length 0xfffffff1; skipped it and every unit after it (${infoSize - unit.offset} bytes of .debug_info)\n`,
+      );
+      expect(r.json.dwarf.units).toBe(k);
+    });
+
+    it('a unit length past the section end: that unit read to the end, none after it', async () => {
+      const m = new ElfMutant(kern);
+      m.u32(info + unit.offset, 4_000_000);
+      const r = await read(m, 'long-unit');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: header: length 4000000 runs past the section end (${infoSize}); skipped every unit after it (it was read up to the section end, as libdw reads it)\n`,
+      );
+      expect(r.json.dwarf.units).toBe(k + 1);
+      expect(r.json.dwarf.unitsWithLines).toBe(k + 1);
+    });
+
+    it('a line table longer than .debug_line: dwarf_getsrclines fails, that unit skipped', async () => {
+      const m = new ElfMutant(kern);
+      const lineSize = m.elf.section('.debug_line')!.size;
+      m.u32(m.sectionStart('.debug_line') + unit.stmtList!, 4_000_000);
+      const r = await read(m, 'line-length');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset} (${unit.name}): .debug_line table at ${unit.stmtList}: length 4000000 runs past the section end (${lineSize}); skipped its line table\n`,
+      );
+      expect(r.json.dwarf.unitsSkipped).toBe(1);
+      expect(r.json.dwarf.unitsWithLines).toBe(all.stats.unitsWithLines - 1);
+    });
+
+    it('a DW_FORM the reader does not know before DW_AT_stmt_list: that unit skipped', async () => {
+      // the first attribute of the unit DIE's abbreviation gets form 0x7f
+      const m = new ElfMutant(kern);
+      const abbrev = m.sectionStart('.debug_abbrev');
+      // GCC's unit DIE abbreviation: code, DW_TAG_compile_unit (0x11), children, then
+      // (DW_AT_producer 0x25, form) first; find that pair after the unit's abbreviation offset
+      const abbrevOffset = m.view.getUint32(info + unit.offset + 8, m.le);
+      const table = m.bytes.subarray(abbrev + abbrevOffset);
+      let at = -1;
+      for (let i = 0; i + 4 < table.length; i++) {
+        if (table[i + 1] === 0x11 && table[i + 3] === 0x25) {
+          at = i + 4;
+          break;
+        }
+      }
+      expect(at).toBeGreaterThan(0);
+      m.bytes[abbrev + abbrevOffset + at] = 0x7f;
+      const r = await read(m, 'form');
+      // every unit sharing that abbreviation table is skipped (GCC gives each unit its own)
+      expect(r.err).toMatch(
+        new RegExp(
+          `^warning: ${r.file}: unit at \\.debug_info\\+${unit.offset}: unknown attribute form 0x7f at byte \\d+; skipped the unit \\(its line table is not read\\)\\n$`,
+        ),
+      );
+    });
+  },
+);

@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { buildGenerator } from '../../src/measure/generator.js';
+import { ElfMutant, generatorCheck, runCli } from '../helpers/elf-mutants.js';
+import { buildFixture, hasTool, libdwHelper, scratchDir } from '../helpers/fixtures.js';
+import { GOLDEN_DIR } from '../helpers/golden.js';
+import { buildKern } from '../helpers/kern-fixture.js';
+
+/**
+ * Whole sections the generator's libdw reads past, and the deliberate
+ * differences of docs/input-tolerance.md, each on a real fixture against
+ * the real generators.
+ */
+
+const UPSTREAM = join(dirname(GOLDEN_DIR), 'upstream');
+const V4 = join(UPSTREAM, 'v4');
+const NEWEST = join(UPSTREAM, 'post-v7-patch2');
+const dir = scratchDir('input-tolerance');
+const env = { LINEINFO_BENCH_CACHE: join(dir, 'cache') };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Each test builds or runs both generators and assembles their output: slow on a busy machine. */
+const GENERATOR_TIMEOUT = 300_000;
+
+describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
+  'sections libdw reads past (gcc)',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    const kern = buildKern('gcc');
+
+    async function exact(file: string) {
+      for (const tree of [V4, NEWEST])
+        expect((await generatorCheck(tree, file, env)).outcome).toBe('exact');
+    }
+
+    it('a debug section flagged compressed without a compression header: left out, as libdw does', async () => {
+      const m = new ElfMutant(kern);
+      const line = m.elf.section('.debug_line')!;
+      // sh_flags: SHF_COMPRESSED on plain bytes (the first word is the table's length)
+      m.word(m.sectionHeader(line.index) + 8, 0x800);
+      const file = m.write(dir, 'flagged');
+      const type = m.view.getUint32(line.offset, m.le);
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe(
+        `warning: ${file}: .debug_line: flagged compressed, but its compression type is ${type}; skipped the section (libdw leaves it out)\n` +
+          `warning: ${file}: .debug_line: no such section; skipped every unit's line table\n`,
+      );
+      expect(JSON.parse(r.out).entries).toBe(0);
+      await exact(file);
+    });
+
+    it('no .debug_str: units read without their string attributes, one warning for all', async () => {
+      const m = new ElfMutant(kern);
+      const str = m.elf.section('.debug_str')!;
+      m.u32(m.sectionHeader(str.index), 0); // sh_name: the empty name
+      const file = m.write(dir, 'no-debug-str');
+      const elf = ElfFile.open(file);
+      try {
+        const r = extractUpstream(elf);
+        const before = extractUpstream(ElfFile.open(kern));
+        expect(r.table.count).toBe(before.table.count);
+        expect(r.warnings).toHaveLength(1);
+        expect(r.warnings[0]).toMatchObject({
+          part: expect.stringMatching(/^\d+ units \(the first at \.debug_info\+0/),
+          cause: expect.stringMatching(/^first DIE: DW_AT_producer: no \.debug_str section/),
+          skipped: 'that string of each (the units are read without it, as libdw reads them)',
+        });
+      } finally {
+        elf.close();
+      }
+      await exact(file);
+    });
+
+    it('no .debug_abbrev: every unit unreadable, an empty table, as the generators make', async () => {
+      const m = new ElfMutant(kern);
+      const abbrev = m.elf.section('.debug_abbrev')!;
+      m.u32(m.sectionHeader(abbrev.index), 0);
+      const file = m.write(dir, 'no-abbrev');
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(
+        /: unit at \.debug_info\+0: header: abbreviation offset 0 past \.debug_abbrev's end \(0\); skipped it and every unit after it \(\d+ bytes of \.debug_info\)\n$/,
+      );
+      expect(JSON.parse(r.out).entries).toBe(0);
+      await exact(file);
+    });
+
+    it('newest rules: an _etext of 0 is no cap, as the newest generator takes it', async () => {
+      const m = new ElfMutant(kern);
+      const etext = m.symbolIndex('_etext');
+      // st_value of an Elf64_Sym: 8 bytes at 8
+      m.word(m.symbolName(etext) + (m.elf.is64 ? 8 : 4), 0);
+      const file = m.write(dir, 'etext-0');
+      const c = await generatorCheck(NEWEST, file, env);
+      expect(c.outcome).toBe('exact');
+      const elf = ElfFile.open(file);
+      try {
+        expect(extractUpstream(elf, { rules: 'newest' }).end).toBeUndefined();
+      } finally {
+        elf.close();
+      }
+    });
+
+    it('deliberate: an ET_REL e_type is read as a module; --base _text reads it as the generator does', async () => {
+      const m = new ElfMutant(kern);
+      m.u16(16, 1); // e_type ET_REL
+      const file = m.write(dir, 'et-rel');
+      const orig = ElfFile.open(kern);
+      const elf = ElfFile.open(file);
+      try {
+        const asModule = extractUpstream(elf);
+        expect(asModule.base).toBe(elf.section('.text')!.addr);
+        for (const rules of ['v1-v4', 'newest']) {
+          const asVmlinux = extractUpstream(elf, { rules, base: '_text' });
+          const generatorReads = extractUpstream(orig, { rules });
+          expect(asVmlinux.table.count).toBe(generatorReads.table.count);
+          expect(asVmlinux.table.files).toEqual(generatorReads.table.files);
+        }
+      } finally {
+        elf.close();
+        orig.close();
+      }
+      // the generators run without --module, as kbuild runs them on a vmlinux (their check
+      // would pick module mode from e_type): the same counts as ours with --base _text
+      const counts = { v4: '', newest: '' };
+      for (const [key, tree, args] of [
+        ['v4', V4, []],
+        ['newest', NEWEST, ['-v']],
+      ] as const) {
+        const g = spawnSync(buildGenerator(tree, env).binary, [...args, file], {
+          encoding: 'utf8',
+        });
+        expect(g.status).toBe(0);
+        counts[key] = /(\d+) entries, (\d+) files/.exec(g.stderr)![0];
+      }
+      const viaBase = (rules: string) => {
+        const e = ElfFile.open(file);
+        try {
+          const t = extractUpstream(e, { rules, base: '_text' }).table;
+          return `${t.count} entries, ${t.files.length} files`;
+        } finally {
+          e.close();
+        }
+      };
+      expect(counts).toEqual({ v4: viaBase('v1-v4'), newest: viaBase('newest') });
+    });
+  },
+);
+
+describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
+  'deliberate: zstd debug sections',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    it('read by us; libdw 0.188 finds no DWARF in them', async () => {
+      const file = buildFixture('gcc-dwarf5-zstd');
+      const r = await runCli(['inspect', '--base', '0', '--json', file]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).dwarf.compression['.debug_line']).toBe('zstd');
+      expect(JSON.parse(r.out).entries).toBeGreaterThan(20);
+      const libdw = spawnSync(libdwHelper(), [file], { encoding: 'utf8' });
+      // elfutils 0.189 added zstd; 0.188's libdw leaves every section out
+      if (libdw.status !== 0) expect(libdw.stderr).toMatch(/no DWARF information/);
+    });
+  },
+);
