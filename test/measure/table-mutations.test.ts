@@ -161,8 +161,8 @@ const C_FORMATS = [
 describe('the C lookup on corrupt tables (sanitized build): never a fault, the TypeScript answers wherever that opens the table', () => {
   // s390x (big-endian): the unpaged formats only (its paged tables index 16 MiB of pages, 2 MiB each)
   it.each([
-    ['gcc-dwarf5', 150, C_FORMATS],
-    ['s390x-dwarf5', 80, C_FORMATS.filter((f) => !f.endsWith(':paged'))],
+    ['gcc-dwarf5', 100, C_FORMATS],
+    ['s390x-dwarf5', 50, C_FORMATS.filter((f) => !f.endsWith(':paged'))],
   ] as const)(
     '%s: %i mutants per format',
     (fixture, count, ids) => {
@@ -188,7 +188,7 @@ describe('the C lookup on corrupt tables (sanitized build): never a fault, the T
         expect([c.fault, c.differ, t.ts.failed], id).toEqual([0, 0, 0]);
         expect(c.equal + c['answered-refused'] + c['both-refused'], id).toBe(count);
         // compared on tables TypeScript read, and some refused
-        expect(c.equal, id).toBeGreaterThan(count / 5);
+        expect(c.equal, id).toBeGreaterThan(count / 10);
         expect(t.ts.rejected, id).toBeGreaterThan(0);
       }
     },
