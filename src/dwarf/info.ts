@@ -22,6 +22,8 @@ export interface CompileUnit {
   language?: number;
   /** Offset of the unit's line program in `.debug_line`, if it has one. */
   stmtList?: number;
+  /** The address size in the unit header when it was neither 4 nor 8 (`addressSize` is then the ELF class's). */
+  addressSizeReplaced?: number;
   /**
    * Set when a string attribute of the first DIE (name, comp_dir, producer)
    * could not be read: which and why. The unit is read without it, as libdw reads it.
@@ -365,6 +367,12 @@ function parseUnit(
     abbrevOffset = r.offset(offsetSize);
     addressSize = r.u8();
   }
+  // libdw reads a unit of another address size with its ELF class's (measured: its rows are right)
+  let addressSizeReplaced: number | undefined;
+  if (addressSize !== 4 && addressSize !== 8) {
+    addressSizeReplaced = addressSize;
+    addressSize = dw.elf.is64 ? 8 : 4;
+  }
   if (abbrevOffset >= abbrevs.size)
     throw new UnitHeaderError(
       `.debug_info unit at ${off}: abbreviation offset ${abbrevOffset} past .debug_abbrev's end (${abbrevs.size})`,
@@ -374,6 +382,7 @@ function parseUnit(
     offset: off,
     size,
     lengthPastEnd,
+    addressSizeReplaced,
     version,
     unitType,
     addressSize,

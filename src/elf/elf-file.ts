@@ -84,6 +84,8 @@ export class ElfFile {
    * an unknown machine, symbol names outside their string table ...).
    */
   readonly warnings: InputWarning[] = [];
+  /** The section holding the section names (e_shstrndx), if any. */
+  sectionNameTable?: Section;
   /** Sections whose name lies outside the section name table (libelf gives them none). */
   readonly unnamedSections: number[] = [];
   private symtabCache?: SymbolTable | null;
@@ -113,6 +115,9 @@ export class ElfFile {
       throw new FormatError(`unknown ELF class ${ident[4]}`, name);
     if (ident[5] !== 1 && ident[5] !== 2)
       throw new FormatError(`unknown ELF data encoding ${ident[5]}`, name);
+    // libelf opens no other version (the generator stops there too)
+    if (ident[6] !== 1)
+      throw new FormatError(`unknown ELF version ${ident[6]} (e_ident[EI_VERSION])`, name);
     this.is64 = ident[4] === 2;
     this.littleEndian = ident[5] === 1;
     const ehsize = this.is64 ? 64 : 52;
@@ -185,6 +190,7 @@ export class ElfFile {
       if (shstrndx >= shnum)
         throw new FormatError(`section name table index ${shstrndx} out of range`, name);
       const strSec = this.sections[shstrndx];
+      this.sectionNameTable = strSec;
       this.checkRange(strSec);
       const names = source.read(strSec.offset, strSec.size);
       // a name past the table's last NUL has no name to libelf (elf_strptr fails): nothing finds it
@@ -471,8 +477,9 @@ export class ElfFile {
     const le = this.littleEndian;
     const what = `${this.name}: ${strSec.name}`;
     // a name must start before the table's last NUL; one that does not has no
-    // name to libelf (elf_strptr fails), and the generator passes over it
-    const lastNul = strings.lastIndexOf(0);
+    // name to libelf (elf_strptr fails), and the generator passes over it;
+    // elf_strptr reads names from a string table only (SHT_STRTAB)
+    const lastNul = strSec.type === SHT.STRTAB ? strings.lastIndexOf(0) : -1;
     let unnamed = 0;
     let firstUnnamed = -1;
     for (let i = 0; i < count; i++) {
@@ -504,7 +511,10 @@ export class ElfFile {
       const off = view.getUint32(firstUnnamed * entsize, le);
       this.warnings.push({
         part: s.name,
-        cause: `${unnamed === 1 ? 'a symbol name' : `${unnamed} symbol names`} outside ${strSec.name} (symbol ${firstUnnamed}: offset ${off}, table ${strings.length} bytes)`,
+        cause:
+          strSec.type !== SHT.STRTAB
+            ? `its string table ${strSec.name} is of type ${strSec.type}, not SHT_STRTAB (libelf reads no name from it)`
+            : `${unnamed === 1 ? 'a symbol name' : `${unnamed} symbol names`} outside ${strSec.name} (symbol ${firstUnnamed}: offset ${off}, table ${strings.length} bytes)`,
         skipped: `${unnamed === 1 ? 'that symbol' : 'those symbols'} (no name to find ${unnamed === 1 ? 'it' : 'them'} by)`,
       });
     }

@@ -10,7 +10,7 @@ import {
 import { type AddressRange, unitRanges } from '../dwarf/ranges.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { resolveCoveredSections } from '../elf/covered-sections.js';
-import { type ElfFile, ET, SHF } from '../elf/elf-file.js';
+import { type ElfFile, ET, SHF, SHT } from '../elf/elf-file.js';
 import {
   leavesDebugInfo,
   newestMode,
@@ -281,6 +281,12 @@ function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfS
   // dwarf_begin_elf looks at every section's name and loads each it knows:
   // a name libelf cannot read, or a known section whose bytes are not in
   // the file, fails it (and the generator with it)
+  const names = elf.sectionNameTable;
+  if (names && names.type !== SHT.STRTAB)
+    throw new FormatError(
+      `the section name table (section ${names.index}) is of type ${names.type}, not SHT_STRTAB: libelf reads no name from it, so libdw reads no DWARF from the file`,
+      elf.name,
+    );
   if (elf.unnamedSections.length > 0) {
     const s = elf.sections[elf.unnamedSections[0]];
     throw new FormatError(
@@ -299,14 +305,29 @@ function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfS
  */
 function leaveOutUndecompressable(elf: ElfFile, dw: DwarfSections, warnings: InputWarning[]): void {
   for (const s of elf.sections) {
-    if (!LIBDW_SECTIONS.has(s.name) || !(s.flags & SHF.COMPRESSED)) continue;
+    if (!LIBDW_SECTIONS.has(s.name)) continue;
     if (elf.section(s.name) !== s) continue; // a second section of the name: never read
+    // dwarf_begin_elf ignores a section of a section group (SHF_GROUP) when
+    // reading the file's own debug info
+    if (s.flags & SHF_GROUP) {
+      dw.leaveOut(s.name);
+      warnings.push({
+        part: s.name,
+        cause: 'flagged SHF_GROUP (a section group member)',
+        skipped: 'the section (libdw leaves it out)',
+      });
+      continue;
+    }
+    if (!(s.flags & SHF.COMPRESSED)) continue;
     const problem = elf.compressionHeaderProblem(s);
     if (problem === undefined) continue;
     dw.leaveOut(s.name);
     warnings.push({ part: s.name, cause: problem, skipped: 'the section (libdw leaves it out)' });
   }
 }
+
+/** sh_flags: a member of a section group. */
+const SHF_GROUP = 0x200;
 
 /** The sections libdw's dwarf_begin_elf loads by name (elfutils 0.188, libdwP.h). */
 const LIBDW_SECTIONS = new Set([
@@ -471,6 +492,13 @@ function noteUnreadableUnit(
       part: unitPart(unit),
       cause: causeOf(unit.unreadable),
       skipped: 'the unit (its line table is not read)',
+    });
+  }
+  if (unit.addressSizeReplaced !== undefined) {
+    warnings.push({
+      part: unitPart(unit),
+      cause: `header: address size ${unit.addressSizeReplaced}`,
+      skipped: `that size (read as ${unit.addressSize}, the ELF class's, as libdw reads it)`,
     });
   }
   if (unit.stringsUnread !== undefined) {

@@ -90,6 +90,17 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       expect(r.json.dwarf.unitsSkipped).toBe(1);
     });
 
+    it('an address size other than 4 or 8: libdw reads the unit with the ELF class size', async () => {
+      const m = new ElfMutant(kern);
+      m.bytes[info + unit.offset + 7] = 89; // DWARF 5: address_size after unit_type
+      const r = await read(m, 'address-size');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset} (${unit.name}): header: address size 89; skipped that size (read as 8, the ELF class's, as libdw reads it)\n`,
+      );
+      // inspect's default revision is the newest: all its entries, none lost
+      expect(r.json.entries).toBe(extractUpstream(base.elf, { rules: 'newest' }).table.count);
+    });
+
     it('an abbreviation offset past .debug_abbrev: dwarf_nextcu fails, the walk ends before the unit', async () => {
       const m = new ElfMutant(kern);
       const abbrevSize = m.elf.section('.debug_abbrev')!.size;

@@ -206,6 +206,37 @@ describe.runIf(withLibdw)(
       }
     });
 
+    it('where libelf stops, we stop with one line: ELF version, a section name table or symbol string table of another type', async () => {
+      const version = new ElfMutant(kern);
+      version.bytes[6] = 0; // e_ident[EI_VERSION]
+      const v = version.write(dir, 'ei-version');
+      expect((await runCli(['inspect', v])).err).toBe(
+        `error: ${v}: unknown ELF version 0 (e_ident[EI_VERSION])\n`,
+      );
+      const names = new ElfMutant(kern);
+      const shstrtab = names.elf.section('.shstrtab')!;
+      names.u32(names.sectionHeader(shstrtab.index) + 4, 1); // sh_type SHT_PROGBITS
+      const n = names.write(dir, 'shstrtab-type');
+      const rn = await runCli(['inspect', n]);
+      expect(rn.err).toBe(
+        `error: ${n}: the section name table (section ${shstrtab.index}) is of type 1, not SHT_STRTAB: libelf reads no name from it, so libdw reads no DWARF from the file\n`,
+      );
+      expect(rn.code).toBe(2);
+      const strings = new ElfMutant(kern);
+      const strtab = strings.elf.section('.strtab')!;
+      strings.u32(strings.sectionHeader(strtab.index) + 4, 0); // sh_type SHT_NULL
+      const t = strings.write(dir, 'strtab-type');
+      const rt = await runCli(['inspect', t]);
+      expect(rt.err).toBe(
+        `error: ${t}: no symbol _text to take the base address from (not a vmlinux? pass --base)\n`,
+      );
+      // the generators stop there too (measured: "Cannot find _text symbol", exit 1)
+      for (const tree of [V4, NEWEST]) {
+        const g = await runCli(['generator', 'check', tree, t], env);
+        expect(g.err).toMatch(/gen_lineinfo exited 1 on .*: .*(Cannot|cannot) find _text symbol/);
+      }
+    });
+
     it('.debug_line larger than the file: one line, exit 2, nothing allocated from its size', async () => {
       const m = new ElfMutant(kern);
       const line = m.elf.section('.debug_line')!;

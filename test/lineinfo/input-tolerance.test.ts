@@ -53,6 +53,20 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       await exact(file);
     });
 
+    it('a debug section flagged SHF_GROUP: left out, as dwarf_begin_elf leaves out group members', async () => {
+      const m = new ElfMutant(kern);
+      const line = m.elf.section('.debug_line')!;
+      m.word(m.sectionHeader(line.index) + 8, 0x200); // sh_flags: SHF_GROUP
+      const file = m.write(dir, 'group');
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      expect(r.err.split('\n')[0]).toBe(
+        `warning: ${file}: .debug_line: flagged SHF_GROUP (a section group member); skipped the section (libdw leaves it out)`,
+      );
+      expect(JSON.parse(r.out).entries).toBe(0);
+      await exact(file);
+    });
+
     it('no .debug_str: units read without their string attributes, one warning for all', async () => {
       const m = new ElfMutant(kern);
       const str = m.elf.section('.debug_str')!;
