@@ -725,8 +725,9 @@ class LineProgram {
       lo -= carry * TWO32;
       this.hi = (this.hi + carry) >>> 0;
     }
+    // no wrap at 32 bits on a 32-bit target: libdw keeps the address in 64
+    // (a row advanced past 4 GiB is then dropped as too far from _text)
     this.lo = lo;
-    if (this.addressSize === 4) this.hi = 0;
   }
 
   /** Appends a row from the registers and clears the per-row ones. */

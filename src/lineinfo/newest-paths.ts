@@ -91,9 +91,10 @@ export function normalizeNewest(
     if (buf.length > root.length && buf.startsWith(root) && buf.charCodeAt(root.length) === 47)
       return buf.slice(root.length + 1);
   }
-  // comp_dir as it is (not normalised), and only when a directory is left after it
+  // comp_dir as it is (not normalised), and only when a directory is left
+  // after it; an empty one counts (the generator tests the pointer)
   if (
-    compDir &&
+    compDir !== undefined &&
     buf.length > compDir.length &&
     buf.startsWith(compDir) &&
     buf.charCodeAt(compDir.length) === 47 &&

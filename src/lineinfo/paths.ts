@@ -64,8 +64,9 @@ function isDoubled(path: string): boolean {
  */
 export function normalizeUpstream(path: string, compDir: string | undefined): string {
   if (path.startsWith('/')) {
+    // an empty comp_dir counts too (the generator tests the pointer, not the text)
     if (
-      compDir &&
+      compDir !== undefined &&
       path.length > compDir.length + 1 &&
       path.startsWith(compDir) &&
       path.charCodeAt(compDir.length) === 47

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeNewest } from '../../src/lineinfo/newest-paths.js';
 import { fromKernelTopDir, normalizeUpstream } from '../../src/lineinfo/paths.js';
 
 const BUILD = '/build/reproducible-path/linux-6.1.192/debian/build/build_amd64_none_cloud-amd64';
@@ -65,5 +66,12 @@ describe('upstream file-name normalisation', () => {
     expect(fromKernelTopDir('/home/user/myarch/x/kernel/a.c')).toBe('kernel/a.c');
     expect(fromKernelTopDir('/home/xnet/y.c')).toBeUndefined();
     expect(fromKernelTopDir('/opt/lib')).toBeUndefined(); // "lib" without a slash after it
+  });
+
+  it('an empty comp_dir (a string section zeroed) still strips, as the generators test the pointer', () => {
+    // measured: gen_lineinfo v4 and the newest name this file work/src/main.c
+    expect(normalizeUpstream('/work/src/main.c', '')).toBe('work/src/main.c');
+    expect(normalizeUpstream('/work/src/main.c', undefined)).toBe('main.c');
+    expect(normalizeNewest('/work/src/main.c', '', [])).toBe('work/src/main.c');
   });
 });
