@@ -98,7 +98,9 @@ export function encodeBlockStream(t: EntryTable, blockSize: number, coding: Delt
     for (let i = first + 1; i < end; i++) {
       sink.uleb(t.offsets[i] - t.offsets[i - 1]);
       signed(t.fileIds[i] - t.fileIds[i - 1]);
-      signed(t.lines[i] - t.lines[i - 1]);
+      // a 32-bit int difference, as the generator's (int) casts: a line past
+      // 2^31 (corrupt rows) costs the bytes it costs there, and decodes by the wrap
+      signed((t.lines[i] - t.lines[i - 1]) | 0);
     }
   }
   return { nb, blockAddrs, blockOffsets, data: sink.result() };
@@ -159,15 +161,11 @@ export function blockReader(
       const d = cursor.uleb();
       const nextOff = off + d;
       const nextFile = file + readSigned(cursor);
-      const nextLine = line + readSigned(cursor);
-      if (
-        !cursor.ok ||
-        nextOff > 0xffffffff ||
-        nextFile < 0 ||
-        nextLine < 0 ||
-        nextLine > 0xffffffff
-      )
-        return false;
+      // lines wrap at 32 bits as in the kernel's lookup: the generator keeps
+      // an unsigned line and writes its deltas as int, so a line past 2^31
+      // (corrupt rows) reads back negative before the wrap
+      const nextLine = (line + readSigned(cursor)) >>> 0;
+      if (!cursor.ok || nextOff > 0xffffffff || nextFile < 0) return false;
       if (nextOff > limit) break;
       off = nextOff;
       file = nextFile;
@@ -214,7 +212,9 @@ export function blockReader(
         line += readSigned(c);
         i++;
       }
-      if (!c.ok || file < 0 || file >= f || line < 0 || line > 0xffffffff) return false;
+      if (!c.ok || file < 0 || file >= f) return false;
+      // the sum of at most a block of 32-bit deltas is exact in a double: wrap once
+      line >>>= 0;
       // as the kernel's lookup: a file whose name lies outside the names is no answer
       if (v.getUint32(fileOffsAt + 4 * file, le) >= namesSize) return false;
       out.index = i;

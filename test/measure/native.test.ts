@@ -204,6 +204,48 @@ describe('the native harness answers as the TypeScript lookup and the entry tabl
     }
   });
 
+  it('lines past 2^31 (corrupt rows the generator keeps): 32-bit int deltas, read back by the 32-bit wrap, C as TypeScript', () => {
+    const h = harness();
+    const lines = [5, 0xfffffffd, 7, 0x80000000, 0x7fffffff, 0xffffffff, 1];
+    const count = 70;
+    const t: EntryTable = {
+      count,
+      offsets: Uint32Array.from({ length: count }, (_, i) => 16 + 4 * i),
+      fileIds: new Uint16Array(count),
+      lines: Uint32Array.from({ length: count }, (_, i) => lines[i % lines.length]),
+      files: ['kern.c'],
+    };
+    for (const le of [true, false]) {
+      for (const id of ['blocks:64:sleb', 'blocks:16:zigzag']) {
+        const format = parseFormat(id);
+        const encoded = format.encode(t, le);
+        const reader = format.open(encoded.bytes, le);
+        expect(Array.from(reader.decodeAll().lines)).toEqual(Array.from(t.lines));
+        const addrs = addressesFor(t, BASE, 4);
+        expect(checkNative(h, encoded, reader, BASE, addrs)).toBe(addrs.length);
+        const answers = nativeAnswers(h, encoded, BASE, addrs);
+        for (let i = 0; i < addrs.length; i++) {
+          const want = expected(t, BASE, addrs[i]);
+          expect(answers[i].found ? answers[i].line : -1, `${id} 0x${addrs[i].toString(16)}`).toBe(
+            want < 0 ? -1 : t.lines[want],
+          );
+        }
+      }
+    }
+    // 5 -> 0xfffffffd is -8 as an int: one SLEB128 byte, as the generator writes it
+    const one: EntryTable = {
+      ...t,
+      count: 2,
+      offsets: t.offsets.subarray(0, 2),
+      fileIds: t.fileIds.subarray(0, 2),
+      lines: t.lines.subarray(0, 2),
+    };
+    const data = parseFormat('blocks:64:sleb')
+      .encode(one, true)
+      .parts.find((p) => p.symbol === 'lineinfo_data');
+    expect(data?.size).toBe(2 + 3);
+  });
+
   it('a mismatch between the C and the TypeScript answers is an error', () => {
     const h = harness();
     const { table, littleEndian } = entriesOf('gcc-dwarf5');

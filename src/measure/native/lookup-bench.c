@@ -292,7 +292,8 @@ INLINE int blocks_lookup_(const struct table *t, uint64_t addr, struct hit *out,
 		line += dl;
 		i++;
 	}
-	if (file < 0 || file >= (int64_t)t->f || line < 0 || line > 0xffffffffLL)
+	/* the line wraps at 32 bits (the conversion below), as the kernel's u32 line */
+	if (file < 0 || file >= (int64_t)t->f)
 		return 0;
 	uint32_t name;
 	if (!name_of(t, (uint32_t)file, &name, swap))
