@@ -194,19 +194,33 @@ function withHarnessRun<T>(
     const { tablePath, addrPath } = writeInputs(dir, table, addresses);
     const out = join(dir, `${command}.bin`);
     const stdout = runHarness(h, [
-      command,
-      table.format,
-      table.littleEndian ? '1' : '0',
-      base.toString(),
-      tablePath,
-      addrPath,
-      out,
+      ...harnessArgs(command, table, base, tablePath, addrPath, out),
       ...extra,
     ]);
     return read(readFileSync(out), stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A harness command's arguments over a table and an address file, in the order main() takes them. */
+function harnessArgs(
+  command: string,
+  table: EncodedTable,
+  base: bigint,
+  tablePath: string,
+  addrPath: string,
+  out: string,
+): string[] {
+  return [
+    command,
+    table.format,
+    table.littleEndian ? '1' : '0',
+    base.toString(),
+    tablePath,
+    addrPath,
+    out,
+  ];
 }
 
 /**
@@ -250,15 +264,7 @@ export function nativeProbe(
   try {
     const { tablePath, addrPath } = writeInputs(dir, table, addresses);
     const out = join(dir, 'check.bin');
-    const r = spawnHarness(h, [
-      'check',
-      table.format,
-      table.littleEndian ? '1' : '0',
-      base.toString(),
-      tablePath,
-      addrPath,
-      out,
-    ]);
+    const r = spawnHarness(h, harnessArgs('check', table, base, tablePath, addrPath, out));
     const stderr = (r.stderr ?? '').trim();
     if (r.status === 0) {
       const b = readFileSync(out);
