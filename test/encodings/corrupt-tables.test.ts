@@ -16,7 +16,7 @@ import {
   runMutations,
 } from '../../src/measure/table-mutations.js';
 import { seededRandom } from '../../src/measure/verify.js';
-import { fixtureTable } from '../helpers/format-checks.js';
+import { fixtureTable, OUR_FORMAT_IDS } from '../helpers/format-checks.js';
 import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
 
 /**
@@ -40,15 +40,7 @@ const REGISTRY_FORMATS = [
   'module-v6:64:sleb',
   'module-v6:8:zigzag',
   'module-newest',
-  'flagged:64',
-  'flagged:5:paged',
-  'special:64',
-  'special:16:paged',
-  'mru-huffman:64',
-  'mru-huffman:7:paged',
-  'page-huffman',
-  'page-huffman:16',
-  'page-huffman:4096',
+  ...OUR_FORMAT_IDS,
 ];
 /** module-early.ts's layouts (not in the registry: measured for modules only). */
 const EARLY_MODULE_FORMATS: Format[] = [moduleV1Format, moduleV2Format(64), moduleV2Format(4)];

@@ -15,6 +15,19 @@ import { buildFixture } from './fixtures.js';
 
 /** Checks shared by the format tests: a fixture's table, round trips, mutated bytes. */
 
+/** Our own formats, each in its plain and paged forms and page-huffman at three page sizes: the set every corrupt-table and C-lookup test runs. */
+export const OUR_FORMAT_IDS = [
+  'flagged:64',
+  'flagged:5:paged',
+  'special:64',
+  'special:16:paged',
+  'mru-huffman:64',
+  'mru-huffman:7:paged',
+  'page-huffman',
+  'page-huffman:16',
+  'page-huffman:4096',
+] as const;
+
 /** A fixture's upstream table (base 0) and its byte order. */
 export function fixtureTable(name: string): { table: EntryTable; littleEndian: boolean } {
   const elf = ElfFile.open(buildFixture(name));

@@ -22,6 +22,7 @@ import {
 import { seededRandom } from '../../src/measure/verify.js';
 import { fakeProcess } from '../helpers/fake-process.js';
 import { buildFixture } from '../helpers/fixtures.js';
+import { OUR_FORMAT_IDS } from '../helpers/format-checks.js';
 
 function entriesOf(fixture: string): { table: EntryTable; littleEndian: boolean; path: string } {
   const path = buildFixture(fixture);
@@ -80,15 +81,7 @@ const FORMATS = [
   'module-v3:64:sleb',
   'module-v3:5:zigzag',
   // formats of ours
-  'flagged:64',
-  'flagged:5:paged',
-  'special:64',
-  'special:16:paged',
-  'mru-huffman:64',
-  'mru-huffman:7:paged',
-  'page-huffman',
-  'page-huffman:16',
-  'page-huffman:4096',
+  ...OUR_FORMAT_IDS,
 ];
 const BASE = 0x1000n; // offsets count from here; addresses below it must find nothing
 

@@ -13,7 +13,7 @@ import {
   runMutations,
 } from '../../src/measure/table-mutations.js';
 import { seededRandom } from '../../src/measure/verify.js';
-import { fixtureTable } from '../helpers/format-checks.js';
+import { fixtureTable, OUR_FORMAT_IDS } from '../helpers/format-checks.js';
 
 /** The corrupt-table checker itself: it must see every kind of failure it is there to count. */
 
@@ -147,15 +147,7 @@ const C_FORMATS = [
   'blocks:1',
   'module-v3:64:sleb',
   'module-v3:8:zigzag',
-  'flagged:64',
-  'flagged:5:paged',
-  'special:64',
-  'special:16:paged',
-  'mru-huffman:64',
-  'mru-huffman:7:paged',
-  'page-huffman',
-  'page-huffman:16',
-  'page-huffman:4096',
+  ...OUR_FORMAT_IDS,
 ];
 
 describe('the C lookup on corrupt tables (sanitized build): never a fault, the TypeScript answers wherever that opens the table', () => {
