@@ -65,6 +65,10 @@ scripts/lib/fuzz-classify.mjs backed by docs/input-tolerance.md.
 
 Mutation i of an input depends only on (seed, input, i): a run resumes from
 its per-mutant results (JSON lines under --cache), and --only repeats one.
+The generators' outcomes are cached apart from ours (they do not depend on
+our reader): after a reader change only our side runs again, and the
+generator again only where both read and the tables' digests differ.
+--generator-only fills that cache ahead of a reader change.
 
 Options:
   --seed <text>           the seed (default: 1)
@@ -81,6 +85,8 @@ Options:
   --name <name>           the summary's file name, .json and .md (default: differential)
   --no-summary            write no summary (the cache still holds every result)
   --summary-only          run nothing: the summary of what the cache holds
+  --generator-only        run the generators alone, to fill their cache (no
+                          summary: our reader's results are not touched)
   --only <input>:<i>      run mutation i of input alone and print its outcome
   --write-mutant <path>   with --only: keep the mutant at <path>
   --findings <path>       append new internal errors, hangs and unexplained
@@ -113,6 +119,7 @@ const { values: opt } = parseArgs({
     name: { type: 'string', default: 'differential' },
     'no-summary': { type: 'boolean', default: false },
     'summary-only': { type: 'boolean', default: false },
+    'generator-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     'write-mutant': { type: 'string' },
     findings: { type: 'string' },
@@ -261,10 +268,31 @@ const cacheDir = join(resolve(opt.cache), `seed-${opt.seed}-${key}`);
 mkdirSync(cacheDir, { recursive: true });
 const cacheFile = (input) => join(cacheDir, `${input.name}-${input.sha256.slice(0, 12)}.jsonl`);
 
-function readCache(input) {
+/**
+ * What decides a generator's outcome: the generators, the mutations, and our
+ * code that runs one and reads its table back (runGenerator, the decoders).
+ */
+function generatorKey() {
+  const h = createHash('sha256');
+  for (const r of revisions) h.update(r).update(generators[r].key);
+  h.update(readFileSync(new URL('./lib/fuzz-mutations.mjs', import.meta.url)));
+  const walk = (p) => {
+    if (statSync(p).isDirectory()) for (const f of readdirSync(p).sort()) walk(join(p, f));
+    else if (p.endsWith('.js')) h.update(p.slice(dist.length)).update(readFileSync(p));
+  };
+  for (const m of ['measure/generator.js', 'encodings']) walk(join(dist, m));
+  return h.digest('hex').slice(0, 12);
+}
+const generatorCacheDir = join(resolve(opt.cache), `generators-seed-${opt.seed}-${generatorKey()}`);
+mkdirSync(generatorCacheDir, { recursive: true });
+const generatorCacheFile = (input) =>
+  join(generatorCacheDir, `${input.name}-${input.sha256.slice(0, 12)}.jsonl`);
+
+/** index -> a JSON line of `file` (the last one of an index wins). */
+function readJsonLines(file) {
   const done = new Map();
-  if (!existsSync(cacheFile(input))) return done;
-  for (const line of readFileSync(cacheFile(input), 'utf8').split('\n')) {
+  if (!existsSync(file)) return done;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     try {
       const r = JSON.parse(line);
@@ -275,6 +303,11 @@ function readCache(input) {
   }
   return done;
 }
+const readCache = (input) => readJsonLines(cacheFile(input));
+/** input -> index -> the generators' outcomes, per revision (--only runs them afresh). */
+const generatorResults = new Map(
+  opt.only ? [] : inputs.map((i) => [i.name, readJsonLines(generatorCacheFile(i))]),
+);
 
 // ---- timeouts from the unmutated input ----
 function commandOf(extra = []) {
@@ -342,6 +375,8 @@ function taskFor(input, index, keep) {
     index,
     mutation,
     keep,
+    generatorOnly: opt['generator-only'],
+    generatorCached: generatorResults.get(input.name)?.get(index)?.revisions,
     input: {
       name: input.name,
       path: input.path,
@@ -423,6 +458,7 @@ for (const input of opt['summary-only'] ? [] : inputs) {
   const base = await lanes[0].run(taskFor(input, -1));
   const ms = Date.now() - t0;
   for (const [rev, r] of Object.entries(base.revisions)) {
+    if (opt['generator-only'] && r.generator.outcome === 'read') continue;
     if (!(r.ours.outcome === 'read' && r.generator.outcome === 'read' && r.comparison?.same))
       fail(
         `${input.name} (${input.path}), unmutated, ${rev}: ours ${describeOutcome(r.ours)}; generator ${describeOutcome(r.generator)}: the input must read the same on both sides`,
@@ -430,7 +466,7 @@ for (const input of opt['summary-only'] ? [] : inputs) {
   }
   // a mutant may be slower than the input, not twenty times slower; a loaded machine gets room too
   const slowest = Math.max(
-    ...Object.values(base.revisions).flatMap((r) => [r.ours.ms, r.generator.ms]),
+    ...Object.values(base.revisions).flatMap((r) => [r.ours.ms ?? 0, r.generator.ms]),
   );
   input.readerTimeoutMs = Math.max(15_000, 20 * slowest);
   input.generatorTimeoutMs = Math.max(15_000, 20 * slowest);
@@ -439,15 +475,19 @@ for (const input of opt['summary-only'] ? [] : inputs) {
 
 const results = new Map(inputs.map((i) => [i.name, readCache(i)]));
 const pending = [];
+/** Whether mutant i of input still has to run: our side, or with --generator-only the generators'. */
+const toRun = opt['generator-only']
+  ? (input, i) => !revisions.every((r) => generatorResults.get(input.name).get(i)?.revisions?.[r])
+  : (input, i) => !results.get(input.name).has(i);
 for (const input of opt['summary-only'] ? [] : inputs)
-  for (let i = 0; i < input.count; i++)
-    if (!results.get(input.name).has(i)) pending.push({ input, i });
+  for (let i = 0; i < input.count; i++) if (toRun(input, i)) pending.push({ input, i });
 // interleaved by progress through each input, so a run stopped early has covered every input alike
 pending.sort(
   (a, b) => a.i / a.input.count - b.i / b.input.count || a.input.name.localeCompare(b.input.name),
 );
 const total = pending.length;
-const alreadyDone = inputs.reduce((a, i) => a + Math.min(i.count, results.get(i.name).size), 0);
+const alreadyDone = inputs.reduce((a, i) => a + i.count, 0) - total;
+let generatorFromCache = 0;
 
 const tty = process.stderr.isTTY;
 let doneHere = 0;
@@ -553,10 +593,27 @@ async function laneLoop(n) {
       }
       continue;
     }
+    // the generators' fresh outcomes join their cache; ours, unless not run, the run's
+    const fresh = Object.entries(result.revisions).filter(([, r]) => !r.generator.fromCache);
+    generatorFromCache += Object.keys(result.revisions).length - fresh.length;
+    if (fresh.length) {
+      const revs = { ...generatorResults.get(input.name).get(i)?.revisions };
+      for (const [rev, r] of fresh) {
+        const { stack: _s, ...g } = r.generator;
+        revs[rev] = g;
+      }
+      const line = { index: i, revisions: revs };
+      appendFileSync(generatorCacheFile(input), `${JSON.stringify(line)}\n`);
+      generatorResults.get(input.name).set(i, line);
+    }
+    doneHere++;
+    if (opt['generator-only']) {
+      status();
+      continue;
+    }
     const record = { ...result, mutation: task.mutation };
     appendFileSync(cacheFile(input), `${JSON.stringify(record)}\n`);
     results.get(input.name).set(i, record);
-    doneHere++;
     if (
       Object.entries(result.revisions).some(([rev, r]) =>
         isFailure(classify(r, task.mutation, rev, explanations.active, infoOf(input))),
@@ -578,6 +635,18 @@ try {
 }
 status(true);
 if (tty) process.stderr.write('\n');
+if (opt['generator-only']) {
+  const filled = inputs.reduce(
+    (a, i) =>
+      a + [...generatorResults.get(i.name).keys()].filter((k) => k >= 0 && k < i.count).length,
+    0,
+  );
+  const wanted = inputs.reduce((a, i) => a + i.count, 0);
+  process.stderr.write(
+    `generators: ${filled.toLocaleString('en-US')} of ${wanted.toLocaleString('en-US')} mutants' outcomes cached in ${generatorCacheDir}\n`,
+  );
+  process.exit(filled >= wanted ? 0 : 1);
+}
 
 // ---- the summary ----
 const finished = new Date();
@@ -680,6 +749,8 @@ const summary = {
   thisRun: {
     mutants: doneHere,
     fromCache: alreadyDone,
+    /** (mutant, revision) pairs of this invocation whose generator outcome came from the generators' cache. */
+    generatorFromCache,
     laneFailures,
     jobs,
     wallMsPerMutant: doneHere ? Math.round((finished - started) / doneHere) : undefined,
@@ -720,7 +791,7 @@ function markdown(s) {
     `\`${s.command}\``,
     '',
     `Seed ${s.seed}; lineinfo-bench ${s.tool.version} at ${s.tool.commit}; ${s.started} to ${s.finished}${s.complete ? '' : ' (not complete: resume with the same command)'}.`,
-    `This invocation ran ${s.thisRun.mutants.toLocaleString('en-US')} of them (${s.thisRun.fromCache.toLocaleString('en-US')} from earlier runs) on ${s.thisRun.jobs} lanes${s.thisRun.wallMsPerMutant ? `, ${s.thisRun.wallMsPerMutant} ms of wall time per mutant` : ''}.`,
+    `This invocation ran ${s.thisRun.mutants.toLocaleString('en-US')} of them (${s.thisRun.fromCache.toLocaleString('en-US')} from earlier runs) on ${s.thisRun.jobs} lanes${s.thisRun.wallMsPerMutant ? `, ${s.thisRun.wallMsPerMutant} ms of wall time per mutant` : ''}${s.thisRun.generatorFromCache ? `; ${s.thisRun.generatorFromCache.toLocaleString('en-US')} of its (mutant, revision) pairs took the generator's outcome from the generators' cache (the times per mutant below then leave the generator out)` : ''}.`,
     `${s.mutants.toLocaleString('en-US')} mutants, each under ${revisions.join(' and ')}; ${s.failures} (mutant, revision) pairs failing (internal errors, hangs, unexplained differences).`,
     '',
     `| input | revision | mutants | ms per mutant (one lane, both revisions) | ${classes.join(' | ')} |`,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +15,13 @@ import { applyMutation } from './fuzz-mutations.mjs';
  *
  * The generator is run, assembled and read back by the tool's own
  * runGenerator, and the tables compared by its compareEntries (dist/).
+ *
+ * A generator's outcome does not depend on our reader, so the parent may
+ * hand one in from its generator cache (`task.generatorCached`): it is used
+ * as is unless both sides read and our table's hash differs from the
+ * generator's, the one case where the comparison needs the generator's
+ * entries (the generator then runs again). With `task.generatorOnly` our
+ * reader is not run: that fills the generator cache ahead of a reader change.
  */
 
 const config = JSON.parse(process.argv[2]);
@@ -122,6 +130,33 @@ function lastPart(message) {
   return message.replace(/^gen_lineinfo (.*?) on \S+: /, '$1: ');
 }
 
+/**
+ * A digest of everything compareEntries compares (offsets, file ids, lines,
+ * file names): two tables have the same digest exactly when it finds them
+ * the same.
+ */
+function tableHash(t) {
+  const h = createHash('sha256');
+  const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, t.count * a.BYTES_PER_ELEMENT);
+  h.update(String(t.count))
+    .update(bytes(t.offsets))
+    .update(bytes(t.fileIds))
+    .update(bytes(t.lines));
+  h.update(JSON.stringify(t.files));
+  return h.digest('hex').slice(0, 32);
+}
+
+const SAME = {
+  same: true,
+  onlyGenerator: 0,
+  onlyOurs: 0,
+  changed: 0,
+  fileIdOnly: 0,
+  fileNamesDiffer: 0,
+  differences: [],
+  fileDifferences: [],
+};
+
 function summarizeComparison(c) {
   const same =
     c.onlyGenerator === 0 &&
@@ -175,14 +210,36 @@ async function evaluate(task) {
   const perRevision = {};
   for (const revision of revisions) {
     const rules = REVISIONS[revision].rules;
-    const ours = await readOurs(path, rules, input.readerTimeoutMs);
-    const gen = readGenerator(
-      config.generators[revision],
-      path,
-      elf,
-      revision,
-      input.generatorTimeoutMs,
-    );
+    const ours = task.generatorOnly
+      ? { outcome: 'not-run' }
+      : await readOurs(path, rules, input.readerTimeoutMs);
+    const oursHash = ours.table ? tableHash(ours.table) : undefined;
+    const cached = task.generatorCached?.[revision];
+    // the cached outcome serves unless both read and the tables may differ
+    const useCached =
+      cached &&
+      !(cached.outcome === 'read' && ours.outcome === 'read' && cached.tableHash !== oursHash);
+    let generator;
+    let gen;
+    if (useCached) generator = { ...cached, fromCache: true };
+    else {
+      gen = readGenerator(
+        config.generators[revision],
+        path,
+        elf,
+        revision,
+        input.generatorTimeoutMs,
+      );
+      generator = {
+        outcome: gen.outcome,
+        message: gen.message,
+        entries: gen.table?.count,
+        files: gen.table?.files.length,
+        stderr: gen.stderr?.length ? gen.stderr : undefined,
+        ms: gen.ms,
+        tableHash: gen.table ? tableHash(gen.table) : undefined,
+      };
+    }
     const r = {
       ours: {
         outcome: ours.outcome,
@@ -194,17 +251,10 @@ async function evaluate(task) {
         warningCount: ours.warnings?.length,
         ms: ours.ms,
       },
-      generator: {
-        outcome: gen.outcome,
-        message: gen.message,
-        entries: gen.table?.count,
-        files: gen.table?.files.length,
-        stderr: gen.stderr?.length ? gen.stderr : undefined,
-        ms: gen.ms,
-      },
+      generator,
     };
-    if (ours.outcome === 'read' && gen.outcome === 'read')
-      r.comparison = summarizeComparison(compareEntries(gen.table, ours.table));
+    if (ours.outcome === 'read' && generator.outcome === 'read')
+      r.comparison = gen ? summarizeComparison(compareEntries(gen.table, ours.table)) : { ...SAME };
     perRevision[revision] = r;
   }
   if (!task.keep) rmSync(path, { force: true });
