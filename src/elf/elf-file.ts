@@ -49,7 +49,11 @@ export interface ProgramHeader {
 }
 
 export interface SymbolTable {
+  /** The `SHT_SYMTAB` section it was read from. */
+  section: Section;
   count: number;
+  /** How many of them the generator's loops visit: sh_size / sh_entsize (at most count). */
+  scanned: number;
   /** Decoded on first use: a vmlinux has over 100,000 names and most reads need none of them. */
   readonly names: string[];
   values: BigUint64Array;
@@ -89,8 +93,12 @@ export class ElfFile {
   /** Sections whose name lies outside the section name table (libelf gives them none). */
   readonly unnamedSections: number[] = [];
   private symtabCache?: SymbolTable | null;
-  /** Where each symbol's name starts in its string table (symbols() fills it). */
-  private symbolNames?: { offsets: Uint32Array; strings: Uint8Array };
+  private allSymtabs?: SymbolTable[];
+  /** Where each symbol's name starts in its string table (filled as each table is read). */
+  private readonly symbolNames = new Map<
+    SymbolTable,
+    { offsets: Uint32Array; strings: Uint8Array }
+  >();
   private readonly byName = new Map<string, Section>();
 
   static open(path: string): ElfFile {
@@ -443,26 +451,59 @@ export class ElfFile {
     return s ? this.contents(s).bytes : undefined;
   }
 
-  /** `.symtab` (or `.dynsym` when there is no `.symtab`), parsed once; null when neither exists. */
+  /**
+   * The symbol table: the first `SHT_SYMTAB` section, whatever its name, parsed
+   * once; null when there is none (libelf and the generator know no other:
+   * a `.symtab` of another type, or a `.dynsym`, is no symbol table to them).
+   */
   symbols(): SymbolTable | null {
     if (this.symtabCache !== undefined) return this.symtabCache;
-    // the generator takes the symbol table by its type, whatever its name
-    const s =
-      this.sections.find((x) => x.type === SHT.SYMTAB) ??
-      this.section('.symtab') ??
-      this.section('.dynsym');
-    if (!s) {
-      this.symtabCache = null;
-      return null;
+    this.symtabCache = this.symbolTables()[0] ?? null;
+    return this.symtabCache;
+  }
+
+  /**
+   * Every `SHT_SYMTAB` section, in section order, parsed once: the generator
+   * walks them all (`elf_nextscn`) when it looks for `_text` and `_etext` and
+   * collects function starts.
+   */
+  symbolTables(): SymbolTable[] {
+    if (this.allSymtabs) return this.allSymtabs;
+    this.allSymtabs = this.sections
+      .filter((x) => x.type === SHT.SYMTAB)
+      .map((x) => this.readSymbolTable(x));
+    return this.allSymtabs;
+  }
+
+  private readSymbolTable(s: Section): SymbolTable {
+    // what elf_getdata fails on gives the generator no symbols from this
+    // table, and what elf_strptr fails on (no such section, not a string
+    // table, bytes not in the file) no names: read past, as it does
+    let bytes: Uint8Array = new Uint8Array(0);
+    try {
+      bytes = this.contents(s).bytes;
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      this.warnings.push({
+        part: s.name || `section ${s.index}`,
+        cause: e.message.replace(`${this.name}: `, ''),
+        skipped: 'its symbols (libelf gives the generator none)',
+      });
     }
-    const strSec = this.sections[s.link];
-    if (!strSec)
-      throw new FormatError(
-        `section ${s.name}: string table index ${s.link} out of range`,
-        this.name,
-      );
-    const strings = this.contents(strSec).bytes;
-    const bytes = this.contents(s).bytes;
+    const strSec = this.sections[s.link] as Section | undefined;
+    let strings: Uint8Array = new Uint8Array(0);
+    let stringsProblem: string | undefined;
+    if (!strSec) stringsProblem = `its string table index ${s.link} is out of range`;
+    else if (strSec.type !== SHT.STRTAB)
+      stringsProblem = `its string table ${strSec.name} is of type ${strSec.type}, not SHT_STRTAB`;
+    else {
+      try {
+        strings = this.contents(strSec).bytes;
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        stringsProblem = `its string table: ${e.message.replace(`${this.name}: `, '')}`;
+      }
+    }
     const entsize = this.is64 ? 24 : 16;
     const count = Math.floor(bytes.length / entsize);
     const nameOffsets = new Uint32Array(count);
@@ -475,17 +516,17 @@ export class ElfFile {
     const shndx = new Uint16Array(count);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const le = this.littleEndian;
-    const what = `${this.name}: ${strSec.name}`;
+    const what = `${this.name}: ${strSec?.name}`;
     // a name must start before the table's last NUL; one that does not has no
     // name to libelf (elf_strptr fails), and the generator passes over it;
     // elf_strptr reads names from a string table only (SHT_STRTAB)
-    const lastNul = strSec.type === SHT.STRTAB ? strings.lastIndexOf(0) : -1;
+    const lastNul = stringsProblem === undefined ? strings.lastIndexOf(0) : -1;
     let unnamed = 0;
     let firstUnnamed = -1;
     for (let i = 0; i < count; i++) {
       const o = i * entsize;
       let nameOff = view.getUint32(o, le);
-      if (nameOff !== 0 && nameOff > lastNul) {
+      if ((nameOff !== 0 || lastNul < 0) && nameOff > lastNul) {
         if (unnamed++ === 0) firstUnnamed = i;
         nameOff = NO_NAME;
       }
@@ -512,15 +553,21 @@ export class ElfFile {
       this.warnings.push({
         part: s.name,
         cause:
-          strSec.type !== SHT.STRTAB
-            ? `its string table ${strSec.name} is of type ${strSec.type}, not SHT_STRTAB (libelf reads no name from it)`
-            : `${unnamed === 1 ? 'a symbol name' : `${unnamed} symbol names`} outside ${strSec.name} (symbol ${firstUnnamed}: offset ${off}, table ${strings.length} bytes)`,
+          stringsProblem !== undefined
+            ? `${stringsProblem} (libelf reads no name from it)`
+            : `${unnamed === 1 ? 'a symbol name' : `${unnamed} symbol names`} outside ${strSec?.name} (symbol ${firstUnnamed}: offset ${off}, table ${strings.length} bytes)`,
         skipped: `${unnamed === 1 ? 'that symbol' : 'those symbols'} (no name to find ${unnamed === 1 ? 'it' : 'them'} by)`,
       });
     }
     let names: string[] | undefined;
+    // the generator's loops count sh_size / sh_entsize symbols; gelf_getsym
+    // fails past the data (an sh_entsize of 0 divides by zero there: both
+    // generators die of SIGFPE, and we read every symbol)
+    const scanned = s.entsize > 0 ? Math.min(count, Math.floor(s.size / s.entsize)) : count;
     const table: SymbolTable = {
+      section: s,
       count,
+      scanned,
       values,
       sizes,
       info,
@@ -532,26 +579,29 @@ export class ElfFile {
         return names;
       },
     };
-    this.symtabCache = table;
-    this.symbolNames = { offsets: nameOffsets, strings };
+    this.symbolNames.set(table, { offsets: nameOffsets, strings });
     return table;
   }
 
-  /** The value of the first symbol with this name (compared as bytes: no name is decoded). */
+  /**
+   * The value of the first symbol with this name, as the generator's
+   * `find_text_addr` finds it: every `SHT_SYMTAB` section in order, its first
+   * sh_size / sh_entsize symbols, names compared as bytes (none is decoded).
+   */
   symbolValue(name: string): bigint | undefined {
-    const t = this.symbols();
-    if (!t || !this.symbolNames) return undefined;
-    const { offsets, strings } = this.symbolNames;
     const want = new TextEncoder().encode(name);
     const n = want.length;
-    for (let i = 0; i < t.count; i++) {
-      const off = offsets[i];
-      if (off === NO_NAME) continue;
-      if (n === 0 && (off === 0 || strings[off] === 0)) return t.values[i];
-      if (off === 0 || strings[off] !== want[0] || strings[off + n] !== 0) continue;
-      let j = 1;
-      while (j < n && strings[off + j] === want[j]) j++;
-      if (j === n) return t.values[i];
+    for (const t of this.symbolTables()) {
+      const { offsets, strings } = this.symbolNames.get(t)!;
+      for (let i = 0; i < t.scanned; i++) {
+        const off = offsets[i];
+        if (off === NO_NAME) continue;
+        if (n === 0 && (off === 0 || strings[off] === 0)) return t.values[i];
+        if (off === 0 || strings[off] !== want[0] || strings[off + n] !== 0) continue;
+        let j = 1;
+        while (j < n && strings[off + j] === want[j]) j++;
+        if (j === n) return t.values[i];
+      }
     }
     return undefined;
   }

@@ -75,9 +75,10 @@ const STT_FUNC = 2;
  */
 export function collectModuleSymbolStarts(elf: ElfFile, covered: CoveredSection[]): SymbolStarts[] {
   const found: { offset: number; size: number }[][] = covered.map(() => []);
-  const syms = elf.section('.symtab') ? elf.symbols() : null;
-  if (syms) {
-    for (let i = 0; i < syms.count; i++) {
+  // every SHT_SYMTAB section, as collect_symbol_starts reads them
+  for (const syms of elf.symbolTables()) {
+    if (syms.section.entsize === 0) continue;
+    for (let i = 0; i < syms.scanned; i++) {
       if ((syms.info[i] & 0xf) !== STT_FUNC) continue;
       const sec = covered.findIndex((c) => c.present && c.index === syms.shndx[i]);
       if (sec < 0) continue;

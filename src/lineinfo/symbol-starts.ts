@@ -18,16 +18,18 @@ export interface SymbolStarts {
   sizes: Uint32Array;
 }
 
-/** Every STT_FUNC symbol of `.symtab` with base <= value < end (end: `_etext`, when there is one). */
+/** Every STT_FUNC symbol of the `SHT_SYMTAB` sections with base <= value < end (end: `_etext`, when there is one). */
 export function collectSymbolStarts(
   elf: ElfFile,
   base: bigint,
   end: bigint | undefined,
 ): SymbolStarts {
-  const syms = elf.section('.symtab') ? elf.symbols() : null;
   const found: { offset: number; size: number }[] = [];
-  if (syms) {
-    for (let i = 0; i < syms.count; i++) {
+  // as collect_symbol_starts: every SHT_SYMTAB section (by type, whatever its
+  // name), its sh_size / sh_entsize symbols, none when sh_entsize is 0
+  for (const syms of elf.symbolTables()) {
+    if (syms.section.entsize === 0) continue;
+    for (let i = 0; i < syms.scanned; i++) {
       if ((syms.info[i] & 0xf) !== STT_FUNC) continue;
       const v = syms.values[i];
       if (v < base || (end !== undefined && v >= end)) continue;

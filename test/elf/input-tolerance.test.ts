@@ -237,6 +237,62 @@ describe.runIf(withLibdw)(
       }
     });
 
+    it('a .symtab of another type (SHT_NULL, SHT_STRTAB) is no symbol table: no _text, one line, exit 2, as the generators', async () => {
+      // issue 19 (fuzz: aarch64-gcc:211, s390x-gcc:113, aarch64-gcc:64): the
+      // generator walks SHT_SYMTAB sections only, so it finds no _text
+      for (const type of [0, 3]) {
+        const m = new ElfMutant(kern);
+        const symtab = m.elf.section('.symtab')!;
+        m.u32(m.sectionHeader(symtab.index) + 4, type);
+        const file = m.write(dir, `symtab-type-${type}`);
+        const elf = ElfFile.open(file);
+        try {
+          expect(elf.symbols()).toBeNull();
+          expect(elf.symbolValue('_text')).toBeUndefined();
+        } finally {
+          elf.close();
+        }
+        const r = await runCli(['dump', file, '--out', join(dir, 'symtab-type.bin')]);
+        expect(r.err).toBe(
+          `error: ${file}: no symbol table to take the base address from (not a vmlinux? pass --base)\n`,
+        );
+        expect(r.code).toBe(2);
+        for (const tree of [V4, NEWEST]) {
+          const g = await runCli(['generator', 'check', tree, file], env);
+          expect(g.err).toMatch(/gen_lineinfo exited 1 on .*: .*(Cannot|cannot) find _text symbol/);
+        }
+      }
+    });
+
+    it("the symbol table's sh_entsize bounds the symbols the generator looks at, as sh_size / sh_entsize", async () => {
+      // an sh_entsize twice the standard: only the first half of the symbols is read
+      const m = new ElfMutant(kern);
+      const symtab = m.elf.section('.symtab')!;
+      const std = m.elf.is64 ? 24 : 16;
+      const text = m.symbolIndex('_text');
+      const at = m.sectionHeader(symtab.index) + (m.elf.is64 ? 56 : 36);
+      // the largest sh_entsize that still leaves _text among the symbols read, and one that does not
+      const count = symtab.size / std;
+      const keeps = Math.floor(symtab.size / (text + 1));
+      const drops = Math.floor(symtab.size / text) + 1;
+      expect(Math.floor(symtab.size / keeps)).toBeGreaterThan(text);
+      expect(Math.floor(symtab.size / drops)).toBeLessThanOrEqual(text);
+      expect(count).toBeGreaterThan(text);
+      m.word(at, keeps);
+      const kept = m.write(dir, 'symtab-entsize-keeps');
+      await exactWithGenerators(kept);
+      m.word(at, drops);
+      const dropped = m.write(dir, 'symtab-entsize-drops');
+      const r = await runCli(['dump', dropped, '--out', join(dir, 'symtab-entsize.bin')]);
+      expect(r.err).toBe(
+        `error: ${dropped}: no symbol _text to take the base address from (not a vmlinux? pass --base)\n`,
+      );
+      for (const tree of [V4, NEWEST]) {
+        const g = await runCli(['generator', 'check', tree, dropped], env);
+        expect(g.err).toMatch(/gen_lineinfo exited 1 on .*: .*(Cannot|cannot) find _text symbol/);
+      }
+    });
+
     it('.debug_line larger than the file: one line, exit 2, nothing allocated from its size', async () => {
       const m = new ElfMutant(kern);
       const line = m.elf.section('.debug_line')!;
