@@ -63,6 +63,11 @@ export interface SymbolTable {
   shndx: Uint16Array;
 }
 
+/** A compressed section's bytes, or why libelf would not decompress them. */
+export type Decompressed =
+  | { bytes: Uint8Array; compression: 'zlib' | 'zstd' }
+  | { problem: string };
+
 /** How a section's bytes were stored, for reports. */
 export interface SectionContents {
   bytes: Uint8Array;
@@ -90,6 +95,12 @@ export class ElfFile {
   readonly warnings: InputWarning[] = [];
   /** The section holding the section names (e_shstrndx), if any. */
   sectionNameTable?: Section;
+  /**
+   * Why libelf reads no section name at all, when the section name table is
+   * flagged SHF_COMPRESSED and does not decompress (the names are then read
+   * from its bytes as they are, to describe the file; libdw reads no DWARF).
+   */
+  sectionNamesProblem?: string;
   /** Sections whose name lies outside the section name table (libelf gives them none). */
   readonly unnamedSections: number[] = [];
   private symtabCache?: SymbolTable | null;
@@ -100,6 +111,7 @@ export class ElfFile {
     { offsets: Uint32Array; strings: Uint8Array }
   >();
   private readonly byName = new Map<string, Section>();
+  private readonly decompressions = new Map<number, Decompressed>();
 
   static open(path: string): ElfFile {
     const src = new FileSource(path);
@@ -200,7 +212,14 @@ export class ElfFile {
       const strSec = this.sections[shstrndx];
       this.sectionNameTable = strSec;
       this.checkRange(strSec);
-      const names = source.read(strSec.offset, strSec.size);
+      let names = source.read(strSec.offset, strSec.size);
+      // elf_strptr decompresses a string table flagged SHF_COMPRESSED, and
+      // reads no name when libelf cannot (then libdw reads no DWARF)
+      if (strSec.flags & SHF.COMPRESSED) {
+        const d = this.decompressed(strSec);
+        if ('problem' in d) this.sectionNamesProblem = d.problem;
+        else names = d.bytes;
+      }
       // a name past the table's last NUL has no name to libelf (elf_strptr fails): nothing finds it
       const lastNul = names.lastIndexOf(0);
       const unnamed = this.unnamedSections;
@@ -372,77 +391,124 @@ export class ElfFile {
     return this.byName.get(name);
   }
 
-  /** The section's contents, decompressed if SHF_COMPRESSED. */
+  /** The section's contents, decompressed if SHF_COMPRESSED (a FormatError when libelf could not). */
   contents(s: Section): SectionContents {
     if (s.type === SHT.NOBITS)
       return { bytes: new Uint8Array(0), compression: 'none', storedSize: 0 };
     this.checkRange(s);
-    const raw = this.source.read(s.offset, s.size);
-    if (!(s.flags & SHF.COMPRESSED)) return { bytes: raw, compression: 'none', storedSize: s.size };
-    const what = `${this.name}: section ${s.name}`;
-    const r = new ByteReader(raw, this.littleEndian, what);
-    const chType = r.u32();
-    if (this.is64) r.u32(); // ch_reserved
-    const size = this.is64 ? r.u64n() : r.u32();
-    if (this.is64) r.u64n();
-    else r.u32(); // ch_addralign
-    const payload = raw.subarray(r.pos);
-    // ch_size is only a claim: no more than it is inflated, and nothing is allocated from it
-    // before the data has shown it (a corrupt one would ask for terabytes)
-    if (size > MAX_DECOMPRESSED)
-      throw new FormatError(
-        `section ${s.name}: compression header claims ${size} bytes (more than ${MAX_DECOMPRESSED})`,
-        this.name,
-      );
-    let out: Uint8Array;
-    try {
-      if (chType === ELFCOMPRESS_ZLIB) out = inflateSync(payload, { maxOutputLength: size + 1 });
-      else if (chType === ELFCOMPRESS_ZSTD) out = zstdDecompress(payload);
-      else throw new FormatError(`unknown compression type ${chType}`, this.name);
-    } catch (e) {
-      if (e instanceof FormatError) throw e;
-      throw new FormatError(
-        `section ${s.name}: corrupt compressed data (${(e as Error).message})`,
-        this.name,
-      );
-    }
-    if (out.length !== size) {
-      throw new FormatError(
-        `section ${s.name}: decompressed to ${out.length} bytes, header says ${size}`,
-        this.name,
-      );
-    }
-    return {
-      bytes: out,
-      compression: chType === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd',
-      storedSize: s.size,
-    };
+    if (!(s.flags & SHF.COMPRESSED))
+      return { bytes: this.source.read(s.offset, s.size), compression: 'none', storedSize: s.size };
+    const d = this.decompressed(s);
+    if ('problem' in d) throw new FormatError(`section ${s.name}: ${d.problem}`, this.name);
+    return { bytes: d.bytes, compression: d.compression, storedSize: s.size };
   }
 
   /**
-   * Why a section flagged SHF_COMPRESSED does not start with a compression
-   * header libelf takes (too short, or a compression type it does not
-   * know); undefined when it does.
+   * A section flagged SHF_COMPRESSED, decompressed as libelf 0.188
+   * decompresses it (`__libelf_decompress_elf`), or why it could not: a
+   * header too short or of a type it does not know, a ch_addralign that is
+   * no power of 2, a ch_size more than 1032 times the data, data that is not
+   * zlib streams filling exactly ch_size bytes. zstd we decompress where
+   * 0.188 cannot (docs/input-tolerance.md, deliberate differences). Kept
+   * once made: dwarf_begin_elf decompresses every debug section it knows, and
+   * the reader reads some of them again.
    */
-  compressionHeaderProblem(s: Section): string | undefined {
-    const headerSize = this.is64 ? 24 : 12;
-    if (s.size < headerSize)
-      return `flagged compressed, but ${s.size} bytes hold no compression header`;
-    this.checkRange(s);
-    const b = this.source.read(s.offset, 4);
-    const type = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, this.littleEndian);
-    if (type !== ELFCOMPRESS_ZLIB && type !== ELFCOMPRESS_ZSTD)
-      return `flagged compressed, but its compression type is ${type}`;
-    return undefined;
+  decompressed(s: Section): Decompressed {
+    const had = this.decompressions.get(s.index);
+    if (had) return had;
+    const d = this.decompress(s);
+    this.decompressions.set(s.index, d);
+    return d;
   }
 
-  /** How a section is stored, from its flags and compression header: 'unknown' when that header is no header libelf takes. */
+  private decompress(s: Section): Decompressed {
+    const headerSize = this.is64 ? 24 : 12;
+    if (s.size < headerSize)
+      return { problem: `flagged compressed, but ${s.size} bytes hold no compression header` };
+    this.checkRange(s);
+    const raw = this.source.read(s.offset, s.size);
+    const r = new ByteReader(raw, this.littleEndian, `${this.name}: section ${s.name}`);
+    const chType = r.u32();
+    if (this.is64) r.u32(); // ch_reserved
+    // a 64-bit ch_size or ch_addralign past 2^53 is kept approximate: past anything we inflate
+    const size = this.is64 ? Number(r.u64()) : r.u32();
+    const align = this.is64 ? r.u64() : BigInt(r.u32());
+    if (chType !== ELFCOMPRESS_ZLIB && chType !== ELFCOMPRESS_ZSTD)
+      return { problem: `flagged compressed, but its compression type is ${chType}` };
+    if ((align & (align - 1n)) !== 0n)
+      return { problem: `its compression header's ch_addralign ${align} is no power of 2` };
+    const payload = raw.subarray(headerSize);
+    if (chType === ELFCOMPRESS_ZSTD) {
+      let out: Uint8Array;
+      try {
+        out = zstdDecompress(payload);
+      } catch (e) {
+        return { problem: `corrupt zstd data (${(e as Error).message})` };
+      }
+      if (out.length !== size)
+        return { problem: `decompressed to ${out.length} bytes, its header says ${size}` };
+      return { bytes: out, compression: 'zstd' };
+    }
+    // libelf refuses a ratio above zlib's 1032:1 before allocating anything
+    if (Math.floor(size / 1032) > payload.length)
+      return {
+        problem: `its compression header claims ${size} bytes from ${payload.length} (more than zlib's 1032:1)`,
+      };
+    // ch_size is only a claim: no more than it is inflated, and nothing is allocated from it
+    // before the data has shown it
+    if (size > MAX_DECOMPRESSED)
+      return {
+        problem: `its compression header claims ${size} bytes (more than ${MAX_DECOMPRESSED})`,
+      };
+    // as __libelf_decompress: zlib streams one after another (inflate, inflateReset)
+    // until the input is used up, each complete, filling exactly ch_size bytes
+    const parts: Uint8Array[] = [];
+    let filled = 0;
+    let pos = 0;
+    while (pos < payload.length) {
+      let part: { buffer: Uint8Array; engine: { bytesWritten: number } };
+      try {
+        part = inflateSync(payload.subarray(pos), {
+          info: true,
+          maxOutputLength: size - filled + 1,
+        }) as unknown as { buffer: Uint8Array; engine: { bytesWritten: number } };
+      } catch (e) {
+        return { problem: `corrupt zlib data at byte ${pos} (${(e as Error).message})` };
+      }
+      if (filled + part.buffer.length > size)
+        return { problem: `its zlib data holds more than the ${size} bytes its header says` };
+      parts.push(part.buffer);
+      filled += part.buffer.length;
+      pos += part.engine.bytesWritten;
+    }
+    if (filled !== size)
+      return { problem: `decompressed to ${filled} bytes, its header says ${size}` };
+    const bytes = parts.length === 1 ? parts[0] : new Uint8Array(size);
+    if (parts.length !== 1) {
+      let at = 0;
+      for (const p of parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+    }
+    return { bytes, compression: 'zlib' };
+  }
+
+  /**
+   * Why a section flagged SHF_COMPRESSED is one libelf does not decompress
+   * (its header, or its data: dwarf_begin_elf then leaves it out, elf_strptr
+   * reads no string from it); undefined when it decompresses.
+   */
+  compressionProblem(s: Section): string | undefined {
+    const d = this.decompressed(s);
+    return 'problem' in d ? d.problem : undefined;
+  }
+
+  /** How a section is stored, from its flags and compression header: 'unknown' when libelf does not decompress it. */
   compressionOf(s: Section): 'none' | 'zlib' | 'zstd' | 'unknown' {
     if (!(s.flags & SHF.COMPRESSED)) return 'none';
-    if (this.compressionHeaderProblem(s) !== undefined) return 'unknown';
-    const b = this.source.read(s.offset, 4);
-    const type = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, this.littleEndian);
-    return type === ELFCOMPRESS_ZLIB ? 'zlib' : 'zstd';
+    const d = this.decompressed(s);
+    return 'problem' in d ? 'unknown' : d.compression;
   }
 
   /** Contents by name, or undefined when the section is absent. */
@@ -481,6 +547,10 @@ export class ElfFile {
     // table, bytes not in the file) no names: read past, as it does
     let bytes: Uint8Array = new Uint8Array(0);
     try {
+      // libelf hands a compressed section's data over as it is stored (a
+      // compression header, ELF_T_CHDR), and gelf_getsym reads no symbol from it
+      if (s.flags & SHF.COMPRESSED)
+        throw new FormatError('flagged SHF_COMPRESSED: gelf_getsym reads no symbol from it');
       bytes = this.contents(s).bytes;
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;

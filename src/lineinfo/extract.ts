@@ -287,6 +287,11 @@ function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfS
       `the section name table (section ${names.index}) is of type ${names.type}, not SHT_STRTAB: libelf reads no name from it, so libdw reads no DWARF from the file`,
       elf.name,
     );
+  if (names && elf.sectionNamesProblem !== undefined)
+    throw new FormatError(
+      `the section name table (section ${names.index}) is ${elf.sectionNamesProblem}: libelf reads no name from it, so libdw reads no DWARF from the file`,
+      elf.name,
+    );
   if (elf.unnamedSections.length > 0) {
     const s = elf.sections[elf.unnamedSections[0]];
     throw new FormatError(
@@ -299,9 +304,11 @@ function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfS
 }
 
 /**
- * A section libdw knows, flagged compressed without a compression header
- * libelf takes: dwarf_begin_elf leaves it out and goes on (it cannot tell
- * whether the section matters), and so do we, with a warning.
+ * A section libdw knows, flagged compressed, that libelf does not
+ * decompress (no compression header it takes, or data that does not
+ * inflate to the size the header says): dwarf_begin_elf leaves it out and
+ * goes on (it cannot tell whether the section matters), and so do we, with
+ * a warning.
  */
 function leaveOutUndecompressable(elf: ElfFile, dw: DwarfSections, warnings: InputWarning[]): void {
   for (const s of elf.sections) {
@@ -319,7 +326,7 @@ function leaveOutUndecompressable(elf: ElfFile, dw: DwarfSections, warnings: Inp
       continue;
     }
     if (!(s.flags & SHF.COMPRESSED)) continue;
-    const problem = elf.compressionHeaderProblem(s);
+    const problem = elf.compressionProblem(s);
     if (problem === undefined) continue;
     dw.leaveOut(s.name);
     warnings.push({ part: s.name, cause: problem, skipped: 'the section (libdw leaves it out)' });
@@ -498,7 +505,7 @@ function noteUnreadableUnit(
     warnings.push({
       part: unitPart(unit),
       cause: `header: address size ${unit.addressSizeReplaced}`,
-      skipped: `that size (read as ${unit.addressSize}, the ELF class's, as libdw reads it)`,
+      skipped: `that size (read as ${unit.addressSize}, as libdw reads any size but 4 and 8)`,
     });
   }
   if (unit.stringsUnread !== undefined) {

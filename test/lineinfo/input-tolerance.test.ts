@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
@@ -52,6 +53,120 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       expect(JSON.parse(r.out).entries).toBe(0);
       await exact(file);
     });
+
+    describe.runIf(hasTool('objcopy'))(
+      'zlib-compressed sections libelf does not decompress',
+      () => {
+        /** The fixture with its debug sections zlib-compressed (objcopy), as a kernel with CONFIG_DEBUG_INFO_COMPRESSED_ZLIB. */
+        function zlibKern(): string {
+          const out = join(dir, 'kern-zlib');
+          const r = spawnSync('objcopy', ['--compress-debug-sections=zlib', kern, out], {
+            encoding: 'utf8',
+          });
+          expect(r.status, r.stderr).toBe(0);
+          return out;
+        }
+
+        it('a valid compression header over corrupt data, a ch_size the data does not fill, a ch_addralign no power of 2: the section left out, as libdw leaves it out', async () => {
+          const compressed = zlibKern();
+          const base = new ElfMutant(compressed);
+          const line = base.elf.section('.debug_line')!;
+          expect(base.elf.compressionOf(line)).toBe('zlib');
+          const hsize = base.elf.is64 ? 24 : 12;
+          const sizeAt = line.offset + (base.elf.is64 ? 8 : 4);
+          const alignAt = line.offset + (base.elf.is64 ? 16 : 8);
+          const cases: [string, (m: ElfMutant) => void, RegExp][] = [
+            [
+              'corrupt-data',
+              // the middle of the deflate stream: a broken block or a checksum that fails
+              (m) => m.bytes.fill(0xff, line.offset + hsize + 8, line.offset + hsize + 24),
+              /^corrupt zlib data at byte 0 \(/,
+            ],
+            [
+              'size-plus-one',
+              (m) => m.word(sizeAt, base.elf.contents(line).bytes.length + 1),
+              /^decompressed to \d+ bytes, its header says \d+$/,
+            ],
+            [
+              'align-3',
+              (m) => m.word(alignAt, 3),
+              /^its compression header's ch_addralign 3 is no power of 2$/,
+            ],
+          ];
+          for (const [name, mutate, cause] of cases) {
+            const m = new ElfMutant(compressed);
+            mutate(m);
+            const file = m.write(dir, `zlib-${name}`);
+            const elf = ElfFile.open(file);
+            try {
+              const r = extractUpstream(elf);
+              expect(r.table.count, name).toBe(0);
+              expect(r.warnings[0], name).toMatchObject({
+                part: '.debug_line',
+                cause: expect.stringMatching(cause),
+                skipped: 'the section (libdw leaves it out)',
+              });
+            } finally {
+              elf.close();
+            }
+            await exact(file);
+          }
+        });
+
+        it('a section name table flagged compressed: libelf decompresses it for every name; one it cannot decompress gives no name, so no DWARF, as the generators', async () => {
+          // flagged over plain strings: the first word is no compression type libelf knows
+          const flagged = new ElfMutant(kern);
+          const shstrtab = flagged.elf.section('.shstrtab')!;
+          const flagsAt = flagged.sectionHeader(shstrtab.index) + 8;
+          flagged.word(flagsAt, 0x800);
+          const f = flagged.write(dir, 'shstrtab-flagged');
+          const r = await runCli(['inspect', f]);
+          expect(r.err).toMatch(
+            new RegExp(
+              `^error: ${f}: the section name table \\(section ${shstrtab.index}\\) is flagged compressed, but its compression type is \\d+: libelf reads no name from it, so libdw reads no DWARF from the file\\n$`,
+            ),
+          );
+          expect(r.code).toBe(2);
+          for (const tree of [V4, NEWEST]) {
+            const g = await runCli(['generator', 'check', tree, f], env);
+            expect(g.err).toMatch(/gen_lineinfo exited 1 on .*built with CONFIG_DEBUG_INFO\?/);
+          }
+          // really compressed (zlib, appended to the file): the names are read from it, the same tables
+          const real = new ElfMutant(kern);
+          const is64 = real.elf.is64;
+          const names = real.elf.contents(shstrtab).bytes;
+          const z = deflateSync(names);
+          const chdr = new DataView(new ArrayBuffer(is64 ? 24 : 12));
+          chdr.setUint32(0, 1, real.le); // ELFCOMPRESS_ZLIB
+          if (is64) {
+            chdr.setBigUint64(8, BigInt(names.length), real.le);
+            chdr.setBigUint64(16, 1n, real.le);
+          } else {
+            chdr.setUint32(4, names.length, real.le);
+            chdr.setUint32(8, 1, real.le);
+          }
+          const at = Math.ceil(real.bytes.length / 8) * 8;
+          const header = real.sectionHeader(shstrtab.index);
+          real.word(header + 8, 0x800);
+          real.word(header + (is64 ? 24 : 16), at);
+          real.word(header + (is64 ? 32 : 20), chdr.byteLength + z.length);
+          const file = join(dir, 'shstrtab-zlib');
+          const bytes = new Uint8Array(at + chdr.byteLength + z.length);
+          bytes.set(real.bytes);
+          bytes.set(new Uint8Array(chdr.buffer), at);
+          bytes.set(z, at + chdr.byteLength);
+          writeFileSync(file, bytes);
+          const elf = ElfFile.open(file);
+          try {
+            expect(elf.sectionNamesProblem).toBeUndefined();
+            expect(elf.section('.debug_line')).toBeDefined();
+          } finally {
+            elf.close();
+          }
+          await exact(file);
+        });
+      },
+    );
 
     it('a debug section flagged SHF_GROUP: left out, as dwarf_begin_elf leaves out group members', async () => {
       const m = new ElfMutant(kern);
