@@ -61,6 +61,20 @@ export function registerLatencyCommand(
     )
     .addOption(new Option('--cold', 'cold caches only (evict between lookups)').conflicts('warm'))
     .addOption(new Option('--warm', 'warm caches only (the same lookup repeated)'))
+    .addOption(
+      new Option(
+        '--cold-eviction <method>',
+        'how a cold lookup is made cold: flush (every line of the table out of the caches, x86 only: cheap, so 2,000 samples) or walk (read a buffer of twice the last-level cache: code and TLB cold too, 200 to 1,000 samples)',
+      )
+        .choices(['flush', 'walk'])
+        .default(DEFAULT_OPTIONS.coldEviction.method),
+    )
+    .option(
+      '--cold-repeats <n>',
+      'each cold sample is the median of this many cold lookups of its address (1 to 15): one interrupted lookup does not become the p99',
+      wholeNumber('--cold-repeats', 1),
+      DEFAULT_OPTIONS.coldEviction.repeats,
+    )
     .option('--sets <list>', `address sets (${ADDRESS_SETS.join(', ')})`, ADDRESS_SETS.join(','))
     .option(
       '--addresses <n>',
@@ -88,6 +102,8 @@ export function registerLatencyCommand(
           sweep?: boolean;
           cold?: boolean;
           warm?: boolean;
+          coldEviction: 'flush' | 'walk';
+          coldRepeats: number;
           sets: string;
           addresses: number;
           seed: number;
@@ -118,6 +134,7 @@ export function registerLatencyCommand(
           sets: parseSets(opts.sets),
           addresses: opts.addresses,
           seed: opts.seed,
+          coldEviction: { method: opts.coldEviction, repeats: opts.coldRepeats },
           rules: rulesOf(opts),
           buildRoots: opts.buildRoot ?? kernel.buildRoots,
           base: opts.base,

@@ -2,9 +2,15 @@ import type { Format } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import { type AddressSetName, callReturns } from './addresses.js';
 import { KernelTables, type KernelTablesOptions } from './kernel.js';
-import { type CacheMode, DEFAULT_OPTIONS, type LatencyResult, measureLatency } from './latency.js';
+import {
+  type CacheMode,
+  coldPolicyFor,
+  DEFAULT_OPTIONS,
+  type LatencyResult,
+  measureLatency,
+} from './latency.js';
 import { readCacheInfo } from './machine.js';
-import { buildHarness } from './native.js';
+import { buildHarness, type ColdEviction, HOST_COLD_EVICTION } from './native.js';
 import type { SamplingPolicy } from './stats.js';
 
 export interface KernelLatencyOptions {
@@ -18,6 +24,8 @@ export interface KernelLatencyOptions {
   /** The C compiler (default: $LINEINFO_BENCH_CC, else cc). A missing one means the TypeScript model. */
   cc?: string;
   objdump?: string;
+  /** How cold samples are made cold (default: flush the table on x86 hosts, else walk a buffer). */
+  coldEviction?: ColdEviction;
   /** Overrides of the sampling policies (tests make them short). */
   policy?: { warm?: Partial<SamplingPolicy>; cold?: Partial<SamplingPolicy> };
   env?: Record<string, string | undefined>;
@@ -49,6 +57,17 @@ export function kernelLatency(kt: KernelTables, o: KernelLatencyOptions): Latenc
     ? callReturns(elf.name, extract.base, o.objdump ?? 'objdump')
     : { note: 'not asked for' };
   const cc = o.cc ?? env.LINEINFO_BENCH_CC ?? 'cc';
+  const coldEviction = o.coldEviction ?? DEFAULT_OPTIONS.coldEviction;
+  if (
+    !Number.isInteger(coldEviction.repeats) ||
+    coldEviction.repeats < 1 ||
+    coldEviction.repeats > 15
+  )
+    throw new UserError(`--cold-repeats ${coldEviction.repeats}: a whole number from 1 to 15`);
+  if (coldEviction.method === 'flush' && HOST_COLD_EVICTION.method !== 'flush')
+    throw new UserError(
+      `--cold-eviction flush: the harness flushes cache lines on x86 hosts only (this is ${process.arch}); use walk`,
+    );
   return measureLatency(
     {
       file: elf.name,
@@ -67,7 +86,8 @@ export function kernelLatency(kt: KernelTables, o: KernelLatencyOptions): Latenc
       seed,
       addressesPerSet: addresses,
       warmPolicy: { ...DEFAULT_OPTIONS.warmPolicy, ...o.policy?.warm },
-      coldPolicy: { ...DEFAULT_OPTIONS.coldPolicy, ...o.policy?.cold },
+      coldPolicy: { ...coldPolicyFor(coldEviction.method), ...o.policy?.cold },
+      coldEviction,
       cache: readCacheInfo(),
       harness: buildHarness(cc, env),
       onProgress: o.onProgress,

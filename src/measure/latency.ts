@@ -14,7 +14,15 @@ import {
   uniformSet,
 } from './addresses.js';
 import { type CacheInfo, type MachineInfo, machineInfo } from './machine.js';
-import { answerAt, type Harness, harnessKnows, nativeAnswersRaw, nativeTiming } from './native.js';
+import {
+  answerAt,
+  type ColdEviction,
+  type Harness,
+  HOST_COLD_EVICTION,
+  harnessKnows,
+  nativeAnswersRaw,
+  nativeTiming,
+} from './native.js';
 import {
   type Clock,
   COLD_POLICY,
@@ -57,6 +65,8 @@ export interface LatencyOptions {
   addressesPerSet: number;
   warmPolicy: SamplingPolicy;
   coldPolicy: SamplingPolicy;
+  /** How the harness makes a cold sample cold (the model always walks). */
+  coldEviction: ColdEviction;
   cache: CacheInfo;
   /** The compiled harness, or why there is none (then the TypeScript model times). */
   harness: { ok: true; harness: Harness } | { ok: false; reason: string };
@@ -76,8 +86,20 @@ export const DEFAULT_OPTIONS = {
     maxSamples: 2000,
     batchResolutions: 100,
   },
-  coldPolicy: { ...COLD_POLICY, minSamples: 200, minTimeNs: 1000e6, maxSamples: 1000 },
+  coldPolicy: coldPolicyFor(HOST_COLD_EVICTION.method),
+  coldEviction: HOST_COLD_EVICTION,
 };
+
+/**
+ * The cold sampling policy for an eviction method. Flushing the table costs
+ * about 1 ms a sample: 2,000 samples (each the median of 3) put 20 above the
+ * p99. A 256 MiB walk costs 15 to 40 ms, so it takes 200 to 1,000.
+ */
+export function coldPolicyFor(method: ColdEviction['method']): SamplingPolicy {
+  return method === 'flush'
+    ? { ...COLD_POLICY, minSamples: 2000, minTimeNs: 1000e6, maxSamples: 2000 }
+    : { ...COLD_POLICY, minSamples: 200, minTimeNs: 1000e6, maxSamples: 1000 };
+}
 
 /** The formats of the block-size sweep: flat (the reference), then blocks of 8 to 1024. */
 export function sweepFormats(coding: DeltaCoding = 'sleb'): Format[] {
@@ -108,8 +130,23 @@ export interface LatencyRun {
   tableHugeBytes?: number;
   /** Per-call time of every sample, ns (0.1 ns), in sample order: the raw data. */
   samples: number[];
-  /** Cold only: the eviction walk before each sample, timed apart and not counted. */
-  eviction?: { bytes: number; n: number; mean: number; p50: number; min: number; max: number };
+  /**
+   * Cold only: the eviction before each lookup (a walk of `bytes`, or a flush
+   * of the table's `bytes`), timed apart and not counted; each sample is the
+   * median of `repeats` cold lookups.
+   */
+  eviction?: {
+    method: ColdEviction['method'];
+    repeats: number;
+    bytes: number;
+    n: number;
+    mean: number;
+    p50: number;
+    min: number;
+    max: number;
+  };
+  /** Native: the CPU the harness ran on, pinned (-1: not pinned). */
+  cpu?: number;
 }
 
 export interface FormatSize {
@@ -318,7 +355,13 @@ export function measureLatency(input: LatencyInput, opts: LatencyOptions): Laten
       for (const mode of opts.modes) {
         opts.onProgress?.(`${format.id}: ${set.name}, ${mode}`);
         const policy = mode === 'warm' ? opts.warmPolicy : opts.coldPolicy;
-        const raw: RawSamples & { timer: TimerInfo; tableHugeBytes?: number } = native
+        const raw: RawSamples & {
+          timer: TimerInfo;
+          tableHugeBytes?: number;
+          eviction?: string;
+          repeats?: number;
+          cpu?: number;
+        } = native
           ? nativeTiming(
               native,
               encoded,
@@ -327,6 +370,7 @@ export function measureLatency(input: LatencyInput, opts: LatencyOptions): Laten
               mode,
               policy,
               opts.cache.evictBytes,
+              opts.coldEviction,
             )
           : modelTiming(reader, set.offsets, mode, policy, opts.cache.evictBytes);
         const label = `${format.id} ${set.name} ${mode}`;
@@ -344,10 +388,14 @@ export function measureLatency(input: LatencyInput, opts: LatencyOptions): Laten
           samples: raw.samples.map(round1),
         };
         if (raw.tableHugeBytes !== undefined) run.tableHugeBytes = raw.tableHugeBytes;
+        if (raw.cpu !== undefined) run.cpu = raw.cpu;
         if (mode === 'cold') {
           const e = summarize(raw.prepare, { timer: raw.timer, batch: 1 });
+          const flushed = raw.eviction === 'flush';
           run.eviction = {
-            bytes: opts.cache.evictBytes,
+            method: flushed ? 'flush' : 'walk',
+            repeats: raw.repeats ?? 1,
+            bytes: flushed ? encoded.bytes.length : opts.cache.evictBytes,
             n: e.n,
             mean: e.mean,
             p50: e.p50,

@@ -364,17 +364,41 @@ export function nativeAnswers(
   return Array.from({ length: addresses.length }, (_, i) => answerAt(u, i));
 }
 
+/**
+ * How a cold sample is made cold: `walk` reads a buffer of twice the
+ * last-level cache (everything evicted, code and TLB too); `flush` flushes
+ * every line of the table (x86 only, 50 to 100 times cheaper, so a run can
+ * take thousands of samples). Each sample is the median of `repeats` cold
+ * lookups of its address.
+ */
+export interface ColdEviction {
+  method: 'walk' | 'flush';
+  repeats: number;
+}
+
+/** The cold eviction this host's harness can do best. */
+export const HOST_COLD_EVICTION: ColdEviction =
+  process.arch === 'x64' || process.arch === 'ia32'
+    ? { method: 'flush', repeats: 3 }
+    : { method: 'walk', repeats: 1 };
+
 export interface NativeTiming extends RawSamples {
   timer: TimerInfo;
   evictBytes: number;
+  /** How cold samples were made cold ('none' for warm runs), and the lookups behind each sample. */
+  eviction: ColdEviction['method'] | 'none';
+  repeats: number;
+  /** The CPU the harness pinned itself to (-1: not pinned). */
+  cpu: number;
   /** The harness asks for transparent huge pages for the table (the kernel maps .rodata with large pages): bytes it got, -1 if unknown. */
   tableHugeBytes: number;
 }
 
 /**
  * Times lookups in the harness: one address per sample, in the order given
- * (warm: the address repeated `batch` times; cold: one lookup after walking
- * the eviction buffer, the walk timed apart).
+ * (warm: the address repeated `batch` times; cold: the median of
+ * `eviction.repeats` lookups, each after an eviction, the evictions timed
+ * apart). The harness pins itself to the CPU it starts on.
  */
 export function nativeTiming(
   h: Harness,
@@ -384,6 +408,7 @@ export function nativeTiming(
   mode: 'warm' | 'cold',
   policy: SamplingPolicy,
   evictBytes: number,
+  eviction: ColdEviction = { method: 'walk', repeats: 1 },
 ): NativeTiming {
   const extra = [
     mode,
@@ -394,6 +419,8 @@ export function nativeTiming(
     String(policy.maxSamples),
     String(policy.batchResolutions),
     String(policy.maxBatch),
+    eviction.method,
+    String(eviction.repeats),
   ];
   return withHarnessRun(h, 'time', table, base, addresses, extra, (b, stdout) => {
     const meta = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
@@ -406,6 +433,9 @@ export function nativeTiming(
       overheadNs: number;
       evictBytes: number;
       tableHugeBytes: number;
+      eviction: NativeTiming['eviction'];
+      repeats: number;
+      cpu: number;
     };
     const f = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     if (f.length !== meta.samples + meta.prepare)
@@ -421,6 +451,9 @@ export function nativeTiming(
       timer: { resolutionNs: meta.resolutionNs, overheadNs: meta.overheadNs },
       evictBytes: meta.evictBytes,
       tableHugeBytes: meta.tableHugeBytes,
+      eviction: meta.eviction,
+      repeats: meta.repeats,
+      cpu: meta.cpu,
     };
   });
 }

@@ -100,9 +100,16 @@ export function renderLatencyText(r: LatencyResult, opts: { color?: boolean } = 
   lines.push(
     `  machine: ${r.machine.cpu}, ${r.machine.cpus} CPUs; load average ${r.machine.loadavg.join(' ')} before, ${r.machine.loadavgAfter.join(' ')} after`,
   );
-  lines.push(
-    `  cold: ${mib(r.cache.evictBytes)} walked before each cold lookup (LLC ${r.cache.llcBytes ? mib(r.cache.llcBytes) : 'unknown'}, ${r.cache.source}); the walk is timed apart, not counted`,
-  );
+  const cold = r.runs.find((x) => x.eviction)?.eviction;
+  const walk = `${mib(r.cache.evictBytes)} walked before each cold lookup (LLC ${r.cache.llcBytes ? mib(r.cache.llcBytes) : 'unknown'}, ${r.cache.source})`;
+  const repeats =
+    cold && cold.repeats > 1
+      ? `; each sample the median of ${cold.repeats} cold lookups of its address`
+      : '';
+  if (cold)
+    lines.push(
+      `  cold: ${cold.method === 'flush' ? 'every line of the table flushed from the caches (clflush) before each cold lookup' : walk}, timed apart, not counted${repeats}${r.runs.some((x) => x.cpu !== undefined && x.cpu >= 0) ? '; the harness pinned to one CPU' : ''}`,
+    );
   lines.push(
     `  warm: per sample, one untimed lookup of the address, then the same lookup repeated in a batch (caches and branch predictors hot); seed ${r.seed}`,
   );
@@ -161,7 +168,7 @@ export function renderLatencyText(r: LatencyResult, opts: { color?: boolean } = 
     ),
   ];
   lines.push(
-    `  timer: ${timers.join('; ')}; warm samples are batches of one address repeated, cold ones a single call (one clock reading included)`,
+    `  timer: ${timers.join('; ')}; warm samples are batches of one address repeated, cold lookups single calls (one clock reading included)`,
   );
   lines.push(
     `  ! R: the fastest sample is within ${NEAR_RESOLUTION}x the timer's resolution per call; S: wide spread (sd > ${WIDE_SPREAD * 100}% of the mean: read p50/p99); O: outliers by MAD z-score > ${OUTLIER_THRESHOLD.toFixed(3)} (flagged, kept)`,

@@ -356,7 +356,39 @@ describe('the native harness answers as the TypeScript lookup and the entry tabl
     expect(cold.batch).toBe(1);
     expect(cold.evictBytes).toBe(1 << 20);
     expect(cold.samples.every((x) => x > 0 && Number.isFinite(x))).toBe(true);
+    expect([cold.eviction, cold.repeats, warm.eviction]).toEqual(['walk', 1, 'none']);
+    // pinned to the CPU it started on
+    expect(cold.cpu).toBeGreaterThanOrEqual(0);
   });
+
+  it.runIf(process.arch === 'x64')(
+    'times cold runs with the table flushed, each sample the median of its repeats (shape only)',
+    () => {
+      const h = harness();
+      const { table, littleEndian } = entriesOf('gcc-dwarf5');
+      const encoded = parseFormat('page-huffman').encode(table, littleEndian);
+      const addrs = BigUint64Array.from(uniformSet(table, 40, 5).offsets, (o) => BASE + BigInt(o));
+      const policy = {
+        warmupNs: 0,
+        minSamples: 30,
+        minTimeNs: 0,
+        maxSamples: 30,
+        batchResolutions: 0,
+        maxBatch: 1,
+      };
+      const cold = nativeTiming(h, encoded, BASE, addrs, 'cold', policy, 1 << 20, {
+        method: 'flush',
+        repeats: 3,
+      });
+      expect(cold.samples).toHaveLength(30);
+      // one flush per lookup, three lookups per sample; no walk buffer
+      expect(cold.prepare).toHaveLength(90);
+      expect([cold.eviction, cold.repeats, cold.evictBytes]).toEqual(['flush', 3, 0]);
+      expect(() =>
+        nativeTiming(h, encoded, BASE, addrs, 'cold', policy, 0, { method: 'flush', repeats: 16 }),
+      ).toThrow(/cold repeats: 1 to 15, not 16/);
+    },
+  );
 });
 
 describe('without a C compiler', () => {
