@@ -22,7 +22,7 @@ export interface CompileUnit {
   language?: number;
   /** Offset of the unit's line program in `.debug_line`, if it has one. */
   stmtList?: number;
-  /** The address size in the unit header when it was neither 4 nor 8 (`addressSize` is then the ELF class's). */
+  /** The address size in the unit header when it was neither 4 nor 8 (`addressSize` is then 8, as libdw's). */
   addressSizeReplaced?: number;
   /**
    * Set when a string attribute of the first DIE (name, comp_dir, producer)
@@ -261,6 +261,14 @@ export function readUnits(
   const scratch = new Uint8Array(FIRST_DIE_READ);
   let off = 0;
   while (off < infoSize) {
+    // libdw's dwarf_nextcu starts no unit in the section's last 4 bytes: its walk ends there
+    if (off + 4 >= infoSize) {
+      const left = infoSize - off;
+      const cause = `.debug_info unit at ${off}: ${left} byte${left === 1 ? '' : 's'} left, fewer than a unit header`;
+      if (!opts.tolerant || !opts.onStop) throw new FormatError(cause, file);
+      opts.onStop(off, cause, false);
+      break;
+    }
     let chunk = dw.peek('.debug_info', off, FIRST_DIE_READ, scratch);
     let unit: CompileUnit | undefined;
     /** The unit's size as its length says, clamped to the section: all a tolerant walk needs to go on. */
@@ -321,6 +329,24 @@ export function readUnits(
   return units;
 }
 
+/** The size of a unit header of this version and type, as libdw computes where the first DIE starts. */
+function unitHeaderSize(version: number, unitType: number, offsetSize: number): number {
+  // the length field (4, or 12 for 64-bit DWARF), the version, the abbreviation offset, the address size
+  let n = 3 * offsetSize - 4 + 3;
+  if (version < 5) return n;
+  n += 1; // the unit type
+  if (unitType === DW_UT.skeleton || unitType === DW_UT.split_compile) n += 8;
+  else if (unitType === DW_UT.type || unitType === DW_UT.split_type) n += 8 + offsetSize;
+  return n;
+}
+
+/** A section offset of `size` bytes; one past 2^53 is read as Infinity (past any section). */
+function sectionOffset(r: ByteReader, size: number): number {
+  if (size === 4) return r.u32();
+  const v = r.u64();
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(v);
+}
+
 function parseUnit(
   bytes: Uint8Array,
   off: number,
@@ -329,55 +355,82 @@ function parseUnit(
   abbrevs: AbbrevTables,
 ): CompileUnit {
   const r = new ByteReader(bytes, dw.littleEndian, `.debug_info unit at ${off}`);
-  let length = r.u32();
+  const what = r.what;
+  // The header is read as libdw's __libdw_next_unit reads it: from the section
+  // (not bounded by the unit's length); a header the section cuts ends the walk.
+  const cut = () =>
+    new UnitHeaderError(
+      `${what}: header cut short by the section end (${infoSize - off} bytes left)`,
+      true,
+    );
+  let length = r.u32(); // readUnits leaves 5 bytes at least
   let offsetSize = 4;
   if (length === 0xffffffff) {
+    if (r.left < 8) throw cut();
     length = r.u64n();
     offsetSize = 8;
   } else if (length >= 0xfffffff0) {
-    throw new UnitHeaderError(
-      `.debug_info unit at ${off}: reserved unit length 0x${length.toString(16)}`,
-      true,
-    );
+    throw new UnitHeaderError(`${what}: reserved unit length 0x${length.toString(16)}`, true);
   }
   let size = r.pos + length;
   let lengthPastEnd: string | undefined;
   if (off + size > infoSize) {
-    lengthPastEnd = `.debug_info unit at ${off}: length ${length} runs past the section end (${infoSize})`;
+    lengthPastEnd = `${what}: length ${length} runs past the section end (${infoSize})`;
     size = infoSize - off;
   }
-  // nothing of the unit's first DIE is read past the unit's end (libdw's bound too)
-  r.end = Math.min(r.end, size);
+  if (r.left < 2) throw cut();
   const version = r.u16();
-  if (version < 2 || version > 5)
-    throw new UnitHeaderError(`.debug_info unit at ${off}: unsupported DWARF version ${version}`);
   let unitType: number = DW_UT.compile;
+  if (version >= 5) {
+    if (r.left < 1) throw cut();
+    unitType = r.u8();
+  }
+  if (version < 2 || version > 5)
+    throw new UnitHeaderError(`${what}: unsupported DWARF version ${version}`);
+  if (version === 5 && (unitType < DW_UT.compile || unitType > DW_UT.split_type))
+    throw new UnitHeaderError(`${what}: unknown unit type ${unitType}`);
+  // libdw's walk ends (quietly) at a header whose size by version and unit type reaches the section end
+  const headerSize = unitHeaderSize(version, unitType, offsetSize);
+  if (off + headerSize >= infoSize)
+    throw new UnitHeaderError(
+      `${what}: a ${headerSize}-byte unit header does not fit in the ${infoSize - off} bytes left`,
+      true,
+    );
   let addressSize: number;
   let abbrevOffset: number;
   if (version >= 5) {
-    unitType = r.u8();
     addressSize = r.u8();
-    abbrevOffset = r.offset(offsetSize);
-    if (unitType === DW_UT.skeleton || unitType === DW_UT.split_compile) r.skip(8);
-    else if (unitType === DW_UT.type || unitType === DW_UT.split_type) r.skip(8 + offsetSize);
-    else if (unitType !== DW_UT.compile && unitType !== DW_UT.partial) {
-      throw new UnitHeaderError(`.debug_info unit at ${off}: unknown unit type ${unitType}`);
-    }
+    abbrevOffset = sectionOffset(r, offsetSize);
   } else {
-    abbrevOffset = r.offset(offsetSize);
+    abbrevOffset = sectionOffset(r, offsetSize);
     addressSize = r.u8();
   }
-  // libdw reads a unit of another address size with its ELF class's (measured: its rows are right)
+  // libdw takes an abbreviation offset up to the section's size: at its very end the DIE finds no abbreviation
+  if (abbrevs.size === 0 || abbrevOffset > abbrevs.size)
+    throw new UnitHeaderError(
+      `${what}: abbreviation offset ${abbrevOffset} past .debug_abbrev's end (${abbrevs.size})`,
+      true,
+    );
+  if (version >= 5 && unitType !== DW_UT.compile && unitType !== DW_UT.partial) {
+    r.skip(8); // the unit id or type signature
+    if (unitType === DW_UT.type || unitType === DW_UT.split_type) {
+      // libdw checks the type DIE's offset: in the section, and past the header
+      const typeOffset = sectionOffset(r, offsetSize);
+      if (typeOffset > infoSize || typeOffset < r.pos)
+        throw new UnitHeaderError(
+          `${what}: type unit's type offset ${typeOffset} ${typeOffset > infoSize ? `past the section end (${infoSize})` : `inside its ${r.pos}-byte header`}`,
+          true,
+        );
+    }
+  }
+  // nothing of the unit's first DIE is read past the unit's end (libdw's bound too)
+  r.end = Math.min(r.end, size);
+  // libdw reads a unit of another address size with 8 (libdw_findcu.c: "assume we are dealing with 64bit")
   let addressSizeReplaced: number | undefined;
   if (addressSize !== 4 && addressSize !== 8) {
     addressSizeReplaced = addressSize;
-    addressSize = dw.elf.is64 ? 8 : 4;
+    addressSize = 8;
   }
-  if (abbrevOffset >= abbrevs.size)
-    throw new UnitHeaderError(
-      `.debug_info unit at ${off}: abbreviation offset ${abbrevOffset} past .debug_abbrev's end (${abbrevs.size})`,
-      true,
-    );
   const unit: CompileUnit = {
     offset: off,
     size,

@@ -90,12 +90,12 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       expect(r.json.dwarf.unitsSkipped).toBe(1);
     });
 
-    it('an address size other than 4 or 8: libdw reads the unit with the ELF class size', async () => {
+    it('an address size other than 4 or 8 on a 64-bit file: libdw reads the unit with 8', async () => {
       const m = new ElfMutant(kern);
       m.bytes[info + unit.offset + 7] = 89; // DWARF 5: address_size after unit_type
       const r = await read(m, 'address-size');
       expect(r.err).toBe(
-        `warning: ${r.file}: unit at .debug_info+${unit.offset} (${unit.name}): header: address size 89; skipped that size (read as 8, the ELF class's, as libdw reads it)\n`,
+        `warning: ${r.file}: unit at .debug_info+${unit.offset} (${unit.name}): header: address size 89; skipped that size (read as 8, as libdw reads any size but 4 and 8)\n`,
       );
       // inspect's default revision is the newest: all its entries, none lost
       expect(r.json.entries).toBe(extractUpstream(base.elf, { rules: 'newest' }).table.count);
@@ -108,6 +108,59 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       const r = await read(m, 'abbrev-offset');
       expect(r.err).toBe(
         `warning: ${r.file}: unit at .debug_info+${unit.offset}: header: abbreviation offset ${abbrevSize + 5} past .debug_abbrev's end (${abbrevSize}); skipped it and every unit after it (${infoSize - unit.offset} bytes of .debug_info)\n`,
+      );
+      expect(r.json.dwarf.units).toBe(k);
+    });
+
+    it('an abbreviation offset at the very end of .debug_abbrev: dwarf_nextcu takes it, only that unit is skipped', async () => {
+      const m = new ElfMutant(kern);
+      const abbrevSize = m.elf.section('.debug_abbrev')!.size;
+      m.u32(info + unit.offset + 8, abbrevSize);
+      const r = await read(m, 'abbrev-offset-end');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: .debug_abbrev: table offset ${abbrevSize} past its end; skipped the unit (its line table is not read)\n`,
+      );
+      expect(r.json.dwarf.units).toBe(units.length);
+      expect(r.json.dwarf.unitsSkipped).toBe(1);
+    });
+
+    it('bytes after the last unit, fewer than 5: the walk of libdw ends there, the units before are read', async () => {
+      for (const extra of [1, 2, 4]) {
+        const m = new ElfMutant(kern);
+        const sec = m.elf.section('.debug_info')!;
+        // .debug_info made longer: the next bytes of the file become its tail
+        m.word(m.sectionHeader(sec.index) + (m.elf.is64 ? 32 : 20), infoSize + extra);
+        const r = await read(m, `tail-${extra}`);
+        expect(r.err).toBe(
+          `warning: ${r.file}: unit at .debug_info+${infoSize}: header: ${extra} byte${extra === 1 ? '' : 's'} left, fewer than a unit header; skipped it and every unit after it (${extra} bytes of .debug_info)\n`,
+        );
+        expect(r.json.dwarf.units).toBe(units.length);
+        expect(r.json.entries).toBe(extractUpstream(base.elf, { rules: 'newest' }).table.count);
+      }
+    });
+
+    it('a unit header the section end cuts: the walk ends before it', async () => {
+      // the last unit's length made 0 and its version kept: a 5-byte unit, then its
+      // own DIE bytes read as a unit header (as libdw reads them)
+      const last = units[units.length - 1];
+      const m = new ElfMutant(kern);
+      const sec = m.elf.section('.debug_info')!;
+      m.word(m.sectionHeader(sec.index) + (m.elf.is64 ? 32 : 20), last.offset + 7);
+      const r = await read(m, 'header-cut');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${last.offset}: header: a 12-byte unit header does not fit in the 7 bytes left; skipped it and every unit after it (7 bytes of .debug_info)\n`,
+      );
+      expect(r.json.dwarf.units).toBe(units.length - 1);
+    });
+
+    it('a compile unit made a type unit: libdw checks the type offset it then reads, and its walk ends there', async () => {
+      const m = new ElfMutant(kern);
+      m.bytes[info + unit.offset + 6] = 2; // DW_UT_type: a signature and a type offset follow the header
+      const r = await read(m, 'type-unit');
+      const typeOffset = m.view.getUint32(info + unit.offset + 20, m.le);
+      expect(typeOffset).toBeLessThan(24); // GCC's DIE bytes there: a small value
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: header: type unit's type offset ${typeOffset} inside its 24-byte header; skipped it and every unit after it (${infoSize - unit.offset} bytes of .debug_info)\n`,
       );
       expect(r.json.dwarf.units).toBe(k);
     });
@@ -169,6 +222,37 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
           `^warning: ${r.file}: unit at \\.debug_info\\+${unit.offset}: unknown attribute form 0x7f at byte \\d+; skipped the unit \\(its line table is not read\\)\\n$`,
         ),
       );
+    });
+  },
+);
+
+describe.runIf(hasTool('i686-linux-gnu-gcc') && hasTool('pkg-config'))(
+  'a unit address size libdw replaces, on a 32-bit file (i686 gcc, DWARF 5)',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    const kern = buildKern('i686-linux-gnu-gcc');
+    const base = new ElfMutant(kern);
+    const units = base.units();
+    const info = base.sectionStart('.debug_info');
+    const unit = units[1];
+
+    it('an address size other than 4 or 8: read as 8 (not the ELF class 4): its DIE and line table read so', async () => {
+      expect(base.elf.is64).toBe(false);
+      const m = new ElfMutant(kern);
+      m.bytes[info + unit.offset + 7] = 0x5d;
+      const file = m.write(dir, 'address-size-32');
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      for (const tree of [V4, NEWEST]) {
+        const c = await generatorCheck(tree, file, env);
+        expect(c.outcome, `${tree}`).toBe('exact');
+      }
+      const lines = r.err.split('\n').filter(Boolean);
+      expect(lines[0]).toBe(
+        `warning: ${file}: unit at .debug_info+${unit.offset} (${unit.name}): header: address size 93; skipped that size (read as 8, as libdw reads any size but 4 and 8)`,
+      );
+      // DW_AT_low_pc read in 8 bytes moves DW_AT_stmt_list: its line table is lost
+      expect(JSON.parse(r.out).dwarf.unitsSkipped).toBe(1);
     });
   },
 );
