@@ -145,7 +145,7 @@ export function readForm(
     case DW_FORM.implicit_const:
       return { kind: 'int', value: implicitConst };
     case DW_FORM.indirect:
-      return readForm(r, r.uleb(), ctx, implicitConst);
+      return readForm(r, r.uleb32(), ctx, implicitConst); // libdw: the form in 32 bits
     default:
       throw new FormatError(
         `${r.what}: unknown attribute form 0x${form.toString(16)} at byte ${r.origin + r.pos}`,

@@ -37,6 +37,14 @@ export interface CompileUnit {
   /** Set (tolerant reading only) when the unit's first DIE could not be read: why. */
   unreadable?: string;
   /**
+   * Set (readUnits with `runs`) when this entry stands for this many units
+   * one after another that libdw skips for the same header field (a version
+   * it does not read): `offset` and `unreadable` are the first's, `size`
+   * all of theirs. A zeroed stretch of `.debug_info` is millions of 4-byte
+   * units; one entry for them keeps the walk as cheap per unit as libdw's.
+   */
+  skippedRun?: number;
+  /**
    * Set (tolerant reading only) when an attribute of the first DIE after
    * DW_AT_stmt_list could not be read: why. libdw finds the attributes
    * before it (the line table among them) and none after it.
@@ -65,18 +73,44 @@ interface Abbrev {
   tag: number;
   /** attr, form, implicit_const triples. */
   specs: number[];
+  /** Where the declaration starts in `.debug_abbrev`. */
+  offset: number;
 }
 
+/** One table as libdw's abbreviation lookup has read it so far. */
+interface AbbrevTable {
+  /** Declarations by code (libdw keeps 31 bits of a code). */
+  map: Map<number, Abbrev>;
+  /** Where the next declaration starts; -1 once the table ended or a declaration failed. */
+  next: number;
+  /** Why the reading stopped at a declaration libdw rejects. */
+  failure?: string;
+}
+
+/** A bare walk's answers besides a declaration's offset. */
+const TABLE_END = -1;
+const UNUSUAL = -2;
+
 /**
- * Abbreviation tables. Only each unit's first DIE is read, so a table is
- * usually asked for one code: the first lookup in a table scans its
- * declarations without building any but the one asked for (GCC puts the unit
- * DIE's abbreviation last, and a vmlinux has megabytes of them); a table asked
- * for a second code that is not yet built is then parsed whole.
+ * Abbreviation tables, read as libdw 0.188 reads them (dwarf_getabbrev.c,
+ * dwarf_tag.c): declaration after declaration from the table's start until
+ * the code asked for. A declaration it rejects (cut by the section end, a
+ * code declared again at another offset) ends the lookup: the codes before
+ * it are found, none after. LEB128s as libdw reads them (see ByteReader.uleb),
+ * codes, tags, attribute names and forms in 32 bits.
+ *
+ * Only each unit's first DIE is read, so a table is usually asked for one
+ * code: the first lookup in a table walks its bytes to that code's declaration
+ * without building any other (GCC puts the unit DIE's abbreviation last, and
+ * a vmlinux has megabytes of them); anything unusual on the way, or a second
+ * code, is left to the declaration-by-declaration reading.
  */
 class AbbrevTables {
-  private tables = new Map<number, { map: Map<number, Abbrev>; parsed: boolean }>();
+  private tables = new Map<number, AbbrevTable>();
   private reader: ByteReader;
+  /** seen[code] === stamp: the bare walk met that code already (a duplicate fails libdw's lookup). */
+  private readonly seen = new Uint32Array(1 << 16);
+  private stamp = 0;
 
   constructor(bytes: Uint8Array, littleEndian: boolean, what: string) {
     this.reader = new ByteReader(bytes, littleEndian, what);
@@ -88,100 +122,155 @@ class AbbrevTables {
   }
 
   get(tableOffset: number, code: number): Abbrev {
+    const what = this.reader.what;
+    if (tableOffset >= this.reader.bytes.length)
+      throw new FormatError(`${what}: table offset ${tableOffset} past its end`);
     let t = this.tables.get(tableOffset);
     if (!t) {
-      if (tableOffset >= this.reader.bytes.length) {
-        throw new FormatError(`${this.reader.what}: table offset ${tableOffset} past its end`);
-      }
-      t = { map: new Map(), parsed: false };
+      t = { map: new Map(), next: tableOffset };
       this.tables.set(tableOffset, t);
-      const a = this.scan(tableOffset, code, false, t.map);
-      if (a) return a;
+      const at = code < 0x80000000 ? this.skipTo(tableOffset, code) : UNUSUAL;
+      if (at === TABLE_END) {
+        throw new FormatError(`${what}: abbreviation code ${code} not in table at ${tableOffset}`);
+      }
+      if (at >= 0) {
+        const d = this.readDeclaration(at);
+        if (typeof d !== 'string') {
+          t.map.set(code, d.abbrev);
+          return d.abbrev;
+        }
+      }
     } else {
       const hit = t.map.get(code);
       if (hit) return hit;
     }
-    if (!t.parsed) {
-      t.parsed = true;
-      const a = this.scan(tableOffset, code, true, t.map);
-      if (a) return a;
-    }
+    while (t.next >= 0 && !t.map.has(code)) this.readNext(t);
+    const a = t.map.get(code);
+    if (a) return a;
     throw new FormatError(
-      `${this.reader.what}: abbreviation code ${code} not in table at ${tableOffset}`,
+      t.failure ?? `${what}: abbreviation code ${code} not in table at ${tableOffset}`,
     );
   }
 
-  /**
-   * Reads the table's declarations from its start until `code` (or, with
-   * `all`, to its end), putting each one built into `map`: only `code`'s
-   * unless `all`.
-   */
-  private scan(
-    tableOffset: number,
-    code: number,
-    all: boolean,
-    map: Map<number, Abbrev>,
-  ): Abbrev | undefined {
-    const r = this.reader;
-    r.pos = all ? tableOffset : this.skipTo(tableOffset, code);
-    let found: Abbrev | undefined;
-    for (;;) {
-      const c = r.uleb();
-      if (c === 0) return found;
-      const tag = r.uleb();
-      r.u8(); // has_children
-      const specs: number[] | undefined = all || c === code ? [] : undefined;
-      for (;;) {
-        const attr = r.uleb();
-        const form = r.uleb();
-        if (attr === 0 && form === 0) break;
-        const implicit = form === DW_FORM.implicit_const ? r.sleb() : 0;
-        specs?.push(attr, form, implicit);
-      }
-      if (specs && !map.has(c)) map.set(c, { tag, specs });
-      if (c === code && !found) {
-        found = map.get(c);
-        if (!all) return found;
-      }
+  /** Reads the table's next declaration into its map, as libdw's __libdw_getabbrev. */
+  private readNext(t: AbbrevTable): void {
+    const bytes = this.reader.bytes;
+    const at = t.next;
+    if (at >= bytes.length) {
+      t.next = -1;
+      t.failure = `${this.reader.what}: table runs past the section end (${bytes.length})`;
+      return;
     }
+    if (bytes[at] === 0) {
+      t.next = -1; // the table's end
+      return;
+    }
+    const d = this.readDeclaration(at, t.map);
+    if (typeof d === 'string') {
+      t.next = -1;
+      t.failure = d;
+      return;
+    }
+    t.next = d.next;
+    if (d.known) return;
+    // libdw keeps 31 bits of the code: another code with the same 31 bits is not found again
+    const key = d.code % 0x80000000;
+    if (t.map.has(key)) {
+      t.next = -1;
+      t.failure = `${this.reader.what}: abbreviation code ${d.code} at ${at} has the low 31 bits of code ${key}`;
+      return;
+    }
+    t.map.set(key, d.abbrev);
   }
 
   /**
-   * Where `code`'s declaration starts in the table (or the table's end), by
-   * a bare walk over the bytes; at anything unusual (a value past 28 bits,
-   * the section's end) it returns that declaration's start, for the checked
-   * reading to handle and report.
+   * The declaration at `at`, or why libdw rejects it. With `map`: a code
+   * already declared at another offset is rejected (`known` when at this one).
+   */
+  private readDeclaration(
+    at: number,
+    map?: Map<number, Abbrev>,
+  ): { code: number; abbrev: Abbrev; next: number; known: boolean } | string {
+    const r = this.reader;
+    const end = r.bytes.length;
+    const cut = () => `${r.what}: declaration at ${at} cut short by the section end (${end})`;
+    r.pos = at;
+    const code = r.uleb32();
+    const earlier = map?.get(code);
+    if (earlier && earlier.offset !== at)
+      return `${r.what}: abbreviation code ${code} declared again at ${at} (first at ${earlier.offset})`;
+    if (r.pos >= end) return cut();
+    const tag = r.uleb32();
+    if (r.pos + 1 >= end) return cut();
+    r.pos++; // has_children
+    const specs: number[] = [];
+    for (;;) {
+      if (r.pos >= end) return cut();
+      const attr = r.uleb32();
+      if (r.pos >= end) return cut();
+      const form = r.uleb32();
+      let implicit = 0;
+      if (form === DW_FORM.implicit_const) {
+        if (r.pos >= end) return cut();
+        implicit = r.sleb();
+      }
+      if (attr === 0 && form === 0) break;
+      specs.push(attr, form, implicit);
+    }
+    return {
+      code,
+      abbrev: earlier ?? { tag, specs, offset: at },
+      next: r.pos,
+      known: earlier !== undefined,
+    };
+  }
+
+  /**
+   * Where `code`'s declaration starts in the table, by a bare walk over the
+   * bytes, or TABLE_END when the table ends before it; UNUSUAL at anything
+   * the walk leaves to readNext (a value past 28 bits or 16 for a code, a
+   * code met twice, the section's end near).
    */
   private skipTo(tableOffset: number, code: number): number {
     const bytes = this.reader.bytes;
     const end = bytes.length;
+    const seen = this.seen;
+    const stamp = ++this.stamp;
+    if (stamp === 0xffffffff) {
+      seen.fill(0);
+      this.stamp = 1;
+    }
     let pos = tableOffset;
     // ULEB128s read inline (a closure over pos would be slow here), at most 4 bytes each
     for (;;) {
+      if (pos >= end) return UNUSUAL;
+      if (bytes[pos] === 0) return TABLE_END;
       const start = pos;
       let b = 0;
       let shift = 0;
       let c = 0;
       do {
-        if (pos >= end || shift >= 28) return start;
+        if (pos >= end || shift >= 28) return UNUSUAL;
         b = bytes[pos++];
         c |= (b & 0x7f) << shift;
         shift += 7;
       } while (b >= 0x80);
-      if (c === 0 || c === code) return start;
+      if (c === code) return start;
+      if (c >= 0x10000 || seen[c] === this.stamp) return UNUSUAL;
+      seen[c] = this.stamp;
       shift = 0;
       do {
-        if (pos >= end || shift >= 28) return start;
+        if (pos >= end || shift >= 28) return UNUSUAL;
         b = bytes[pos++];
         shift += 7;
       } while (b >= 0x80); // the tag
-      if (pos >= end) return start;
+      if (pos + 1 >= end) return UNUSUAL;
       pos++; // has_children
       for (;;) {
         let attr = 0;
         shift = 0;
         do {
-          if (pos >= end || shift >= 28) return start;
+          if (pos >= end || shift >= 28) return UNUSUAL;
           b = bytes[pos++];
           attr |= (b & 0x7f) << shift;
           shift += 7;
@@ -189,20 +278,20 @@ class AbbrevTables {
         let form = 0;
         shift = 0;
         do {
-          if (pos >= end || shift >= 28) return start;
+          if (pos >= end || shift >= 28) return UNUSUAL;
           b = bytes[pos++];
           form |= (b & 0x7f) << shift;
           shift += 7;
         } while (b >= 0x80);
-        if (attr === 0 && form === 0) break;
         if (form === DW_FORM.implicit_const) {
           shift = 0;
           do {
-            if (pos >= end || shift >= 63) return start;
+            if (pos >= end || shift >= 28) return UNUSUAL;
             b = bytes[pos++];
             shift += 7;
           } while (b >= 0x80);
         }
+        if (attr === 0 && form === 0) break;
       }
     }
   }
@@ -245,6 +334,12 @@ export function readUnits(
      * called with the unit's offset, why, and whether that unit itself was read.
      */
     onStop?: (offset: number, cause: string, unitRead: boolean) => void;
+    /**
+     * Tolerant: units one after another that libdw skips for an unknown
+     * version come back as one entry (`skippedRun`), made without an error
+     * or an object per unit.
+     */
+    runs?: boolean;
   } = {},
 ): CompileUnit[] {
   const file = dw.elf.name;
@@ -259,6 +354,8 @@ export function readUnits(
   const units: CompileUnit[] = [];
   // each unit's first bytes are read into this one buffer: a unit keeps nothing that points into them
   const scratch = new Uint8Array(FIRST_DIE_READ);
+  /** The version of the units the last entry stands for, when it is a run (`skippedRun`). */
+  let runVersion = -1;
   let off = 0;
   while (off < infoSize) {
     // libdw's dwarf_nextcu starts no unit in the section's last 4 bytes: its walk ends there
@@ -270,6 +367,41 @@ export function readUnits(
       break;
     }
     let chunk = dw.peek('.debug_info', off, FIRST_DIE_READ, scratch);
+    if (opts.runs && opts.tolerant && chunk.length >= 6) {
+      // what parseUnit would find first, without a reader or an error: a
+      // 32-bit unit_length and a version libdw does not read (the unit is
+      // skipped by its length, the walk goes on)
+      const le = dw.littleEndian;
+      const b = chunk;
+      const len =
+        (le
+          ? b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)
+          : (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+      const version = le ? b[4] | (b[5] << 8) : (b[4] << 8) | b[5];
+      if (len < 0xfffffff0 && (version < 2 || version > 5)) {
+        const size = Math.min(len + 4, infoSize - off);
+        const prev = units[units.length - 1];
+        if (prev?.skippedRun !== undefined && runVersion === version) {
+          prev.skippedRun++;
+          prev.size += size;
+        } else {
+          runVersion = version;
+          units.push({
+            offset: off,
+            size,
+            version: 0,
+            unitType: 0,
+            addressSize: 0,
+            offsetSize: 4,
+            tag: 0,
+            unreadable: `.debug_info unit at ${off}: unsupported DWARF version ${version}`,
+            skippedRun: 1,
+          });
+        }
+        off += size;
+        continue;
+      }
+    }
     let unit: CompileUnit | undefined;
     /** The unit's size as its length says, clamped to the section: all a tolerant walk needs to go on. */
     const unitSize = () => {
@@ -443,7 +575,8 @@ function parseUnit(
     tag: 0,
   };
   if (r.pos >= size) return unit; // a unit with no DIE
-  const code = r.uleb();
+  // libdw reads the code into 32 bits; code 0 is no DIE
+  const code = r.uleb32();
   if (code === 0) return unit;
   const ab = abbrevs.get(abbrevOffset, code);
   unit.tag = ab.tag;
@@ -455,6 +588,8 @@ function parseUnit(
   for (let i = 0; i < ab.specs.length; i += 3) {
     const attr = ab.specs[i];
     const form = ab.specs[i + 1];
+    // libdw skips an attribute of form 0 without reading a value, and finds no value for it
+    if (form === 0) continue;
     let v: FormValue;
     try {
       v = readForm(r, form, ctx, ab.specs[i + 2]);

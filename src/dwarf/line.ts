@@ -314,8 +314,9 @@ function readEntryFormat(r: ByteReader, files: boolean): number[] {
   let path = false;
   let dirIndex = false;
   for (let i = 0; i < n; i++) {
-    const type = r.uleb();
-    const form = r.uleb();
+    // libdw reads both into 16 bits
+    const type = r.uleb32() & 0xffff;
+    const form = r.uleb32() & 0xffff;
     if (!USER_FORMS.has(form))
       throw new FormatError(`${r.what}: form 0x${form.toString(16)} in an entry format`);
     if (type === DW_LNCT.path) path = true;
@@ -421,12 +422,24 @@ function numeric(v: FormValue): number {
 }
 
 const TWO32 = 0x100000000;
+const MASK64 = 0xffffffffffffffffn;
 
 /**
  * The operand count of each standard opcode DWARF defines (1 to 12): libdw
  * fails a table whose header declares another count for one it runs.
  */
 const STANDARD_OPERANDS = [0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1];
+
+/** How a line program is read: as libdw does (the default), or as the tools do. */
+export interface LineReadOptions {
+  /**
+   * DW_LNS_advance_pc as llvm-symbolizer and addr2line compute it: the
+   * operand's 64 bits, the address wrapping at 2^64. libdw computes the
+   * advance in 32 bits, so clang's backward advance (2^64 - n, for code in a
+   * later `.subsection`) lands 4 GiB up instead of n bytes back.
+   */
+  wrap64?: boolean;
+}
 
 /**
  * Runs the line-number program of the table at `offset` and returns its rows
@@ -438,12 +451,13 @@ export function readLineTable(
   offset: number,
   unitAddressSize = 0,
   scratch?: LineRows,
+  options: LineReadOptions = {},
 ): LineTable {
   const { header, bytes } = readTableStart(dw, offset, unitAddressSize);
   const end = header.offset + header.size;
   const rows = scratch ?? allocRows(Math.max(64, (end - header.programOffset) >> 1));
   rows.count = 0;
-  const program = new LineProgram(dw, header, bytes, rows);
+  const program = new LineProgram(dw, header, bytes, rows, options.wrap64 === true);
   program.run();
   return { header, rows: program.rows, sequences: program.sequences };
 }
@@ -500,6 +514,8 @@ class LineProgram {
     /** The table's bytes, from its first (the section's byte `origin`). */
     bytes: Uint8Array,
     public rows: LineRows,
+    /** LineReadOptions.wrap64 */
+    private readonly wrap64 = false,
   ) {
     this.origin = header.offset;
     this.isStmt = header.defaultIsStmt;
@@ -559,16 +575,17 @@ class LineProgram {
         break;
       // operands are kept in 32 bits, as libdw's unsigned int and int
       case DW_LNS.advance_pc:
-        this.advance(this.uleb() % TWO32);
+        if (this.wrap64) this.advanceWrapped();
+        else this.advance(this.uleb32());
         break;
       case DW_LNS.advance_line:
-        this.line = (this.line + this.sleb()) >>> 0;
+        this.line = (this.line + this.sleb32()) >>> 0;
         break;
       case DW_LNS.set_file:
-        this.file = this.uleb() % TWO32;
+        this.file = this.uleb32();
         break;
       case DW_LNS.set_column:
-        this.column = this.uleb() % TWO32;
+        this.column = this.uleb32();
         this.checkWide();
         break;
       case DW_LNS.negate_stmt:
@@ -591,13 +608,13 @@ class LineProgram {
         this.epilogueBegin = true;
         break;
       case DW_LNS.set_isa:
-        this.isa = this.uleb() % TWO32;
+        this.isa = this.uleb32();
         this.checkWide();
         break;
       default: {
         // A standard opcode this reader does not know: skip its ULEB operands.
         const n = this.header.standardOpcodeLengths[op] ?? 0;
-        for (let k = 0; k < n; k++) this.uleb();
+        for (let k = 0; k < n; k++) this.uleb32();
       }
     }
   }
@@ -634,7 +651,7 @@ class LineProgram {
           throw this.invalid(
             `DW_LNE_set_discriminator at byte ${at} with ${this.header.opcode4Length} operands declared for opcode 4`,
           );
-        this.discriminator = this.uleb() % TWO32;
+        this.discriminator = this.uleb32();
         this.checkWide();
         break;
       default:
@@ -672,14 +689,17 @@ class LineProgram {
     const r = new ByteReader(this.bytes, this.le, this.what, this.pos, this.end, this.origin);
     const name = r.cstring();
     this.pos = r.pos;
-    const dirIndex = this.uleb();
+    const dirIndex = this.uleb32(); // libdw: an unsigned int
     const dirs = this.header.version >= 5 ? this.header.dirs.length : this.header.dirs.length + 1;
     if (dirIndex >= dirs)
       throw this.invalid(
         `DW_LNE_define_file at byte ${at}: directory index ${dirIndex} of ${dirs}`,
       );
-    const mtime = this.uleb();
-    this.header.files.push({ name, dirIndex, mtime, length: this.uleb() });
+    const r2 = new ByteReader(this.bytes, this.le, this.what, this.pos, this.end, this.origin);
+    const mtime = r2.uleb();
+    const length = r2.uleb();
+    this.pos = r2.pos;
+    this.header.files.push({ name, dirIndex, mtime, length });
   }
 
   /** Recomputes `wide` after a register libdw's row narrows was set. */
@@ -711,12 +731,13 @@ class LineProgram {
 
   /** Advances the address by `adv` operations (DWARF 6.2.5.1, with VLIW op_index). */
   private advance(adv: number): void {
+    // libdw computes the advance in 32 bits (unsigned int), then adds it to the 64-bit address
     let delta: number;
     if (this.maxOpsPerInst === 1) {
-      delta = this.minInstLength * adv;
+      delta = (this.minInstLength * adv) % TWO32;
     } else {
-      const t = this.opIndex + adv;
-      delta = this.minInstLength * Math.floor(t / this.maxOpsPerInst);
+      const t = (this.opIndex + adv) % TWO32;
+      delta = (this.minInstLength * Math.floor(t / this.maxOpsPerInst)) % TWO32;
       this.opIndex = t % this.maxOpsPerInst;
     }
     let lo = this.lo + delta;
@@ -728,6 +749,29 @@ class LineProgram {
     // no wrap at 32 bits on a 32-bit target: libdw keeps the address in 64
     // (a row advanced past 4 GiB is then dropped as too far from _text)
     this.lo = lo;
+  }
+
+  /** DW_LNS_advance_pc read as the tools read it (LineReadOptions.wrap64). */
+  private advanceWrapped(): void {
+    const bytes = this.bytes;
+    let pos = this.pos;
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (pos >= this.end) throw this.truncated();
+      const b = bytes[pos++];
+      if (shift < 64n) v |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+      if (b < 0x80) break;
+    }
+    this.pos = pos;
+    const ops = BigInt(this.maxOpsPerInst);
+    const t = BigInt(this.opIndex) + (v & MASK64);
+    const delta = BigInt(this.minInstLength) * (ops === 1n ? t : t / ops);
+    if (ops !== 1n) this.opIndex = Number(t % ops);
+    const addr = (((BigInt(this.hi) << 32n) | BigInt(this.lo)) + delta) & MASK64;
+    this.hi = Number(addr >> 32n);
+    this.lo = Number(addr & 0xffffffffn);
   }
 
   /** Appends a row from the registers and clears the per-row ones. */
@@ -783,43 +827,50 @@ class LineProgram {
     this.wide = this.header.defaultIsStmtByte > 1;
   }
 
-  private uleb(): number {
+  /**
+   * A ULEB128 operand's low 32 bits, as libdw reads one into an `unsigned
+   * int` (see ByteReader.uleb): at most 10 bytes, never past the table's
+   * end; one that does not end within them is 0xffffffff, and the program
+   * goes on after those bytes.
+   */
+  private uleb32(): number {
     const bytes = this.bytes;
     let pos = this.pos;
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (pos >= this.end) {
-        this.pos = pos;
-        throw this.truncated();
-      }
+    if (pos >= this.end) throw this.truncated();
+    const max = Math.min(10, this.end - pos);
+    let lo = 0;
+    for (let i = 0; i < max; i++) {
       const b = bytes[pos++];
-      result += (b & 0x7f) * mul;
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else if (i === 4) lo += (b & 0x0f) * 0x10000000;
       if (b < 0x80) {
         this.pos = pos;
-        return result;
+        return lo;
       }
-      mul *= 128;
     }
+    this.pos = pos;
+    return 0xffffffff;
   }
 
-  private sleb(): number {
+  /** An SLEB128 operand's low 32 bits, signed, as libdw reads one into an `int`. */
+  private sleb32(): number {
     const bytes = this.bytes;
-    let pos = this.pos;
+    const pos = this.pos;
+    if (pos >= this.end) throw this.truncated();
+    // ended within 4 bytes (28 bits): the common case, read here
     let result = 0;
-    let mul = 1;
-    let b: number;
-    do {
-      if (pos >= this.end) {
-        this.pos = pos;
-        throw this.truncated();
+    for (let i = 0; i < 4 && pos + i < this.end; i++) {
+      const b = bytes[pos + i];
+      result |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        this.pos = pos + i + 1;
+        return b & 0x40 ? result - 2 ** (7 * (i + 1)) : result;
       }
-      b = bytes[pos++];
-      result += (b & 0x7f) * mul;
-      mul *= 128;
-    } while (b >= 0x80);
-    this.pos = pos;
-    return b & 0x40 ? result - mul : result;
+    }
+    const r = new ByteReader(bytes, this.le, this.what, pos, this.end, this.origin);
+    const v = r.sleb32();
+    this.pos = r.pos;
+    return v;
   }
 
   private truncated(): FormatError {

@@ -111,38 +111,108 @@ export class ByteReader {
     return size === 8 ? this.u64n() : this.u32();
   }
 
+  /**
+   * A ULEB128 as elfutils' libdw reads one (memory-access.h, get_uleb128):
+   * at most 10 bytes, never past `end`; one that does not end within them
+   * is UINT64_MAX (here 2^64) and the reading goes on after those bytes.
+   * Exact below 2^53. The first byte must be there (libdw's callers check).
+   */
   uleb(): number {
+    this.need(1);
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const max = Math.min(10, this.end - pos);
     let result = 0;
     let mul = 1;
-    for (;;) {
-      this.need(1);
-      const b = this.bytes[this.pos++];
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) break;
+    for (let i = 0; i < max; i++) {
+      const b = bytes[pos++];
+      // the 10th byte gives bit 63 alone
+      result += (i === 9 ? b & 1 : b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
       mul *= 128;
-      if (mul > 2 ** 63)
-        throw new FormatError(
-          `${this.what}: ULEB128 longer than 64 bits at byte ${this.origin + this.pos}`,
-        );
     }
-    return result;
+    this.pos = pos;
+    return 2 ** 64;
   }
+  /**
+   * The low 32 bits of a ULEB128 read as `uleb` reads it, exactly: what
+   * libdw keeps where it reads into an `unsigned int` (abbreviation codes,
+   * attribute names and forms, line program operands); UINT64_MAX gives 0xffffffff.
+   */
+  uleb32(): number {
+    this.need(1);
+    const bytes = this.bytes;
+    let pos = this.pos;
+    const max = Math.min(10, this.end - pos);
+    let lo = 0;
+    for (let i = 0; i < max; i++) {
+      const b = bytes[pos++];
+      if (i < 4) lo |= (b & 0x7f) << (7 * i);
+      else if (i === 4) lo += (b & 0x0f) * 0x10000000;
+      if (b < 0x80) {
+        this.pos = pos;
+        return lo;
+      }
+    }
+    this.pos = pos;
+    return 0xffffffff;
+  }
+  /**
+   * An SLEB128 as libdw reads one (get_sleb128): nine bytes, then a tenth
+   * only for bit 63 when it ends there; one that does not end is INT64_MAX
+   * (here 2^63). Exact within ±2^53.
+   */
   sleb(): number {
+    const v = this.slebBytes();
+    if (typeof v === 'number') return v;
+    return Number(v);
+  }
+  /** The low 32 bits, signed, of an SLEB128 read as `sleb` reads it: libdw's `int` operands. */
+  sleb32(): number {
+    const v = this.slebBytes();
+    if (typeof v === 'number') return v | 0;
+    return Number(BigInt.asIntN(32, v));
+  }
+  /** An SLEB128 of up to 4 bytes as a number; a longer one exactly, as a bigint. */
+  private slebBytes(): number | bigint {
+    this.need(1);
+    const bytes = this.bytes;
+    const start = this.pos;
+    // the common case: ended within 4 bytes (28 bits)
     let result = 0;
-    let mul = 1;
-    let b: number;
-    do {
-      this.need(1);
-      b = this.bytes[this.pos++];
-      result += (b & 0x7f) * mul;
-      mul *= 128;
-      if (mul > 2 ** 70)
-        throw new FormatError(
-          `${this.what}: SLEB128 longer than 64 bits at byte ${this.origin + this.pos}`,
-        );
-    } while (b >= 0x80);
-    if (b & 0x40) result -= mul;
-    return result;
+    for (let i = 0; i < 4 && start + i < this.end; i++) {
+      const b = bytes[start + i];
+      result |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        this.pos = start + i + 1;
+        const bits = 7 * (i + 1);
+        return b & 0x40 ? result - 2 ** bits : result;
+      }
+    }
+    let pos = start;
+    const max = Math.min(9, this.end - pos);
+    let acc = 0n;
+    for (let i = 0; i < max; i++) {
+      const b = bytes[pos++];
+      acc |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt.asIntN(64, b & 0x40 ? acc - (1n << BigInt(7 * (i + 1))) : acc);
+      }
+    }
+    const INT64_MAX = (1n << 63n) - 1n;
+    if (pos >= this.end) {
+      this.pos = pos;
+      return INT64_MAX;
+    }
+    // a tenth byte: its low bit is bit 63 when it ends the number
+    const b = bytes[pos++];
+    this.pos = pos;
+    if (b < 0x80) return BigInt.asIntN(64, acc | (BigInt(b) << 63n));
+    return INT64_MAX;
   }
   /** ULEB128 as a bigint, for values that may exceed 2^53 (rare: DW_FORM_udata constants). */
   ulebBig(): bigint {

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readLineHeader } from '../../src/dwarf/line.js';
+import { DwarfSections } from '../../src/dwarf/sections.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
 import { ElfMutant, generatorCheck, runCli } from '../helpers/elf-mutants.js';
 import { hasTool, scratchDir } from '../helpers/fixtures.js';
@@ -254,5 +256,125 @@ describe.runIf(hasTool('i686-linux-gnu-gcc') && hasTool('pkg-config'))(
       // DW_AT_low_pc read in 8 bytes moves DW_AT_stmt_list: its line table is lost
       expect(JSON.parse(r.out).dwarf.unitsSkipped).toBe(1);
     });
+  },
+);
+
+describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
+  'LEB128s and abbreviation tables as libdw reads them (gcc)',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    /** Both generators' tables equal ours on the mutant; inspect's stderr and JSON. */
+    async function check(m: ElfMutant, name: string) {
+      const file = m.write(dir, name);
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      for (const tree of [V4, NEWEST]) {
+        const c = await generatorCheck(tree, file, env);
+        expect(c.outcome, `${tree} on ${name}`).toBe('exact');
+      }
+      return { file, err: r.err, json: JSON.parse(r.out) };
+    }
+
+    /** The declarations of the abbreviation table at `at` of `.debug_abbrev`: [start, code] pairs. */
+    function declarations(bytes: Uint8Array, at: number): [number, number][] {
+      const out: [number, number][] = [];
+      let pos = at;
+      const uleb = () => {
+        let v = 0;
+        let shift = 0;
+        for (;;) {
+          const b = bytes[pos++];
+          v += (b & 0x7f) * 2 ** shift;
+          shift += 7;
+          if (b < 0x80) return v;
+        }
+      };
+      for (;;) {
+        const start = pos;
+        const code = uleb();
+        if (code === 0) return out;
+        out.push([start, code]);
+        uleb(); // tag
+        pos++; // children
+        for (;;) {
+          const attr = uleb();
+          const form = uleb();
+          if (form === 0x21) uleb(); // implicit_const (its value: only its length matters here)
+          if (attr === 0 && form === 0) break;
+        }
+      }
+    }
+
+    it('an abbreviation LEB128 that does not end: libdw reads 10 bytes of it and goes on (s390x-gcc:133)', async () => {
+      const kern = buildKern('gcc');
+      const m = new ElfMutant(kern);
+      const abbrev = m.sectionStart('.debug_abbrev');
+      m.bytes.fill(0xff, abbrev + 2, abbrev + 13); // the first declaration's children byte and a 10-byte attribute name
+      const r = await check(m, 'abbrev-leb');
+      expect(r.err).not.toMatch(/ULEB128/);
+    });
+
+    it('a code declared twice before the unit DIE one: the lookup fails there, that unit is skipped (aarch64-gcc:221)', async () => {
+      const kern = buildKern('gcc');
+      const m = new ElfMutant(kern);
+      const info = m.sectionStart('.debug_info');
+      const abbrev = m.sectionStart('.debug_abbrev');
+      // a unit whose DIE's declaration comes third or later in its table (GCC's main.c and kern.c)
+      const tableOf = (u: { offset: number }) => m.view.getUint32(info + u.offset + 8, m.le);
+      const unit = m.units().find((u) => {
+        const code = m.bytes[info + u.offset + 12];
+        const i = declarations(m.bytes.subarray(abbrev), tableOf(u)).findIndex(
+          (d) => d[1] === code,
+        );
+        return i >= 2;
+      })!;
+      expect(unit).toBeDefined();
+      const decls = declarations(m.bytes.subarray(abbrev), tableOf(unit));
+      expect(decls[0][1]).toBeLessThan(128);
+      expect(decls[1][1]).toBeLessThan(128);
+      m.bytes[abbrev + decls[1][0]] = decls[0][1]; // the second declaration takes the first one's code
+      const r = await check(m, 'abbrev-duplicate');
+      expect(r.err).toBe(
+        `warning: ${r.file}: unit at .debug_info+${unit.offset}: .debug_abbrev: abbreviation code ${decls[0][1]} declared again at ${decls[1][0]} (first at ${decls[0][0]}); skipped the unit (its line table is not read)\n`,
+      );
+      expect(r.json.dwarf.unitsSkipped).toBe(1);
+    });
+
+    /** Where GCC's first DW_LNE_set_address (0, 9, 2: 8-byte address) is in the first bytes of a program. */
+    function firstSetAddress(head: Uint8Array): number {
+      for (let i = 0; i + 2 < head.length; i++)
+        if (head[i] === 0 && head[i + 1] === 9 && head[i + 2] === 2) return i;
+      throw new Error('no DW_LNE_set_address at the start of the program');
+    }
+
+    for (const dwarf of [5, 4]) {
+      const kern = buildKern('gcc', dwarf === 4 ? { flags: ['-gdwarf-4'] } : {});
+
+      it(`a line program ULEB128 that does not end (DWARF ${dwarf}): 10 bytes read, 0xffffffff kept (x86_64-gcc-dwarf4:91)`, async () => {
+        const m = new ElfMutant(kern);
+        const unit = m.units()[1];
+        const h = readLineHeader(new DwarfSections(m.elf), unit.stmtList!, unit.addressSize);
+        const program = m.sectionStart('.debug_line') + h.programOffset;
+        // GCC's first DW_LNE_set_address (11 bytes) becomes DW_LNS_set_column and a
+        // 10-byte ULEB128 that does not end; the program goes on after them
+        const at = program + firstSetAddress(m.bytes.subarray(program, program + 16));
+        m.bytes[at] = 5;
+        m.bytes.fill(0x80, at + 1, at + 11);
+        const r = await check(m, `line-uleb-${dwarf}`);
+        expect(r.err).toMatch(/a row with column 4294967295/);
+      });
+
+      it(`a line program SLEB128 that does not end (DWARF ${dwarf}): 10 bytes read, -1 kept`, async () => {
+        const m = new ElfMutant(kern);
+        const unit = m.units()[1];
+        const h = readLineHeader(new DwarfSections(m.elf), unit.stmtList!, unit.addressSize);
+        const program = m.sectionStart('.debug_line') + h.programOffset;
+        const at = program + firstSetAddress(m.bytes.subarray(program, program + 16)) + 11;
+        // after the first DW_LNE_set_address: DW_LNS_advance_line and 10 bytes of 0x80
+        m.bytes[at] = 3;
+        m.bytes.fill(0x80, at + 1, at + 11);
+        await check(m, `line-sleb-${dwarf}`);
+      });
+    }
   },
 );
