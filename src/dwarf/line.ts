@@ -837,6 +837,11 @@ class LineProgram {
     const bytes = this.bytes;
     let pos = this.pos;
     if (pos >= this.end) throw this.truncated();
+    const b0 = bytes[pos];
+    if (b0 < 0x80) {
+      this.pos = pos + 1;
+      return b0;
+    }
     const max = Math.min(10, this.end - pos);
     let lo = 0;
     for (let i = 0; i < max; i++) {
@@ -857,6 +862,11 @@ class LineProgram {
     const bytes = this.bytes;
     const pos = this.pos;
     if (pos >= this.end) throw this.truncated();
+    const b0 = bytes[pos];
+    if (b0 < 0x80) {
+      this.pos = pos + 1;
+      return b0 & 0x40 ? b0 - 0x80 : b0;
+    }
     // ended within 4 bytes (28 bits): the common case, read here
     let result = 0;
     for (let i = 0; i < 4 && pos + i < this.end; i++) {
