@@ -340,6 +340,26 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       expect(r.json.dwarf.unitsSkipped).toBe(1);
     });
 
+    it('an attribute of form 0 in the unit DIE: libdw skips it without a value, and so do we', async () => {
+      const kern = buildKern('gcc');
+      const m = new ElfMutant(kern);
+      const info = m.sectionStart('.debug_info');
+      const abbrev = m.sectionStart('.debug_abbrev');
+      const unit = m.units()[1];
+      const table = abbrev + m.view.getUint32(info + unit.offset + 8, m.le);
+      // GCC's unit DIE declaration: code, DW_TAG_compile_unit (0x11), children, (DW_AT_producer 0x25, form) first
+      let at = -1;
+      for (let i = 0; i + 4 < 4096; i++) {
+        if (m.bytes[table + i + 1] === 0x11 && m.bytes[table + i + 3] === 0x25) {
+          at = table + i + 4;
+          break;
+        }
+      }
+      expect(at).toBeGreaterThan(0);
+      m.bytes[at] = 0; // DW_AT_producer of form 0: its strp's 4 bytes are read as the next attributes
+      await check(m, 'form-0');
+    });
+
     /** Where GCC's first DW_LNE_set_address (0, 9, 2: 8-byte address) is in the first bytes of a program. */
     function firstSetAddress(head: Uint8Array): number {
       for (let i = 0; i + 2 < head.length; i++)
