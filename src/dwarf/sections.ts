@@ -9,6 +9,8 @@ import {
 import { FormatError } from '../errors.js';
 import { decodeUtf8, stringAt } from '../util/bytes.js';
 
+/** What peek reads at once when units lie closer together than what it read last. */
+const READ_AHEAD = 1 << 16;
 /** Strings of a section read one by one before it is read whole instead. */
 const STRINGS_READ_APART = 4096;
 
@@ -102,8 +104,9 @@ export class DwarfSections {
 
   /**
    * As slice, but bytes read from the file go into `scratch` (at least
-   * `length` long) and are valid only until it is reused: for the many small
-   * pieces a unit walk reads.
+   * `length` long) or a read-ahead buffer, and are valid only until the next
+   * peek (or until scratch is reused): for the many small pieces a unit
+   * walk reads.
    */
   peek(name: string, offset: number, length: number, scratch: Uint8Array): Uint8Array {
     const s = this.section(name);
@@ -112,8 +115,37 @@ export class DwarfSections {
     const end = Math.min(s.size, offset + length);
     if (offset > s.size)
       throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);
-    return this.elf.source.readInto(s.offset + offset, end - offset, scratch);
+    // bytes the last read already holds are not read again, and a unit that
+    // starts within them (units a few bytes apart: a zeroed stretch is one
+    // 4-byte unit after another) reads ahead: one read per READ_AHEAD bytes,
+    // not one per unit; units far apart (a vmlinux's) read `length` each
+    const w = this.lastPeek;
+    if (w.buf !== undefined && w.name === name && offset >= w.start) {
+      if (end <= w.end) return w.buf.subarray(offset - w.start, end - w.start);
+      if (offset < w.end && length <= READ_AHEAD) {
+        this.ahead ??= new Uint8Array(READ_AHEAD);
+        const aheadEnd = Math.min(s.size, offset + READ_AHEAD);
+        const bytes = this.elf.source.readInto(s.offset + offset, aheadEnd - offset, this.ahead);
+        this.peekReads++;
+        this.lastPeek = { buf: bytes, name, start: offset, end: aheadEnd };
+        return bytes.subarray(0, end - offset);
+      }
+    }
+    const bytes = this.elf.source.readInto(s.offset + offset, end - offset, scratch);
+    this.peekReads++;
+    this.lastPeek = { buf: bytes, name, start: offset, end };
+    return bytes;
   }
+
+  /** What the last peek read: section bytes [start, end) in buf (valid until the next peek). */
+  private lastPeek: { buf?: Uint8Array; name: string; start: number; end: number } = {
+    name: '',
+    start: 0,
+    end: 0,
+  };
+  private ahead?: Uint8Array;
+  /** Reads from the file peek has made: work counted, for tests that bound it. */
+  peekReads = 0;
 
   /**
    * Bytes [offset, offset + length) of a section, clamped to its end, for

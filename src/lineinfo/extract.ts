@@ -203,7 +203,9 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   const missing = missingDwarfPart(dw);
   if (missing) warnings.push(missing);
   const units = dw.has('.debug_info') ? readCompileUnits(elf, dw, warnings) : [];
-  const stats = newStats(units.length, tolerant);
+  let unitCount = 0;
+  for (const unit of units) unitCount += unit.skippedRun ?? 1;
+  const stats = newStats(unitCount, tolerant);
   for (const unit of units) noteUnreadableUnit(unit, tolerant, stats, warnings);
   const roots = rs.paths === 'newest' ? buildRoots(options.buildRoots ?? []) : [];
   const collector = new EntryCollector(
@@ -220,7 +222,8 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   let scratch: LineRows = allocRows(1 << 16);
   for (let u = 0; u < units.length; u++) {
     const unit = units[u];
-    stats.unitVersions[unit.version] = (stats.unitVersions[unit.version] ?? 0) + 1;
+    stats.unitVersions[unit.version] =
+      (stats.unitVersions[unit.version] ?? 0) + (unit.skippedRun ?? 1);
     const lt = missing
       ? undefined
       : readUnitLineTable(dw, unit, tolerant, stats, scratch, warnings);
@@ -428,6 +431,7 @@ function readCompileUnits(
   try {
     return readUnits(dw, {
       tolerant: true,
+      runs: true,
       onStop: (offset, cause, unitRead) =>
         warnings.push({
           part: `unit at .debug_info+${offset}`,
@@ -447,23 +451,27 @@ function readCompileUnits(
  * make one warning naming how many and the first, not one line each.
  */
 function mergeUnitWarnings(warnings: InputWarning[]): InputWarning[] {
-  const groups = new Map<string, InputWarning[]>();
+  const groups = new Map<string, { first: InputWarning; units: number }>();
   for (const w of warnings) {
     const key = `${w.cause}\0${w.skipped}`;
     const g = groups.get(key);
-    if (g) g.push(w);
-    else groups.set(key, [w]);
+    const units = unitsWarnedFor.get(w) ?? 1;
+    if (g) g.units += units;
+    else groups.set(key, { first: w, units });
   }
-  return [...groups.values()].map((g) =>
-    g.length === 1 || !g[0].part.startsWith('unit at ')
-      ? g[0]
+  return [...groups.values()].map(({ first, units }) =>
+    units === 1 || !first.part.startsWith('unit at ')
+      ? first
       : {
-          part: `${g.length} units (the first ${g[0].part.slice('unit '.length)})`,
-          cause: g[0].cause,
-          skipped: PLURAL_SKIPPED[g[0].skipped] ?? `for each: ${g[0].skipped}`,
+          part: `${units} units (the first ${first.part.slice('unit '.length)})`,
+          cause: first.cause,
+          skipped: PLURAL_SKIPPED[first.skipped] ?? `for each: ${first.skipped}`,
         },
   );
 }
+
+/** A warning that stands for a run of units skipped alike (`skippedRun`): how many. */
+const unitsWarnedFor = new WeakMap<InputWarning, number>();
 
 const PLURAL_SKIPPED: Record<string, string> = {
   'the unit (its line table is not read)': 'the units (their line tables are not read)',
@@ -494,12 +502,15 @@ function noteUnreadableUnit(
   warnings: InputWarning[],
 ): void {
   if (unit.unreadable !== undefined && !tolerant) {
-    stats.unitsSkipped++;
-    warnings.push({
+    const units = unit.skippedRun ?? 1;
+    stats.unitsSkipped += units;
+    const w = {
       part: unitPart(unit),
       cause: causeOf(unit.unreadable),
       skipped: 'the unit (its line table is not read)',
-    });
+    };
+    if (units !== 1) unitsWarnedFor.set(w, units);
+    warnings.push(w);
   }
   if (unit.addressSizeReplaced !== undefined) {
     warnings.push({
@@ -573,7 +584,7 @@ function readUnitLineTable(
   warnings: InputWarning[],
 ): LineTable | undefined {
   if (unit.stmtList === undefined) {
-    if (unit.unreadable && tolerant) stats.unitsUnreadable!++;
+    if (unit.unreadable && tolerant) stats.unitsUnreadable! += unit.skippedRun ?? 1;
     return undefined;
   }
   try {
