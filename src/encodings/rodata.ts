@@ -1,3 +1,4 @@
+import { decodeUtf8, encodeBytes } from '../util/bytes.js';
 import type { Bucket, TablePart } from './types.js';
 
 /**
@@ -72,8 +73,8 @@ export class RodataWriter {
 
 /** The file tables both formats end with: offsets of each name, then the NUL-terminated names. */
 export function fileTables(files: string[]): { offsets: Uint32Array; names: Uint8Array } {
-  const enc = new TextEncoder();
-  const encoded = files.map((f) => enc.encode(f));
+  // the names' own bytes (encodeBytes undoes decodeUtf8, also for names that are not UTF-8)
+  const encoded = files.map((f) => encodeBytes(f));
   const offsets = new Uint32Array(files.length);
   let size = 0;
   for (let i = 0; i < encoded.length; i++) {
@@ -91,14 +92,13 @@ export function readFileNames(
   count: number,
   names: Uint8Array,
 ): string[] | undefined {
-  const dec = new TextDecoder();
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const o = offsets(i);
     if (o >= names.length) return undefined;
     const nul = names.indexOf(0, o);
     if (nul < 0) return undefined;
-    out.push(dec.decode(names.subarray(o, nul)));
+    out.push(decodeUtf8(names, o, nul));
   }
   return out;
 }

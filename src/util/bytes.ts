@@ -1,6 +1,9 @@
 import { FormatError } from '../errors.js';
 
-const utf8 = new TextDecoder('utf-8');
+// fatal: a name that is not UTF-8 is decoded byte for byte (decodeUtf8); ignoreBOM: a
+// leading EF BB BF is part of a name, not a mark to drop
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
 
 /** The byte order of this machine's typed arrays. */
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -250,6 +253,14 @@ export class ByteReader {
   }
 }
 
+/**
+ * Bytes as a string, one to one: UTF-8 decoded where it is valid UTF-8, and
+ * each byte of what is not (a stray byte, a cut or overlong sequence, an
+ * encoded surrogate) as a lone surrogate U+DC80..U+DCFF (Python's
+ * "surrogateescape"), which valid UTF-8 never decodes to. So two names are
+ * equal strings exactly when their bytes are equal, as the generator
+ * compares them (strcmp), and encodeBytes gives the bytes back.
+ */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
   // Pure-ASCII fast path: file names are almost always ASCII.
   if (end - start < 64) {
@@ -263,7 +274,66 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     if (ascii)
       return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
-  return utf8.decode(bytes.subarray(start, end));
+  try {
+    return utf8.decode(bytes.subarray(start, end));
+  } catch {
+    return decodeEscaped(bytes, start, end);
+  }
+}
+
+/** decodeUtf8 of bytes that are not all valid UTF-8. */
+function decodeEscaped(bytes: Uint8Array, start: number, end: number): string {
+  const units: number[] = [];
+  let i = start;
+  while (i < end) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      units.push(b);
+      i++;
+      continue;
+    }
+    // the sequence's length and its smallest code point (no overlong forms)
+    const need =
+      b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    let cp = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07;
+    let ok = need > 0 && i + need < end;
+    for (let k = 1; ok && k <= need; k++) {
+      const c = bytes[i + k];
+      if ((c & 0xc0) !== 0x80) ok = false;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    const min = need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000;
+    if (ok && cp >= min && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) {
+      if (cp > 0xffff)
+        units.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+      else units.push(cp);
+      i += need + 1;
+    } else {
+      units.push(0xdc00 + b); // the byte as it is
+      i++;
+    }
+  }
+  let out = '';
+  for (let k = 0; k < units.length; k += 8192)
+    out += String.fromCharCode.apply(null, units.slice(k, k + 8192));
+  return out;
+}
+
+/** The bytes a string of decodeUtf8 came from: UTF-8, each lone U+DC80..U+DCFF the byte it stands for. */
+export function encodeBytes(s: string): Uint8Array {
+  if (!/[\udc80-\udcff]/.test(s)) return utf8Encoder.encode(s);
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const pairHigh = c >= 0xd800 && c <= 0xdbff;
+    const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    if (pairHigh && next >= 0xdc00 && next <= 0xdfff) {
+      out.push(...utf8Encoder.encode(s.slice(i, i + 2)));
+      i++;
+    } else if (c >= 0xdc80 && c <= 0xdcff) out.push(c - 0xdc00);
+    else out.push(...utf8Encoder.encode(s[i]));
+  }
+  return Uint8Array.from(out);
 }
 
 /** The NUL-terminated string at `offset` in a string table. */

@@ -209,6 +209,33 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       await exact(file);
     });
 
+    it('file names that are not UTF-8 are kept apart by their bytes and emitted as those bytes, as the generator compares and emits them', async () => {
+      // "lib/util.h" and "lib/util.c" made "lib/util.\xff" and "lib/util.\xfe": decoded
+      // as UTF-8 with replacement both were "lib/util.\ufffd", one file instead of two
+      const m = new ElfMutant(kern);
+      const lineStr = m.elf.section('.debug_line_str')!;
+      const bytes = m.bytes.subarray(lineStr.offset, lineStr.offset + lineStr.size);
+      const at = (s: string) => {
+        const i = Buffer.from(bytes).indexOf(`${s}\0`);
+        expect(i, s).toBeGreaterThanOrEqual(0);
+        return i + s.length - 1; // the name's last byte
+      };
+      bytes[at('util.h')] = 0xff;
+      bytes[at('lib/util.c')] = 0xfe;
+      const file = m.write(dir, 'names-not-utf8');
+      const elf = ElfFile.open(file);
+      try {
+        const before = extractUpstream(ElfFile.open(kern));
+        const r = extractUpstream(elf);
+        expect(r.table.files).toHaveLength(before.table.files.length);
+        expect(r.table.files).toContain('lib/util.\udcff');
+        expect(r.table.files).toContain('lib/util.\udcfe');
+      } finally {
+        elf.close();
+      }
+      await exact(file);
+    });
+
     it('a debug section flagged SHF_GROUP: left out, as dwarf_begin_elf leaves out group members', async () => {
       const m = new ElfMutant(kern);
       const line = m.elf.section('.debug_line')!;
