@@ -372,6 +372,11 @@ export class ElfFile {
     return this.source.name;
   }
 
+  /** The architecture, or undefined for an unknown machine (the reader warned about it). */
+  get knownArch(): ArchInfo | undefined {
+    return archOf(this.machine, this.is64, this.littleEndian);
+  }
+
   /** The architecture, or a FormatError naming the unknown machine. */
   get arch(): ArchInfo {
     const a = archOf(this.machine, this.is64, this.littleEndian);

@@ -88,10 +88,12 @@ export function describeKernel(
 ): KernelMetadata {
   const elf = ElfFile.open(vmlinux);
   try {
-    const arch = elf.arch;
+    // an unknown e_machine (the ELF reader warns) leaves only the names of
+    // the architecture out: every figure a measurement takes comes without it
+    const arch = elf.knownArch;
     const md: KernelMetadata = {
-      arch: arch.name,
-      kernelArch: arch.kernelArch,
+      arch: arch?.name ?? `unknown (e_machine ${elf.machine})`,
+      kernelArch: arch?.kernelArch ?? 'unknown',
       bits: elf.is64 ? 64 : 32,
       endianness: elf.littleEndian ? 'little' : 'big',
       dwarfVersion: dwarfVersionOf(elf),

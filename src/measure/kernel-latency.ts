@@ -71,7 +71,8 @@ export function kernelLatency(kt: KernelTables, o: KernelLatencyOptions): Latenc
   return measureLatency(
     {
       file: elf.name,
-      arch: elf.arch.name,
+      // a label only: an unknown e_machine (warned about) is named so, and measured
+      arch: elf.knownArch?.name ?? `unknown (e_machine ${elf.machine})`,
       littleEndian: elf.littleEndian,
       table: extract.table,
       base: extract.base,

@@ -142,6 +142,22 @@ describe.runIf(withLibdw)(
       const agree = await runCli(['generator', 'check', V4, file]);
       expect(agree.code).toBe(2);
       expect(agree.err).toBe(`error: ${file}: unknown architecture (e_machine 4660)\n`);
+      // measure gives every figure, the arch named unknown, with the warning
+      const meas = await runCli(['measure', '--json', file]);
+      const plain = await runCli(['measure', '--json', kern]);
+      expect(meas.code, meas.err).toBe(0);
+      expect(meas.err).toContain(
+        `warning: ${file}: ELF header: unknown machine (e_machine 4660); skipped what needs the architecture`,
+      );
+      const mj = JSON.parse(meas.out);
+      const pj = JSON.parse(plain.out);
+      expect(mj.kernel.metadata).toMatchObject({
+        arch: 'unknown (e_machine 4660)',
+        kernelArch: 'unknown',
+      });
+      expect(mj.warnings).toEqual(j.warnings);
+      const figures = (x: { tables: object[] }) => JSON.stringify(x.tables);
+      expect(figures(mj)).toBe(figures(pj));
     });
 
     it('a symbol name outside .strtab: that symbol skipped with a warning, the same tables', async () => {
