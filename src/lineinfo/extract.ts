@@ -23,6 +23,7 @@ import { CandidateTable } from './candidates.js';
 import type { EntryTable } from './entries.js';
 import { LastRowTable } from './last-row.js';
 import { libdwRowOrder } from './libdw-order.js';
+import { llvmSequenceRows } from './llvm-sequences.js';
 import {
   collectModuleSymbolStarts,
   emptyTable,
@@ -87,6 +88,12 @@ export interface DropCounters {
   endSequence: number;
   /** Rule sets with unit-range gaps (symbolizer): a row in no compile unit's address ranges. */
   outsideUnits?: number;
+  /**
+   * Rule sets that read line programs as llvm-symbolizer (symbolizer): rows
+   * of sequences whose addresses do not ascend, less the rows LLVM's search
+   * answers with there (one per address).
+   */
+  unorderedSequence?: number;
   /** Another row at the same offset won (upstream: the smallest file_id, then line). */
   sameOffset: number;
   /** Same file and line as the entry before it. */
@@ -226,7 +233,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
       (stats.unitVersions[unit.version] ?? 0) + (unit.skippedRun ?? 1);
     const lt = missing
       ? undefined
-      : readUnitLineTable(dw, unit, tolerant, stats, scratch, warnings);
+      : readUnitLineTable(dw, unit, tolerant, stats, scratch, warnings, rs.llvmLineTable === true);
     if (lt) {
       scratch = lt.rows;
       countLineTable(stats, lt);
@@ -582,13 +589,15 @@ function readUnitLineTable(
   stats: ExtractStats,
   scratch: LineRows,
   warnings: InputWarning[],
+  /** Read as llvm-symbolizer reads it (RuleSet.llvmLineTable). */
+  wrap64: boolean,
 ): LineTable | undefined {
   if (unit.stmtList === undefined) {
     if (unit.unreadable && tolerant) stats.unitsUnreadable! += unit.skippedRun ?? 1;
     return undefined;
   }
   try {
-    return readLineTable(dw, unit.stmtList, unit.addressSize, scratch);
+    return readLineTable(dw, unit.stmtList, unit.addressSize, scratch, { wrap64 });
   } catch (e) {
     if (!(e instanceof FormatError)) throw e;
     // dwarf_getsrclines fails on the whole table, and the generator goes on with the next unit
@@ -689,6 +698,7 @@ class EntryCollector {
       this.perSection = sections.covered.map(() => new CandidateTable(capacity >> 2, true));
       this.sectionEnds = sections.covered.map(() => []);
     }
+    if (rs.llvmLineTable) this.drops.unorderedSequence = 0;
   }
 
   /**
@@ -747,6 +757,22 @@ class EntryCollector {
     const { baseHi, baseLo } = this.bounds;
     // file index in this table -> file id (-1: not yet resolved, -2: no name)
     const idOfIndex = new Int32Array(h.files.length + 1).fill(-1);
+    // onRow sees the rows as read, not the answers an unordered sequence's are replaced by
+    const shown = rs.llvmLineTable === true && onRow !== undefined;
+    if (shown) {
+      for (let i = 0; i < rows.count; i++)
+        if (rows.line[i] !== 0)
+          showRow(
+            onRow,
+            offsetOf(rows, i, baseHi, baseLo),
+            rows.line[i],
+            rows.flags[i],
+            lt,
+            i,
+            unit,
+          );
+    }
+    if (rs.llvmLineTable) drops.unorderedSequence! += llvmSequenceRows(rows);
     if (this.orderScratch.length < rows.count)
       this.orderScratch = new Uint32Array(Math.max(rows.count, 2 * this.orderScratch.length));
     const order = libdwRowOrder(rows, this.orderScratch);
@@ -763,7 +789,7 @@ class EntryCollector {
         if (rs.lineZero === 'gap') this.addLineZeroGap(offsetOf(rows, i, baseHi, baseLo));
         continue;
       }
-      if (onRow && line !== 0)
+      if (onRow && !shown && line !== 0)
         showRow(onRow, offsetOf(rows, i, baseHi, baseLo), line, flags, lt, i, unit);
       if (isBoundary) {
         drops.endSequence++;

@@ -49,6 +49,16 @@ export interface RuleSet {
    * ends each covered range. Ours only (symbolizer); upstream never.
    */
   unitRangeGaps?: boolean;
+  /**
+   * Line programs read as llvm-symbolizer reads them (addr2line computes
+   * the addresses alike): DW_LNS_advance_pc in 64 bits, and a sequence whose
+   * addresses do not ascend answered as LLVM's binary search answers it
+   * (llvm-sequences.ts). clang's integrated assembler writes both for a
+   * `.S` file with `.subsection` code (arm64's entry.S vectors): libdw, and
+   * so the upstream generator, computes the backward advance in 32 bits,
+   * puts the rows after it 4 GiB up and drops them. Ours only (symbolizer).
+   */
+  llvmLineTable?: boolean;
   /** Our rule sets: the revision whose table layouts they are measured in. */
   layoutRevision?: string;
 }
@@ -135,7 +145,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
   symbolizer: {
     id: 'symbolizer',
     description:
-      'ours: as last-row-gaps, line-0 rows as gaps too, code no compile unit covers a gap, and "//" in file names collapsed (answers as llvm-symbolizer)',
+      'ours: as last-row-gaps, line-0 rows as gaps too, code no compile unit covers a gap, line programs read as llvm-symbolizer reads them, and "//" in file names collapsed (answers as llvm-symbolizer)',
     stmtOnly: false,
     endSequence: 'gap',
     lineZero: 'gap',
@@ -145,6 +155,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     paths: 'upstream',
     symbolStarts: false,
     unitRangeGaps: true,
+    llvmLineTable: true,
     layoutRevision: 'newest',
   },
 };

@@ -12,6 +12,7 @@ const DROP_LABELS: Record<string, string> = {
   notStatement: 'not a statement row',
   endSequence: 'end of sequence',
   outsideUnits: "in no compile unit's ranges",
+  unorderedSequence: 'in an unordered sequence, not what llvm-symbolizer answers',
   sameOffset: 'another row at its offset won',
   sameFileLine: 'same file:line as the one before',
 };
