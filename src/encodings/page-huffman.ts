@@ -31,9 +31,15 @@ import {
  */
 
 const MRU = 8;
-/** Popular re-entries: (file, line) pairs that need no line step, then files alone. */
-const MAX_POPULAR = 256;
-const MAX_PAIRS = Number(process.env.PH_PAIRS ?? 224);
+/**
+ * Popular re-entries: (file, line) pairs that need no line step, then files
+ * alone. 128, not 256: the C lookup prefetches all of them with the decode
+ * tables (3.1 KB in all), so a cold lookup reads none of them after the
+ * block; 256 cost 0.013 B/entry less and 1.5 KB more to fetch, 64 would put
+ * cloud-arm64 v1-v4 over 2.0 B/entry at its 128-byte pages (issue 16).
+ */
+const MAX_POPULAR = 128;
+const MAX_PAIRS = Number(process.env.PH_PAIRS ?? 112);
 /** A popular entry without a line of its own. */
 const NO_LINE = 0xffffffff;
 const DIRECT = 32;
@@ -591,15 +597,23 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
       pos += fast >>> 12;
       return sym;
     }
-    let code = 0;
+    // a longer code: the canonical walk from length FAST_BITS + 1 on (as the C lookup)
     let first = 0;
     let index = 0;
-    for (let len = 1; len <= MAX_LEN; len++) {
-      code |= bitAt(pos + len - 1);
+    for (let len = 1; len <= FAST_BITS; len++) {
+      const count = v.getUint16(at + 2 * len, le);
+      index += count;
+      first = (first + count) * 2;
+    }
+    let code = 0;
+    for (let i = 0; i < FAST_BITS; i++) code = code * 2 + bitAt(pos + i);
+    for (let len = FAST_BITS + 1; len <= MAX_LEN; len++) {
+      code = code * 2 + bitAt(pos + len - 1);
       const count = v.getUint16(at + 2 * len, le);
       if (code - first < count) {
         const i = index + code - first;
-        if (i >= CAPACITY[k]) return -1;
+        // a corrupt table's counts can put i below 0 too
+        if (i < 0 || i >= CAPACITY[k]) return -1;
         const sym = v.getUint16(symbolsAt + 2 * i, le);
         if (sym >= nsyms[k]) return -1;
         pos += len;
@@ -607,7 +621,6 @@ function openPageHuffman(bytes: Uint8Array, le: boolean, id: string): TableReade
       }
       index += count;
       first = (first + count) * 2;
-      code *= 2;
     }
     return -1;
   };

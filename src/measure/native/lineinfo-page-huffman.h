@@ -12,7 +12,8 @@
  * page, end page, first group: the longest runs of empty pages are left
  * out, a page in one answers as its segment's last page); three decode
  * tables (offset steps, files, line steps: counts per code length,
- * symbols, 8-bit fast table); popular lines (u32) and files (u16); page
+ * symbols, 8-bit fast table); popular lines (u32) and files (u16), at most
+ * 128 (the tables and these, 3.1 KB, are prefetched at the start); page
  * groups (64-byte aligned lines: u32 base + 30 x u16); data_size and data
  * (per page, MSB first: the state at the page start, the entry count, then
  * two streams, offset steps and files with lines); the file tables.
@@ -44,7 +45,7 @@ typedef _Bool bool;
 #endif
 
 #define LPH_MRU 8
-#define LPH_MAX_POPULAR 256
+#define LPH_MAX_POPULAR 128
 #define LPH_DIRECT 32
 #define LPH_CLASS_MIN_BITS 6
 #define LPH_MAX_LEN 12
@@ -68,17 +69,20 @@ typedef _Bool bool;
 /* the decode loop's helpers are inlined into it whatever the optimisation level */
 #define LPH_INLINE static inline __attribute__((__always_inline__))
 
-/* The decode state of one lookup: all on the stack. buf holds the bits from
- * pos on, MSB first; bits past the data read as zeros (pos then passes bits,
- * which the lookup checks after each entry). */
+/* The decode state of one stream: all on the stack. buf holds the bits from
+ * pos = 8 * next - avail on, MSB first; bits past the data read as zeros
+ * (pos then passes 8 * size, which the lookup checks). */
 struct lph_reader {
 	const u8 *data;
-	u64 bits;	/* the data's size in bits */
-	u64 pos;	/* the next bit */
+	u64 size;	/* the data's size in bytes */
 	u64 buf;
-	u64 next_byte;	/* the next byte to load into buf */
+	u64 next;	/* the next byte to load into buf */
 	unsigned int avail;	/* valid bits in buf */
 };
+/* eight bytes at p, unaligned, as a big-endian number (the bit streams are MSB first) */
+struct lph_u64_unaligned {
+	u64 v;
+} __attribute__((__packed__, __may_alias__));
 #endif /* LPH_TYPES */
 
 LPH_INLINE u32 LPH_NAME(lph_ld16)(const u8 *p)
@@ -101,139 +105,140 @@ LPH_INLINE u32 LPH_NAME(lph_ld32)(const u8 *p)
 
 #ifndef LPH_READER_FNS
 #define LPH_READER_FNS
-LPH_INLINE void lph_seek(struct lph_reader *r, u64 bit)
+LPH_INLINE u64 lph_be64(const u8 *p)
 {
-	r->pos = bit;
-	r->next_byte = bit >> 3;
-	r->buf = 0;
-	r->avail = 0;
-	/* the bits of the first byte before bit are dropped by the first refill */
-	if (bit & 7) {
-		u64 size = r->bits >> 3;
+	u64 v = ((const struct lph_u64_unaligned *)p)->v;
 
-		r->buf = (u64)(r->next_byte < size ? r->data[r->next_byte] : 0) << (56 + (bit & 7));
-		r->avail = 8 - (bit & 7);
-		r->next_byte++;
-	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
 }
 
-/* Tops buf up to at least 56 valid bits. */
+/* Tops buf up to at least 56 valid bits: one unaligned 8-byte load inside the
+ * data, byte by byte (zeros past its end) in its last 8 bytes. */
 LPH_INLINE void lph_refill(struct lph_reader *r)
 {
-	u64 size = r->bits >> 3;
-
-	if (r->avail > 32)
-		return;
-	if (r->next_byte + 4 <= size) {
-		const u8 *p = r->data + r->next_byte;
-		u64 w = (u64)p[0] << 24 | (u64)p[1] << 16 | (u64)p[2] << 8 | (u64)p[3];
-
-		r->buf |= w << (32 - r->avail);
-		r->avail += 32;
-		r->next_byte += 4;
+	if (r->next + 8 <= r->size) {
+		/* the bits below avail are zeros or these same bits: OR keeps them */
+		r->buf |= lph_be64(r->data + r->next) >> r->avail;
+		r->next += (63 - r->avail) >> 3;
+		r->avail |= 56;
 		return;
 	}
 	while (r->avail <= 56) {
-		u64 byte = r->next_byte < size ? r->data[r->next_byte] : 0;
+		u64 byte = r->next < r->size ? r->data[r->next] : 0;
 
 		r->buf |= byte << (56 - r->avail);
 		r->avail += 8;
-		r->next_byte++;
+		r->next++;
 	}
 }
 
-/* The next 24 bits, not consumed. */
-LPH_INLINE u32 lph_peek24(struct lph_reader *r)
+/* Refills when fewer than need bits are left (need at most 56). */
+LPH_INLINE void lph_need(struct lph_reader *r, unsigned int need)
 {
+	if (r->avail < need)
+		lph_refill(r);
+}
+
+LPH_INLINE u64 lph_pos(const struct lph_reader *r)
+{
+	return r->next * 8 - r->avail;
+}
+
+LPH_INLINE void lph_seek(struct lph_reader *r, u64 bit)
+{
+	r->next = bit >> 3;
+	r->buf = 0;
+	r->avail = 0;
 	lph_refill(r);
-	return (u32)(r->buf >> 40);
+	r->buf <<= bit & 7;
+	r->avail -= bit & 7;
 }
 
 LPH_INLINE void lph_skip(struct lph_reader *r, unsigned int count)
 {
 	r->buf <<= count;
 	r->avail -= count;
-	r->pos += count;
 }
 
-/* count bits (up to 24), MSB first. */
+/* count bits (up to 32, no more than avail), MSB first. */
 LPH_INLINE u32 lph_take(struct lph_reader *r, unsigned int count)
 {
-	u32 v;
+	u32 v = (u32)((r->buf >> 32) >> (32 - count));
 
-	if (!count)
-		return 0;
-	v = lph_peek24(r) >> (24 - count);
 	lph_skip(r, count);
 	return v;
 }
 
-/* count bits (up to 33). */
-LPH_INLINE u64 lph_take_wide(struct lph_reader *r, unsigned int count)
+/* A value of a symbol: small ones are the symbol, larger ones a bit length
+ * and the bits below the top one (at most 32: the caller refilled). */
+LPH_INLINE u64 lph_value(struct lph_reader *r, unsigned int sym)
 {
-	u64 hi;
-
-	if (count <= 24)
-		return lph_take(r, count);
-	hi = lph_take(r, count - 24);
-	return hi << 24 | lph_take(r, 24);
-}
-
-/* A value of a symbol: small ones are the symbol, larger ones a bit length and the bits below the top one. */
-LPH_INLINE u64 lph_value(struct lph_reader *r, int sym)
-{
-	unsigned int len;
+	unsigned int extra;
 
 	if (sym < LPH_DIRECT)
-		return (u64)sym;
-	len = (unsigned int)sym - LPH_DIRECT + LPH_CLASS_MIN_BITS;
-	return ((u64)1 << (len - 1)) + lph_take_wide(r, len - 1);
+		return sym;
+	extra = sym - LPH_DIRECT + LPH_CLASS_MIN_BITS - 1;
+	return ((u64)1 << extra) + lph_take(r, extra);
 }
 
 LPH_INLINE s64 lph_unzigzag(u64 z)
 {
-	return (z & 1) ? -(s64)((z + 1) >> 1) : (s64)(z >> 1);
+	return (s64)((z >> 1) ^ (0 - (z & 1)));
 }
 #endif /* LPH_READER_FNS */
 
-/* One canonical Huffman symbol through alphabet table t; -1 when the table or the bits are malformed. */
+/*
+ * One canonical Huffman symbol through alphabet table t; -1 when the table
+ * or the bits are malformed. The caller refilled r (a symbol takes at most
+ * 15 bits). Codes of up to 8 bits come from the fast table; a longer code
+ * (fast entry 0) is found by the canonical walk from length 9 on.
+ */
 LPH_INLINE int LPH_NAME(lph_symbol)(struct lph_reader *r, const u8 *t, unsigned int cap, unsigned int nsyms)
 {
 	const u8 *symbols = t + LPH_COUNTS_BYTES;
-	u32 window = lph_peek24(r);
-	u32 fast = LPH_NAME(lph_ld16)(symbols + 2 * cap + 2 * (window >> (24 - LPH_FAST_BITS)));
-	s64 code = 0, first = 0, index = 0;
+	u32 fast = LPH_NAME(lph_ld16)(symbols + 2 * cap + 2 * (u32)(r->buf >> (64 - LPH_FAST_BITS)));
+	u32 sym, len;
 
-	if (fast) {
-		u32 sym = fast & 0xfff;
-
+	if (__builtin_expect(fast != 0, 1)) {
 		/* a length from a corrupt table is harmless: at most 15 bits, and the entry count bounds the loop */
-		if (sym >= nsyms)
-			return -1;
-		lph_skip(r, fast >> 12);
-		return (int)sym;
-	}
-	for (unsigned int len = 1; len <= LPH_MAX_LEN; len++) {
-		s64 count = LPH_NAME(lph_ld16)(t + 2 * len);
+		sym = fast & 0xfff;
+		len = fast >> 12;
+	} else {
+		u32 window = (u32)(r->buf >> (64 - LPH_MAX_LEN));
+		s64 first = 0, index = 0;
 
-		code |= (window >> (24 - len)) & 1;
-		if (code - first < count) {
-			s64 i = index + code - first;
-			u32 sym;
+		for (len = 1; len <= LPH_FAST_BITS; len++) {
+			s64 count = LPH_NAME(lph_ld16)(t + 2 * len);
 
-			if (i >= cap)
-				return -1;
-			sym = LPH_NAME(lph_ld16)(symbols + 2 * i);
-			if (sym >= nsyms)
-				return -1;
-			lph_skip(r, len);
-			return (int)sym;
+			index += count;
+			first = (first + count) << 1;
 		}
-		index += count;
-		first = (first + count) << 1;
-		code <<= 1;
+		for (;; len++) {
+			s64 count, code, i;
+
+			if (len > LPH_MAX_LEN)
+				return -1;
+			count = LPH_NAME(lph_ld16)(t + 2 * len);
+			code = window >> (LPH_MAX_LEN - len);
+			if (code - first < count) {
+				i = index + code - first;
+				/* a corrupt table's counts can put i below 0 too */
+				if ((u64)i >= cap)
+					return -1;
+				sym = LPH_NAME(lph_ld16)(symbols + 2 * i);
+				break;
+			}
+			index += count;
+			first = (first + count) << 1;
+		}
 	}
-	return -1;
+	if (sym >= nsyms)
+		return -1;
+	lph_skip(r, len);
+	return (int)sym;
 }
 
 /*
@@ -243,19 +248,31 @@ LPH_INLINE int LPH_NAME(lph_symbol)(struct lph_reader *r, const u8 *t, unsigned 
 static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 size, u32 offset,
 							   u32 *file_id, u32 *line)
 {
+	const u8 *tables = tbl + LPH_HEADER_BYTES;
 	u32 nfiles, q, shift, npages, widths, npop, nseg, wf, wl, wc, wa, page, data_size, count, step_bits;
-	u32 seg_start = 0, seg_end = 0, seg_group = 0, prev_end = 0;
-	u64 groups, ngroups = 0, size_at, at;
-	u32 mru_file[LPH_MRU], mru_line[LPH_MRU];
+	u32 seg_start = 0, seg_end = 0, seg_group = 0;
+	u64 groups, ngroups = 0, size_at, at, bits, ok_next, ok_avail;
+	/* the block's last files, most recent first: file << 32 | its last line */
+	u64 mru[LPH_MRU];
 	unsigned int nmru = 0;
 	/* two streams, decoded side by side: offset steps (r), then files and lines (rf) */
 	struct lph_reader r, rf;
-	u32 cur_file = 0, cur_line = 0, best_file = 0, best_line = 0;
+	u32 cur_file = 0, cur_line = 0;
 	u64 cur_off;
 	bool found;
 
 	if (size < LPH_HEADER_BYTES)
 		return false;
+	/*
+	 * The decode tables and the popular entries (2.5 KB at most, at fixed
+	 * offsets) are read in an order only the data decides: ask for all of
+	 * them now, into L2, so that cold caches fetch them side by side with
+	 * the header, the page group and the block instead of one after another,
+	 * and the L1 misses left are those three.
+	 */
+#pragma GCC unroll 64
+	for (unsigned int k = 0; k < LPH_TABLES_BYTES + 6 * LPH_MAX_POPULAR; k += 64)
+		__builtin_prefetch(tables + k, 0, 2);
 	nfiles = LPH_NAME(lph_ld32)(tbl + 4);
 	q = LPH_NAME(lph_ld32)(tbl + 8);
 	shift = LPH_NAME(lph_ld32)(tbl + 12);
@@ -274,126 +291,121 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	page = offset >> shift;
 	if (page >= npages)
 		page = npages - 1;
-	/* the segments, checked as the encoder writes them; the page's is the last starting at or below it */
+	/*
+	 * The segment of the page: the last one starting at or below it. Only
+	 * what keeps the reads inside the table is checked here, every call (the
+	 * TypeScript reader checks their order when it opens a table): the page
+	 * group must lie among the groups the segments count.
+	 */
 	for (u32 i = 0; i < nseg; i++) {
-		u32 start = LPH_NAME(lph_ld32)(tbl + 32 + 12 * i);
-		u32 end = LPH_NAME(lph_ld32)(tbl + 36 + 12 * i);
-		u32 first_group = LPH_NAME(lph_ld32)(tbl + 40 + 12 * i);
+		const u8 *sg = tbl + 32 + 12 * i;
+		u32 start = LPH_NAME(lph_ld32)(sg);
+		u32 end = LPH_NAME(lph_ld32)(sg + 4);
 
-		if (start < prev_end || (i == 0 && start != 0) || end <= start || end > npages ||
-		    first_group != ngroups)
-			return false;
 		if (start <= page) {
 			seg_start = start;
 			seg_end = end;
-			seg_group = first_group;
+			seg_group = LPH_NAME(lph_ld32)(sg + 8);
 		}
-		prev_end = end;
-		ngroups += (end - start + LPH_GROUP_PAGES - 1) / LPH_GROUP_PAGES;
+		ngroups += ((u64)(u32)(end - start) + LPH_GROUP_PAGES - 1) / LPH_GROUP_PAGES;
 	}
-	if (prev_end != npages)
-		return false;
 	if (page >= seg_end)
 		page = seg_end - 1;
+	if (page < seg_start || (u64)seg_group + (page - seg_start) / LPH_GROUP_PAGES >= ngroups)
+		return false;
 	groups = LPH_HEADER_BYTES + LPH_TABLES_BYTES + 6 * (u64)npop;
 	groups = (groups + LPH_GROUP_BYTES - 1) / LPH_GROUP_BYTES * LPH_GROUP_BYTES;
 	size_at = groups + ngroups * LPH_GROUP_BYTES;
 	if (size_at + 4 > size)
 		return false;
-	data_size = LPH_NAME(lph_ld32)(tbl + size_at);
-	if (size_at + 4 + data_size > size)
-		return false;
-	r.data = tbl + size_at + 4;
-	r.bits = (u64)data_size * 8;
-
-	/* The decode tables' lines are read in an order only the data decides:
-	 * ask for all of them now, so that cold caches fetch them side by side
-	 * with the page group and the block instead of one after another. */
-	for (unsigned int k = 0; k < (1 << LPH_FAST_BITS) * 2; k += 64) {
-		const u8 *tables = tbl + LPH_HEADER_BYTES;
-
-		__builtin_prefetch(tables + LPH_A_AT + LPH_COUNTS_BYTES + 2 * LPH_A_CAP + k);
-		__builtin_prefetch(tables + LPH_F_AT + LPH_COUNTS_BYTES + 2 * LPH_F_CAP + k);
-		__builtin_prefetch(tables + LPH_L_AT + LPH_COUNTS_BYTES + 2 * LPH_L_CAP + k);
-	}
 	{
 		u32 rel = page - seg_start;
 		const u8 *g = tbl + groups + ((u64)seg_group + rel / LPH_GROUP_PAGES) * LPH_GROUP_BYTES;
 
 		at = (u64)LPH_NAME(lph_ld32)(g) + LPH_NAME(lph_ld16)(g + 4 + 2 * (rel % LPH_GROUP_PAGES));
 	}
-	if (at >= data_size)
+	data_size = LPH_NAME(lph_ld32)(tbl + size_at);
+	if (size_at + 4 + data_size > size || at >= data_size)
 		return false;
+	r.data = tbl + size_at + 4;
+	r.size = data_size;
+	bits = (u64)data_size * 8;
+	/* the block's next lines (the files stream usually starts in the second): fetched with the first */
+	if (at + 64 < data_size)
+		__builtin_prefetch(r.data + at + 64);
+	if (at + 128 < data_size)
+		__builtin_prefetch(r.data + at + 128);
 	lph_seek(&r, at * 8);
 
 	found = lph_take(&r, 1);
 	if (found) {
 		cur_file = lph_take(&r, wf);
-		cur_line = (u32)lph_take_wide(&r, wl);
-		mru_file[0] = cur_file;
-		mru_line[0] = cur_line;
+		cur_line = lph_take(&r, wl);
+		mru[0] = (u64)cur_file << 32 | cur_line;
 		nmru = 1;
 	}
+	lph_refill(&r);
 	count = lph_take(&r, wc);
 	step_bits = lph_take(&r, wa);
-	if (r.pos > r.bits || (found && cur_file >= nfiles))
+	if (lph_pos(&r) > bits || (found && cur_file >= nfiles))
 		return false;
 	rf.data = r.data;
-	rf.bits = r.bits;
-	lph_seek(&rf, r.pos + step_bits);
-	best_file = cur_file;
-	best_line = cur_line;
+	rf.size = r.size;
+	lph_seek(&rf, lph_pos(&r) + step_bits);
 	cur_off = (u64)page << shift;
+	ok_next = r.next;
+	ok_avail = r.avail;
 
 	for (u32 k = 0; k < count; k++) {
-		const u8 *tables = tbl + LPH_HEADER_BYTES;
 		int sa, sf, sl;
-		u64 a, next_off;
+		u64 next_off;
 		u32 file;
 		s64 next_line;
 		unsigned int slot;
 
+		/* a symbol (at most 15 bits) and its extra bits (at most 32) */
+		lph_need(&r, 47);
 		sa = LPH_NAME(lph_symbol)(&r, tables + LPH_A_AT, LPH_A_CAP, LPH_DIRECT + 27);
 		if (sa < 0)
 			return false;
-		a = lph_value(&r, sa);
-		next_off = cur_off + a * q;
-		/* past the address: the rest of the entry is not read */
+		next_off = cur_off + lph_value(&r, (unsigned int)sa) * q;
+		/* past the address: the rest of the entry is not read (nor checked) */
 		if (next_off > offset)
 			break;
+		lph_need(&rf, 47);
 		sf = LPH_NAME(lph_symbol)(&rf, tables + LPH_F_AT, LPH_F_CAP, LPH_SAME_FILE + LPH_MRU + npop);
 		if (sf < 0)
 			return false;
 		if (sf < LPH_SAME_FILE) {
 			/* the same file again, the symbol its line step's: the common case, no move to front */
-			if (!nmru)
-				return false;
-			next_line = (s64)cur_line + lph_unzigzag(lph_value(&rf, sf));
-			if (r.pos > r.bits || rf.pos > rf.bits || (u64)next_line > 0xffffffffULL)
+			next_line = (s64)cur_line + lph_unzigzag(lph_value(&rf, (unsigned int)sf));
+			if (!nmru || (u64)next_line > 0xffffffffULL)
 				return false;
 			cur_off = next_off;
 			cur_line = (u32)next_line;
-			mru_line[0] = cur_line;
-			best_file = cur_file;
-			best_line = cur_line;
+			mru[0] = (u64)cur_file << 32 | cur_line;
 			found = true;
+			/* where the offsets stream stood after this entry, checked at the end */
+			ok_next = r.next;
+			ok_avail = r.avail;
 			continue;
 		}
 		if (sf < LPH_SAME_FILE + LPH_MRU - 1) {
 			slot = (unsigned int)sf - LPH_SAME_FILE + 1;
 			if (slot >= nmru)
 				return false;
-			file = mru_file[slot];
+			file = (u32)(mru[slot] >> 32);
+			lph_need(&rf, 47);
 			sl = LPH_NAME(lph_symbol)(&rf, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
 			if (sl < 0)
 				return false;
-			next_line = (s64)mru_line[slot] + lph_unzigzag(lph_value(&rf, sl));
+			next_line = (s64)(u32)mru[slot] + lph_unzigzag(lph_value(&rf, (unsigned int)sl));
 		} else {
 			u32 j = (u32)sf - LPH_SAME_FILE - (LPH_MRU - 1);
 			u32 popular_line = LPH_NO_LINE;
 
 			if (j < npop) {
-				const u8 *pop = tbl + LPH_HEADER_BYTES + LPH_TABLES_BYTES;
+				const u8 *pop = tables + LPH_TABLES_BYTES;
 
 				popular_line = LPH_NAME(lph_ld32)(pop + 4 * j);
 				file = LPH_NAME(lph_ld16)(pop + 4 * npop + 2 * j);
@@ -403,39 +415,38 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 			if (popular_line != LPH_NO_LINE) {
 				next_line = popular_line;
 			} else {
+				lph_need(&rf, 47);
 				sl = LPH_NAME(lph_symbol)(&rf, tables + LPH_L_AT, LPH_L_CAP, LPH_DIRECT + 28);
 				if (sl < 0)
 					return false;
-				next_line = (s64)cur_line + lph_unzigzag(lph_value(&rf, sl));
+				next_line = (s64)cur_line + lph_unzigzag(lph_value(&rf, (unsigned int)sl));
 			}
 		}
-		if (r.pos > r.bits || rf.pos > rf.bits || file >= nfiles || (u64)next_line > 0xffffffffULL)
+		if (file >= nfiles || (u64)next_line > 0xffffffffULL)
 			return false;
 		cur_off = next_off;
 		cur_file = file;
 		cur_line = (u32)next_line;
 		found = true;
-		best_file = cur_file;
-		best_line = cur_line;
+		ok_next = r.next;
+		ok_avail = r.avail;
 		/* move to front */
 		slot = 0;
-		while (slot < nmru && mru_file[slot] != file)
+		while (slot < nmru && (u32)(mru[slot] >> 32) != file)
 			slot++;
 		if (slot == nmru) {
 			if (nmru < LPH_MRU)
 				nmru++;
 			slot = nmru - 1;
 		}
-		for (; slot > 0; slot--) {
-			mru_file[slot] = mru_file[slot - 1];
-			mru_line[slot] = mru_line[slot - 1];
-		}
-		mru_file[0] = file;
-		mru_line[0] = cur_line;
+		for (; slot > 0; slot--)
+			mru[slot] = mru[slot - 1];
+		mru[0] = (u64)file << 32 | cur_line;
 	}
-	if (!found)
+	/* a stream read past the data (zeros) on the way to the answer: malformed */
+	if (!found || ok_next * 8 - ok_avail > bits || lph_pos(&rf) > bits)
 		return false;
-	*file_id = best_file;
-	*line = best_line;
+	*file_id = cur_file;
+	*line = cur_line;
 	return true;
 }
