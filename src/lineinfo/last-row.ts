@@ -6,7 +6,10 @@ import type { EntryTable } from './entries.js';
  * last in walk order is the entry (llvm-symbolizer and addr2line pick the
  * last row at an address); then consecutive entries with the same file and
  * line merge, which leaves every floor lookup unchanged. Gap entries (line 0)
- * mark code after the end of a sequence.
+ * mark code after the end of a sequence; such an end gap is weak: any other
+ * candidate at its offset wins, whatever the order (the end of one sequence
+ * is no answer where another unit's row starts: llvm-symbolizer finds the
+ * unit, then the sequence, that covers the address).
  */
 export class LastRowTable {
   count = 0;
@@ -15,32 +18,43 @@ export class LastRowTable {
   private offsets: Uint32Array;
   private fileIds: Uint32Array;
   private lines: Uint32Array;
+  /** 1: an end gap, which any other candidate at its offset beats. */
+  private weak: Uint8Array;
 
   constructor(capacity: number) {
     const c = Math.max(1024, capacity);
     this.offsets = new Uint32Array(c);
     this.fileIds = new Uint32Array(c);
     this.lines = new Uint32Array(c);
+    this.weak = new Uint8Array(c);
   }
 
-  add(offset: number, fileId: number, line: number): void {
-    // rows at the same offset one after another: the later one replaces
+  /** A candidate; `weak` for the gap an end-of-sequence row makes. */
+  add(offset: number, fileId: number, line: number, weak = false): void {
+    // rows at the same offset one after another: the later one replaces,
+    // unless it is an end gap and the earlier one is not
     const k = this.count - 1;
     if (k >= 0 && this.offsets[k] === offset) {
       this.replaced++;
+      if (weak && this.weak[k] === 0) return;
       this.fileIds[k] = fileId;
       this.lines[k] = line;
+      this.weak[k] = weak ? 1 : 0;
       return;
     }
     if (this.count === this.offsets.length) {
       this.offsets = grownU32(this.offsets);
       this.fileIds = grownU32(this.fileIds);
       this.lines = grownU32(this.lines);
+      const w = new Uint8Array(this.offsets.length);
+      w.set(this.weak);
+      this.weak = w;
     }
     const i = this.count++;
     this.offsets[i] = offset;
     this.fileIds[i] = fileId;
     this.lines[i] = line;
+    this.weak[i] = weak ? 1 : 0;
   }
 
   /** Returns the table and how many candidates each step dropped. */
@@ -53,13 +67,20 @@ export class LastRowTable {
     let k = 0;
     let notLast = 0;
     let sameFileLine = 0;
+    const weak = this.weak;
     for (let j = 0; j < n; j++) {
-      const i = idx[j];
+      let i = idx[j];
       const off = this.offsets[i];
-      // a later candidate at the same offset (from a later unit) wins
+      // a later candidate at the same offset (from a later unit) wins; an
+      // end gap only where every candidate there is one
       if (j + 1 < n && this.offsets[idx[j + 1]] === off) {
-        notLast++;
-        continue;
+        let pick = -1;
+        let end = j;
+        for (; end < n && this.offsets[idx[end]] === off; end++)
+          if (weak[idx[end]] === 0) pick = idx[end];
+        i = pick >= 0 ? pick : idx[end - 1];
+        notLast += end - j - 1;
+        j = end - 1;
       }
       const f = this.fileIds[i];
       const l = this.lines[i];

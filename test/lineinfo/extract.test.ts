@@ -60,17 +60,22 @@ describe.each([
   });
 });
 
-/** Our "last row" rule sets, plainly: the last row at an address wins (end rows dropped or made gaps), runs of equal file:line merge. */
+/**
+ * Our "last row" rule sets, plainly: the last row at an address wins (end
+ * rows dropped, or made gaps that any row at their address beats), runs of
+ * equal file:line merge.
+ */
 function lastRowOracle(units: LibdwUnit[], base: bigint, gaps: boolean, stmtOnly: boolean) {
   const files: string[] = [];
-  const at = new Map<number, { file: number; line: number }>();
+  const at = new Map<number, { file: number; line: number; end?: boolean }>();
   for (const u of units) {
     for (const r of u.rows) {
       if (r.line === 0 || !r.src || r.addr < base) continue;
       if (stmtOnly && !r.isStmt && !r.endSequence) continue;
       const off = Number(r.addr - base);
       if (r.endSequence) {
-        if (gaps) at.set(off, { file: 0, line: 0 });
+        const had = at.get(off);
+        if (gaps && (had === undefined || had.end)) at.set(off, { file: 0, line: 0, end: true });
         continue;
       }
       const name = normalizeUpstream(r.src, u.compDir);
@@ -81,10 +86,10 @@ function lastRowOracle(units: LibdwUnit[], base: bigint, gaps: boolean, stmtOnly
   }
   const kept: { off: number; file: number; line: number }[] = [];
   for (const off of [...at.keys()].sort((a, b) => a - b)) {
-    const e = at.get(off)!;
+    const { file, line } = at.get(off)!;
     const last = kept[kept.length - 1];
-    if (last && last.file === e.file && last.line === e.line) continue;
-    kept.push({ off, ...e });
+    if (last && last.file === file && last.line === line) continue;
+    kept.push({ off, file, line });
   }
   return { files, kept };
 }
