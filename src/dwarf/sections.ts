@@ -1,4 +1,4 @@
-import { type ElfFile, SHF, SHT } from '../elf/elf-file.js';
+import { type ElfFile, type Section, SHF, SHT } from '../elf/elf-file.js';
 import {
   moduleLayout,
   type RelocationMode,
@@ -7,7 +7,7 @@ import {
   relocates,
 } from '../elf/relocate.js';
 import { FormatError } from '../errors.js';
-import { decodeUtf8 } from '../util/bytes.js';
+import { decodeUtf8, HOST_LITTLE_ENDIAN, stringAt } from '../util/bytes.js';
 
 /** What peek reads at once when units lie closer together than what it read last. */
 const READ_AHEAD = 1 << 16;
@@ -40,6 +40,18 @@ export class DwarfSections {
     return relocates(this.elf, this.relocation, name);
   }
 
+  /**
+   * True when a section is only read whole: compressed, relocated, or
+   * converted by libelf (a type it converts, in a file of the other byte order).
+   */
+  private loadedWhole(s: Section, name: string): boolean {
+    return (
+      (s.flags & SHF.COMPRESSED) !== 0 ||
+      this.relocated(name) ||
+      (this.elf.littleEndian !== HOST_LITTLE_ENDIAN && !!this.elf.libelfConversion(s))
+    );
+  }
+
   /** Sections libdw leaves out (see leaveOut): absent to every reader here. */
   private readonly leftOut = new Set<string>();
 
@@ -66,7 +78,9 @@ export class DwarfSections {
     let v = this.cache.get(name);
     if (v === undefined) {
       const sec = this.section(name);
-      v = sec ? this.elf.contents(sec).bytes : null;
+      // as elf_getdata hands it to libdw: converted by its type in a file of
+      // the other byte order (a debug section retyped)
+      v = sec ? this.elf.libelfData(sec) : null;
       if (v && this.relocated(name)) {
         v = v.slice(); // never write into a buffer someone else holds
         if (this.relocation !== 'upstream') this.layout ??= moduleLayout(this.elf);
@@ -94,8 +108,7 @@ export class DwarfSections {
     if (!s) throw new FormatError(`no ${name} section`, this.elf.name);
     const cached = this.cache.get(name);
     if (cached) return cached.subarray(offset, Math.min(cached.length, offset + length));
-    if (s.flags & SHF.COMPRESSED || this.relocated(name))
-      return this.require(name).subarray(offset, offset + length);
+    if (this.loadedWhole(s, name)) return this.require(name).subarray(offset, offset + length);
     const end = Math.min(s.size, offset + length);
     if (offset > s.size)
       throw new FormatError(`${name}: offset ${offset} past its end (${s.size})`, this.elf.name);
@@ -110,7 +123,7 @@ export class DwarfSections {
    */
   peek(name: string, offset: number, length: number, scratch: Uint8Array): Uint8Array {
     const s = this.section(name);
-    if (!s || this.cache.get(name) || s.flags & SHF.COMPRESSED || this.relocated(name))
+    if (!s || this.cache.get(name) || this.loadedWhole(s, name))
       return this.slice(name, offset, length);
     const end = Math.min(s.size, offset + length);
     if (offset > s.size)
@@ -193,7 +206,7 @@ export class DwarfSections {
     let s = cache.get(offset);
     if (s === undefined) {
       s = cache.size < STRINGS_READ_APART ? this.stringApart(name, offset) : undefined;
-      s ??= dwarfStringAt(this.require(name), offset, `${this.elf.name}: ${name}`);
+      s ??= stringAt(this.require(name), offset, `${this.elf.name}: ${name}`);
       cache.set(offset, s);
     }
     return s;
@@ -210,7 +223,7 @@ export class DwarfSections {
   private stringApart(name: string, offset: number): string | undefined {
     const s = this.section(name);
     if (!s || s.size < 1 << 20 || this.cache.get(name)) return undefined;
-    if (s.flags & SHF.COMPRESSED || this.relocated(name)) return undefined;
+    if (this.loadedWhole(s, name)) return undefined;
     if (offset >= s.size) return undefined;
     const bytes = this.window(name, offset, 4096);
     const nul = bytes.indexOf(0);
@@ -234,17 +247,4 @@ export class DwarfSections {
         : view.getUint32(at, this.littleEndian);
     return this.str(off);
   }
-}
-
-/**
- * The string at `offset` in a DWARF string section. libdw reads a string that
- * runs to the section's end as ending there: a `.debug_line_str` cut one
- * byte short (its last NUL) still names `kern.c` to the generators (fuzz
- * i686-gcc:719), where an ELF string table's would be refused.
- */
-function dwarfStringAt(table: Uint8Array, offset: number, what: string): string {
-  if (offset >= table.length)
-    throw new FormatError(`${what}: string offset ${offset} is past its end (${table.length})`);
-  const nul = table.indexOf(0, offset);
-  return decodeUtf8(table, offset, nul < 0 ? table.length : nul);
 }

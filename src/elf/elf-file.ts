@@ -63,6 +63,184 @@ export interface SymbolTable {
   shndx: Uint16Array;
 }
 
+/** e_machine values whose ELF64 `SHT_HASH` entries are 8 bytes to libelf (elf-knowledge.h SH_ENTSIZE_HASH). */
+const EM_S390 = 22;
+const EM_ALPHA = 0x9026;
+
+/**
+ * The size libelf 0.188 requires sh_size to be a multiple of for a section of
+ * this type (`__libelf_set_rawdata_wrlock`: the size of the ELF data type its
+ * `shtype_map` maps the type to), or 1 when any size will do. Measured with
+ * the installed libelf for every type 0..19 and 0x6ffffff4..0x6fffffff, both
+ * classes: SHT_NOTE, SHT_GNU_verdef and (ELF64) SHT_GNU_HASH are read as
+ * bytes whatever their size, as is every type it maps to no structure.
+ */
+export function libelfEntrySize(is64: boolean, machine: number, type: number): number {
+  switch (type) {
+    case 2: // SHT_SYMTAB
+    case 11: // SHT_DYNSYM: ELF_T_SYM
+      return is64 ? 24 : 16;
+    case 4: // SHT_RELA
+      return is64 ? 24 : 12;
+    case 6: // SHT_DYNAMIC: ELF_T_DYN
+    case 9: // SHT_REL
+      return is64 ? 16 : 8;
+    case 5: // SHT_HASH: SH_ENTSIZE_HASH
+      return is64 && (machine === EM_ALPHA || machine === EM_S390) ? 8 : 4;
+    case 14: // SHT_INIT_ARRAY
+    case 15: // SHT_FINI_ARRAY
+    case 16: // SHT_PREINIT_ARRAY: ELF_T_ADDR
+      return is64 ? 8 : 4;
+    case 17: // SHT_GROUP
+    case 18: // SHT_SYMTAB_SHNDX: ELF_T_WORD
+    case 0x6ffffffc: // SHT_SUNW_syminfo: ELF_T_SYMINFO (two halves)
+      return 4;
+    case 0x6ffffff6: // SHT_GNU_HASH: ELF_T_GNUHASH, bytes in ELF64
+      return is64 ? 1 : 4;
+    case 0x6ffffff7: // SHT_GNU_LIBLIST: ELF_T_LIB
+      return 20;
+    case 0x6ffffffa: // SHT_SUNW_move: ELF_T_MOVE (28 bytes in both classes, as measured)
+      return 28;
+    case 0x6ffffffe: // SHT_GNU_verneed: ELF_T_VNEED
+      return 16;
+    case 0x6fffffff: // SHT_GNU_versym: ELF_T_HALF
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * Why libelf 0.188 gives no data for a section (`elf_getdata`,
+ * `elf_rawdata`: `__libelf_set_rawdata_wrlock` fails), or undefined when it
+ * gives some. A section of no size or of type SHT_NOBITS always has data
+ * (none); a compressed one (SHF_COMPRESSED) is taken as bytes, whatever its
+ * type; any other must have a size that is a multiple of its type's entry
+ * size (`libelfEntrySize`: sh_entsize and sh_addralign play no part), else
+ * ELF_E_INVALID_DATA; and its bytes must lie in the file, else
+ * ELF_E_INVALID_SECTION_HEADER. The generator then reads no symbols from such
+ * a symbol table, and libdw fails dwarf_begin_elf on such a debug section.
+ */
+export function libelfDataProblem(
+  s: Section,
+  is64: boolean,
+  machine: number,
+  fileSize: number,
+): string | undefined {
+  if (s.size === 0 || s.type === SHT.NOBITS) return undefined;
+  if (!(s.flags & SHF.COMPRESSED)) {
+    const entry = libelfEntrySize(is64, machine, s.type);
+    if (s.size % entry !== 0)
+      return `sh_size ${s.size} is not a multiple of ${entry}, the size of an entry of its type (sh_type ${s.type}): libelf gives no data for it`;
+  }
+  if (s.offset + s.size > fileSize)
+    return `its bytes (${s.size} at ${s.offset}) end past the end of the file (${fileSize} bytes)`;
+  return undefined;
+}
+
+/**
+ * The fields (their widths in bytes, in order) of one record of the ELF data
+ * type libelf converts a section of this type to (`elf_getdata`:
+ * `convert_data`, gelf_xlate.h) when the file's byte order is not the
+ * host's: each field's bytes are reversed, record by record. Undefined for
+ * a type it hands over as bytes; null for a type whose records libelf walks
+ * as a chain (notes, version definitions and needs, ELF64 GNU hash tables)
+ * or lays out unlike the file (SHT_SUNW_move), not modelled here.
+ */
+export function libelfRecordFields(
+  is64: boolean,
+  machine: number,
+  type: number,
+): readonly number[] | null | undefined {
+  const w = is64 ? 8 : 4;
+  switch (type) {
+    case 2: // SHT_SYMTAB
+    case 11: // SHT_DYNSYM
+      return is64 ? [4, 1, 1, 2, 8, 8] : [4, 4, 4, 1, 1, 2];
+    case 4: // SHT_RELA
+      return [w, w, w];
+    case 6: // SHT_DYNAMIC
+    case 9: // SHT_REL
+      return [w, w];
+    case 5: // SHT_HASH
+      return [libelfEntrySize(is64, machine, type)];
+    case 14: // SHT_INIT_ARRAY
+    case 15: // SHT_FINI_ARRAY
+    case 16: // SHT_PREINIT_ARRAY
+      return [w];
+    case 17: // SHT_GROUP
+    case 18: // SHT_SYMTAB_SHNDX
+      return [4];
+    case 0x6ffffffc: // SHT_SUNW_syminfo
+      return [2, 2];
+    case 0x6ffffff7: // SHT_GNU_LIBLIST
+      return [4, 4, 4, 4, 4];
+    case 0x6fffffff: // SHT_GNU_versym
+      return [2];
+    case 0x6ffffff6: // SHT_GNU_HASH
+      return is64 ? null : [4];
+    case 0x6ffffffa: // SHT_SUNW_move
+    case 0x6ffffffd: // SHT_GNU_verdef
+    case 0x6ffffffe: // SHT_GNU_verneed
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `bytes` as libelf hands them over converted record by record (fields of
+ * `fields`' widths, each reversed), a copy; bytes after the last whole
+ * record are kept as they are.
+ */
+export function convertRecords(bytes: Uint8Array, fields: readonly number[]): Uint8Array {
+  const out = bytes.slice();
+  let record = 0;
+  for (const f of fields) record += f;
+  const whole = bytes.length - (bytes.length % record);
+  for (let r = 0; r < whole; r += record) {
+    let at = r;
+    for (const f of fields) {
+      for (let i = 0; i < f; i++) out[at + i] = bytes[at + f - 1 - i];
+      at += f;
+    }
+  }
+  return out;
+}
+
+const SHT_NOTE = 7;
+
+/**
+ * `bytes` of a SHT_NOTE section as libelf hands them over converted
+ * (`elf_cvt_note`): note by note, the three header words reversed, name and
+ * descriptor kept, each padded to 4 bytes (8 when sh_addralign is 8: GNU
+ * property notes); the first note that does not fit what is left has its
+ * header reversed too, and the bytes after it are kept as they are
+ * (measured on libelf 0.188). A copy.
+ */
+export function convertNotes(
+  bytes: Uint8Array,
+  align8: boolean,
+  littleEndian: boolean,
+): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const unit = align8 ? 8 : 4;
+  const align = (n: number) => Math.ceil(n / unit) * unit;
+  let pos = 0;
+  while (bytes.length - pos >= 12) {
+    for (let w = pos; w < pos + 12; w += 4)
+      for (let i = 0; i < 4; i++) out[w + i] = bytes[w + 3 - i];
+    const left = bytes.length - pos;
+    let len = align(12 + view.getUint32(pos, littleEndian));
+    if (len > left) break;
+    len = align(len + view.getUint32(pos + 4, littleEndian));
+    if (len > left) break;
+    pos += len;
+  }
+  return out;
+}
+
 /** A compressed section's bytes, or why libelf would not decompress them. */
 export type Decompressed =
   | { bytes: Uint8Array; compression: 'zlib' | 'zstd' }
@@ -368,6 +546,41 @@ export class ElfFile {
     }
   }
 
+  /**
+   * Why libelf 0.188 gives no data for this section (`elf_getdata` and
+   * `elf_rawdata` fail), or undefined when it gives some: see
+   * `libelfDataProblem`.
+   */
+  dataProblem(s: Section): string | undefined {
+    return libelfDataProblem(s, this.is64, this.machine, this.source.size);
+  }
+
+  /**
+   * The record layout libelf converts this section's data with when the
+   * generator reads it (`libelfRecordFields`, or 'notes' for SHT_NOTE):
+   * only in a file whose byte order is not the host's (the generator's host:
+   * this one), else undefined, as for a section handed over as bytes.
+   */
+  libelfConversion(s: Section): readonly number[] | 'notes' | null | undefined {
+    if (this.littleEndian === HOST_LITTLE_ENDIAN || s.type === SHT.NOBITS) return undefined;
+    if (s.type === SHT_NOTE) return 'notes';
+    return libelfRecordFields(this.is64, this.machine, s.type);
+  }
+
+  /**
+   * The section's contents as `elf_getdata` hands them to libdw: decompressed,
+   * and converted to the host's byte order by its type (a `.debug_str`
+   * retyped `SHT_GNU_versym` in a big-endian file: every 2 bytes swapped).
+   * A type whose conversion is not modelled (null) gives the bytes as they
+   * are; `libelfConversion` tells the caller.
+   */
+  libelfData(s: Section): Uint8Array {
+    const bytes = this.contents(s).bytes;
+    const fields = this.libelfConversion(s);
+    if (fields === 'notes') return convertNotes(bytes, s.addralign === 8, this.littleEndian);
+    return fields ? convertRecords(bytes, fields) : bytes;
+  }
+
   get name(): string {
     return this.source.name;
   }
@@ -556,6 +769,8 @@ export class ElfFile {
       // compression header, ELF_T_CHDR), and gelf_getsym reads no symbol from it
       if (s.flags & SHF.COMPRESSED)
         throw new FormatError('flagged SHF_COMPRESSED: gelf_getsym reads no symbol from it');
+      const problem = this.dataProblem(s);
+      if (problem !== undefined) throw new FormatError(problem);
       bytes = this.contents(s).bytes;
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;

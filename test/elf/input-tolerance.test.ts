@@ -309,6 +309,36 @@ describe.runIf(withLibdw)(
       }
     });
 
+    it('a symbol table whose sh_size is no multiple of a symbol: libelf gives no data, so no symbols, no _text, as the generators', async () => {
+      // fuzz s390x-gcc:289 (.symtab sh_size 0x2e8 -> 0x2e7): elf_getdata fails
+      // (ELF_E_INVALID_DATA), find_text_addr passes the table over
+      const m = new ElfMutant(kern);
+      const symtab = m.elf.section('.symtab')!;
+      m.word(m.sectionHeader(symtab.index) + (m.elf.is64 ? 32 : 20), symtab.size - 1);
+      const file = m.write(dir, 'symtab-size');
+      const elf = ElfFile.open(file);
+      try {
+        expect(elf.symbols()!.count).toBe(0);
+        expect(elf.symbolValue('_text')).toBeUndefined();
+        expect(elf.warnings).toContainEqual({
+          part: '.symtab',
+          cause: `sh_size ${symtab.size - 1} is not a multiple of ${m.elf.is64 ? 24 : 16}, the size of an entry of its type (sh_type 2): libelf gives no data for it`,
+          skipped: 'its symbols (libelf gives the generator none)',
+        });
+      } finally {
+        elf.close();
+      }
+      const r = await runCli(['dump', file, '--out', join(dir, 'symtab-size.bin')]);
+      expect(r.err).toBe(
+        `error: ${file}: no symbol _text to take the base address from (not a vmlinux? pass --base)\n`,
+      );
+      expect(r.code).toBe(2);
+      for (const tree of [V4, NEWEST]) {
+        const g = await runCli(['generator', 'check', tree, file], env);
+        expect(g.err).toMatch(/gen_lineinfo exited 1 on .*: .*(Cannot|cannot) find _text symbol/);
+      }
+    });
+
     it('.debug_line larger than the file: one line, exit 2, nothing allocated from its size', async () => {
       const m = new ElfMutant(kern);
       const line = m.elf.section('.debug_line')!;

@@ -348,6 +348,93 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
   },
 );
 
+/** Rewrites a section's sh_type (and sh_size) in the mutant's header. */
+function retype(m: ElfMutant, name: string, type: number, size?: number): void {
+  const h = m.sectionHeader(m.elf.section(name)!.index);
+  m.u32(h + 4, type);
+  if (size !== undefined) m.word(h + (m.elf.is64 ? 32 : 20), size);
+}
+
+describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
+  'a debug section of another sh_type: what libelf gives libdw',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    async function exact(file: string) {
+      for (const tree of [V4, NEWEST])
+        expect((await generatorCheck(tree, file, env)).outcome, tree).toBe('exact');
+    }
+
+    it('a size its new type does not divide: elf_getdata fails, so dwarf_begin_elf fails: one line, exit 2, as the generators', async () => {
+      // fuzz x86_64-clang:91 (.debug_loclists), aarch64-gcc:423 (.debug_str): sh_type 1 -> 2
+      const kern = buildKern('gcc');
+      const m = new ElfMutant(kern);
+      const str = m.elf.section('.debug_str')!;
+      // SHT_SYMTAB (24-byte symbols), with a size that is no multiple of 24
+      const size = str.size % 24 === 0 ? str.size - 1 : str.size;
+      retype(m, '.debug_str', 2, size);
+      const file = m.write(dir, 'str-symtab');
+      const r = await runCli(['inspect', file]);
+      expect(r.err).toBe(
+        `error: ${file}: section .debug_str (section ${str.index}): sh_size ${size} is not a multiple of 24, the size of an entry of its type (sh_type 2): libelf gives no data for it, so libdw reads no DWARF from the file\n`,
+      );
+      expect(r.code).toBe(2);
+      for (const tree of [V4, NEWEST]) {
+        const g = await runCli(['generator', 'check', tree, file], env);
+        expect(g.err).toMatch(/gen_lineinfo exited 1 on .*CONFIG_DEBUG_INFO\?/);
+      }
+    });
+
+    it('a type whose size divides it, or a type libelf reads as bytes: read as before, as the generators read it (a little-endian file: nothing converted)', async () => {
+      const kern = buildKern('gcc');
+      const m = new ElfMutant(kern);
+      // SHT_NOTE: bytes whatever the size; SHT_GNU_versym: 2-byte entries
+      retype(m, '.debug_line', 7);
+      const str = m.elf.section('.debug_str')!;
+      retype(m, '.debug_str', 0x6fffffff, str.size - (str.size % 2));
+      const file = m.write(dir, 'retyped-le');
+      const r = await runCli(['inspect', file]);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe('');
+      await exact(file);
+    });
+
+    describe.runIf(hasTool('s390x-linux-gnu-gcc'))('a big-endian file (s390x)', () => {
+      it('libelf converts the section to the host byte order by its new type (fields of records reversed, note headers), and libdw reads that: so do we', async () => {
+        const kern = buildKern('s390x-linux-gnu-gcc');
+        const base = new ElfMutant(kern);
+        const str = base.elf.section('.debug_str')!;
+        const line = base.elf.section('.debug_line')!;
+        expect(base.elf.littleEndian).toBe(false);
+        // .debug_str as SHT_GNU_versym: every 2 bytes swapped (names garbled);
+        // .debug_line as SHT_NOTE: the headers of the "notes" its bytes make swapped;
+        // .debug_line as SHT_HASH (8-byte words on s390x), cut to a multiple of 8
+        const cases: [string, (m: ElfMutant) => void][] = [
+          ['versym', (m) => retype(m, '.debug_str', 0x6fffffff, str.size - (str.size % 2))],
+          ['note', (m) => retype(m, '.debug_line', 7)],
+          ['hash', (m) => retype(m, '.debug_line', 5, line.size - (line.size % 8))],
+        ];
+        for (const [name, mutate] of cases) {
+          const m = new ElfMutant(kern);
+          mutate(m);
+          const file = m.write(dir, `retyped-be-${name}`);
+          const r = await runCli(['inspect', file]);
+          expect(r.code, name).toBe(0);
+          await exact(file);
+        }
+        // a size SHT_HASH's 8-byte words do not divide: no data, no DWARF
+        const m = new ElfMutant(kern);
+        retype(m, '.debug_line', 5, line.size - (line.size % 8) - 4);
+        const file = m.write(dir, 'retyped-be-hash-cut');
+        expect((await runCli(['inspect', file])).code).toBe(2);
+        for (const tree of [V4, NEWEST]) {
+          const g = await runCli(['generator', 'check', tree, file], env);
+          expect(g.err).toMatch(/gen_lineinfo exited 1 on .*CONFIG_DEBUG_INFO\?/);
+        }
+      });
+    });
+  },
+);
+
 describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
   'deliberate: zstd debug sections',
   { timeout: GENERATOR_TIMEOUT },
