@@ -25,6 +25,17 @@
 #ifndef LPH_NAME
 #define LPH_NAME(x) x
 #endif
+/*
+ * Prefetches (into L2 for the decode tables, into L1 for the block). A kernel
+ * build may map them to prefetch() and friends: clang drops
+ * __builtin_prefetch on x86_64 under -mno-sse, which kbuild passes.
+ */
+#ifndef LPH_PREFETCH_L2
+#define LPH_PREFETCH_L2(p) __builtin_prefetch((p), 0, 2)
+#endif
+#ifndef LPH_PREFETCH
+#define LPH_PREFETCH(p) __builtin_prefetch(p)
+#endif
 #ifndef LPH_SWAP
 #define LPH_SWAP 0
 #endif
@@ -210,6 +221,7 @@ LPH_INLINE int LPH_NAME(lph_symbol)(struct lph_reader *r, const u8 *t, unsigned 
 		u32 window = (u32)(r->buf >> (64 - LPH_MAX_LEN));
 		s64 first = 0, index = 0;
 
+#pragma GCC unroll 8
 		for (len = 1; len <= LPH_FAST_BITS; len++) {
 			s64 count = LPH_NAME(lph_ld16)(t + 2 * len);
 
@@ -272,7 +284,7 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	 */
 #pragma GCC unroll 64
 	for (unsigned int k = 0; k < LPH_TABLES_BYTES + 6 * LPH_MAX_POPULAR; k += 64)
-		__builtin_prefetch(tables + k, 0, 2);
+		LPH_PREFETCH_L2(tables + k);
 	nfiles = LPH_NAME(lph_ld32)(tbl + 4);
 	q = LPH_NAME(lph_ld32)(tbl + 8);
 	shift = LPH_NAME(lph_ld32)(tbl + 12);
@@ -332,9 +344,9 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	bits = (u64)data_size * 8;
 	/* the block's next lines (the files stream usually starts in the second): fetched with the first */
 	if (at + 64 < data_size)
-		__builtin_prefetch(r.data + at + 64);
+		LPH_PREFETCH(r.data + at + 64);
 	if (at + 128 < data_size)
-		__builtin_prefetch(r.data + at + 128);
+		LPH_PREFETCH(r.data + at + 128);
 	lph_seek(&r, at * 8);
 
 	found = lph_take(&r, 1);
