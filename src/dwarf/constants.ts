@@ -105,6 +105,10 @@ export const DW_LNE = {
   set_address: 2,
   define_file: 3,
   set_discriminator: 4,
+  /** NVIDIA extensions libdw (0.186 on) reads: a context and a function name (two ULEB128s). */
+  NVIDIA_inlined_call: 0x90,
+  /** A function name (one ULEB128). */
+  NVIDIA_set_function_name: 0x91,
 } as const;
 
 export const DW_LNCT = {

@@ -654,6 +654,17 @@ class LineProgram {
         this.discriminator = this.uleb32();
         this.checkWide();
         break;
+      // libdw 0.188 knows NVIDIA's two sub-opcodes: it reads their ULEB128
+      // operands (kept apart from the rows) whatever the length says (fuzz
+      // powerpc-gcc:102: a sub-opcode 0x91 of length 1 took the next
+      // opcode's byte as its operand)
+      case DW_LNE.NVIDIA_inlined_call:
+        this.uleb32();
+        this.uleb32();
+        break;
+      case DW_LNE.NVIDIA_set_function_name:
+        this.uleb32();
+        break;
       default:
         // unknown or vendor: skipped by its length, counted from the sub-opcode
         // (a length of 0 steps back onto it, as libdw does)

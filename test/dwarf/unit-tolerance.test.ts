@@ -384,6 +384,30 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
         expect(r.err).toMatch(/a row with column 4294967295/);
       });
 
+      it(`NVIDIA's DW_LNE 0x91 (set_function_name): libdw reads its ULEB128 operand whatever the length says (DWARF ${dwarf}, powerpc-gcc:102)`, async () => {
+        const m = new ElfMutant(kern);
+        const line = m.elf.section('.debug_line')!;
+        const sec = m.bytes.subarray(line.offset, line.offset + line.size);
+        // the fuzz case's bytes: DW_LNS_set_column a, DW_LNS_advance_line b,
+        // DW_LNS_copy become DW_LNS_set_column 0 and an extended opcode of
+        // length 1, sub-opcode 0x91: libdw takes the next byte (an opcode) as
+        // its operand, where a reader skipping by the length reads that opcode
+        let at = -1;
+        for (let i = sec.length - 6; i > 0 && at < 0; i--)
+          if (
+            sec[i] === 5 &&
+            sec[i + 1] < 0x80 &&
+            sec[i + 2] === 3 &&
+            sec[i + 3] < 0x80 &&
+            sec[i + 4] === 1 &&
+            sec[i + 5] < 0x80
+          )
+            at = i;
+        expect(at).toBeGreaterThan(0);
+        sec.set([0, 0, 1, 0x91], at + 1);
+        await check(m, `line-nvidia-${dwarf}`);
+      });
+
       it(`a line program SLEB128 that does not end (DWARF ${dwarf}): 10 bytes read, -1 kept`, async () => {
         const m = new ElfMutant(kern);
         const unit = m.units()[1];
