@@ -263,7 +263,7 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	const u8 *tables = tbl + LPH_HEADER_BYTES;
 	u32 nfiles, q, shift, npages, widths, npop, nseg, wf, wl, wc, wa, page, data_size, count, step_bits;
 	u32 seg_start = 0, seg_end = 0, seg_group = 0;
-	u64 groups, ngroups = 0, size_at, at, bits, ok_next, ok_avail;
+	u64 groups, ngroups = 0, size_at, at, bits, ok_pos;
 	/* the block's last files, most recent first: file << 32 | its last line */
 	u64 mru[LPH_MRU];
 	unsigned int nmru = 0;
@@ -365,10 +365,9 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	rf.size = r.size;
 	lph_seek(&rf, lph_pos(&r) + step_bits);
 	cur_off = (u64)page << shift;
-	ok_next = r.next;
-	ok_avail = r.avail;
+	ok_pos = lph_pos(&r);
 
-	for (u32 k = 0; k < count; k++) {
+	for (; count; count--) {
 		int sa, sf, sl;
 		u64 next_off;
 		u32 file;
@@ -398,8 +397,7 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 			mru[0] = (u64)cur_file << 32 | cur_line;
 			found = true;
 			/* where the offsets stream stood after this entry, checked at the end */
-			ok_next = r.next;
-			ok_avail = r.avail;
+			ok_pos = lph_pos(&r);
 			continue;
 		}
 		if (sf < LPH_SAME_FILE + LPH_MRU - 1) {
@@ -440,8 +438,7 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 		cur_file = file;
 		cur_line = (u32)next_line;
 		found = true;
-		ok_next = r.next;
-		ok_avail = r.avail;
+		ok_pos = lph_pos(&r);
 		/* move to front */
 		slot = 0;
 		while (slot < nmru && (u32)(mru[slot] >> 32) != file)
@@ -456,7 +453,7 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 		mru[0] = (u64)file << 32 | cur_line;
 	}
 	/* a stream read past the data (zeros) on the way to the answer: malformed */
-	if (!found || ok_next * 8 - ok_avail > bits || lph_pos(&rf) > bits)
+	if (!found || ok_pos > bits || lph_pos(&rf) > bits)
 		return false;
 	*file_id = cur_file;
 	*line = cur_line;
