@@ -149,8 +149,10 @@ function readTableStart(
   const h = readHeaderFields(r, offset, unitAddressSize, sectionSize);
   if (h.version >= 5) readEntryTablesV5(r, h, dw);
   else readEntryTablesV2toV4(r, h);
-  // libdw's consistency check: the tables end where header_length says the program starts
-  if (r.origin + r.pos !== h.programOffset)
+  // libdw's consistency check: the tables end where header_length says the
+  // program starts, or 4 bytes before it (libdw 0.188 reads those 4 as the
+  // .debug_str offset of NVIDIA CUBINs)
+  if (r.origin + r.pos !== h.programOffset && r.origin + r.pos !== h.programOffset - 4)
     throw new FormatError(
       `${what}: directory and file tables end at byte ${r.origin + r.pos}, header_length says ${h.programOffset}`,
     );

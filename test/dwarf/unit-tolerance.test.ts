@@ -408,6 +408,22 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
         await check(m, `line-nvidia-${dwarf}`);
       });
 
+      it(`a header_length 4 bytes past the tables: libdw 0.188 reads those 4 as a .debug_str offset (NVIDIA CUBINs) and runs the program after them; 3 or 5: the table fails (DWARF ${dwarf})`, async () => {
+        for (const delta of [4, 3, 5]) {
+          const m = new ElfMutant(kern);
+          const unit = m.units()[1];
+          const h = readLineHeader(new DwarfSections(m.elf), unit.stmtList!, unit.addressSize);
+          // unit_length (4), version (2), DWARF 5: address and segment selector sizes
+          const at = m.sectionStart('.debug_line') + unit.stmtList! + 6 + (dwarf >= 5 ? 2 : 0);
+          const headerLength = m.view.getUint32(at, m.le);
+          expect(unit.stmtList! + 10 + (dwarf >= 5 ? 2 : 0) + headerLength).toBe(h.programOffset);
+          m.u32(at, headerLength + delta);
+          const r = await check(m, `line-header-length-${dwarf}-${delta}`);
+          if (delta === 4) expect(r.err).toBe('');
+          else expect(r.err).toMatch(/directory and file tables end at byte/);
+        }
+      });
+
       it(`a line program SLEB128 that does not end (DWARF ${dwarf}): 10 bytes read, -1 kept`, async () => {
         const m = new ElfMutant(kern);
         const unit = m.units()[1];
