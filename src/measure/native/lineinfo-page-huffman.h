@@ -13,7 +13,7 @@
  * out, a page in one answers as its segment's last page); three decode
  * tables (offset steps, files, line steps: counts per code length,
  * symbols, 8-bit fast table); popular lines (u32) and files (u16), at most
- * 128 (the tables and these, 3.1 KB, are prefetched at the start); page
+ * 128 (the tables and these, 3.1 KB, are prefetched: see the lookup); page
  * groups (64-byte aligned lines: u32 base + 30 x u16); data_size and data
  * (per page, MSB first: the state at the page start, the entry count, then
  * two streams, offset steps and files with lines); the file tables.
@@ -26,13 +26,9 @@
 #define LPH_NAME(x) x
 #endif
 /*
- * Prefetches (into L2 for the decode tables, into L1 for the block). A kernel
- * build may map them to prefetch() and friends: clang drops
- * __builtin_prefetch on x86_64 under -mno-sse, which kbuild passes.
+ * A prefetch for reading. A kernel build may map it to prefetch(): clang
+ * drops __builtin_prefetch on x86_64 under -mno-sse, which kbuild passes.
  */
-#ifndef LPH_PREFETCH_L2
-#define LPH_PREFETCH_L2(p) __builtin_prefetch((p), 0, 2)
-#endif
 #ifndef LPH_PREFETCH
 #define LPH_PREFETCH(p) __builtin_prefetch(p)
 #endif
@@ -276,15 +272,18 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	if (size < LPH_HEADER_BYTES)
 		return false;
 	/*
-	 * The decode tables and the popular entries (2.5 KB at most, at fixed
-	 * offsets) are read in an order only the data decides: ask for all of
-	 * them now, into L2, so that cold caches fetch them side by side with
-	 * the header, the page group and the block instead of one after another,
-	 * and the L1 misses left are those three.
+	 * The decode tables are read in an order only the data decides: ask for
+	 * the fast tables (what nearly every symbol reads, 1.5 KB) now, so that
+	 * cold caches fetch them side by side with the header and the page
+	 * group; the rest of the tables and the popular entries once the page
+	 * group is in (below), beside the block.
 	 */
-#pragma GCC unroll 64
-	for (unsigned int k = 0; k < LPH_TABLES_BYTES + 6 * LPH_MAX_POPULAR; k += 64)
-		LPH_PREFETCH_L2(tables + k);
+#pragma GCC unroll 9
+	for (unsigned int k = 0; k < (1 << LPH_FAST_BITS) * 2 + 63; k += 64) {
+		LPH_PREFETCH(tables + LPH_A_AT + LPH_COUNTS_BYTES + 2 * LPH_A_CAP + k);
+		LPH_PREFETCH(tables + LPH_F_AT + LPH_COUNTS_BYTES + 2 * LPH_F_CAP + k);
+		LPH_PREFETCH(tables + LPH_L_AT + LPH_COUNTS_BYTES + 2 * LPH_L_CAP + k);
+	}
 	nfiles = LPH_NAME(lph_ld32)(tbl + 4);
 	q = LPH_NAME(lph_ld32)(tbl + 8);
 	shift = LPH_NAME(lph_ld32)(tbl + 12);
@@ -348,6 +347,34 @@ static inline bool LPH_NAME(lineinfo_page_huffman_search)(const u8 *tbl, u64 siz
 	if (at + 128 < data_size)
 		LPH_PREFETCH(r.data + at + 128);
 	lph_seek(&r, at * 8);
+	{
+		/*
+		 * The code-length counts and symbols (long codes) and the popular
+		 * entries: asked for after the block's first line, their address
+		 * made to depend on the page group's (an and with a zero the
+		 * compiler cannot see), so that they do not queue ahead of the
+		 * header, the page group and the block. All of them together at
+		 * the start made a cold lookup slower than none at all.
+		 */
+		u64 zero = 0;
+		const u8 *t;
+
+		__asm__("" : "+r"(zero));
+		t = tables + (at & zero);
+		/* each range's every line, whatever the table's alignment */
+#pragma GCC unroll 4
+		for (unsigned int k = 0; k < LPH_COUNTS_BYTES + 2 * LPH_A_CAP + 63; k += 64)
+			LPH_PREFETCH(t + LPH_A_AT + k);
+#pragma GCC unroll 8
+		for (unsigned int k = 0; k < LPH_COUNTS_BYTES + 2 * LPH_F_CAP + 63; k += 64)
+			LPH_PREFETCH(t + LPH_F_AT + k);
+#pragma GCC unroll 4
+		for (unsigned int k = 0; k < LPH_COUNTS_BYTES + 2 * LPH_L_CAP + 63; k += 64)
+			LPH_PREFETCH(t + LPH_L_AT + k);
+#pragma GCC unroll 13
+		for (unsigned int k = 0; k < 6 * LPH_MAX_POPULAR + 63; k += 64)
+			LPH_PREFETCH(t + LPH_TABLES_BYTES + k);
+	}
 
 	found = lph_take(&r, 1);
 	if (found) {
