@@ -158,9 +158,10 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
     it('a compile unit made a type unit: libdw checks the type offset it then reads, and its walk ends there', async () => {
       const m = new ElfMutant(kern);
       m.bytes[info + unit.offset + 6] = 2; // DW_UT_type: a signature and a type offset follow the header
+      // the type offset is the DIE's bytes at +20: set, as they depend on the fixture's paths
+      const typeOffset = 5;
+      m.u32(info + unit.offset + 20, typeOffset);
       const r = await read(m, 'type-unit');
-      const typeOffset = m.view.getUint32(info + unit.offset + 20, m.le);
-      expect(typeOffset).toBeLessThan(24); // GCC's DIE bytes there: a small value
       expect(r.err).toBe(
         `warning: ${r.file}: unit at .debug_info+${unit.offset}: header: type unit's type offset ${typeOffset} inside its 24-byte header; skipped it and every unit after it (${infoSize - unit.offset} bytes of .debug_info)\n`,
       );
