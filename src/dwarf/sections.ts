@@ -25,6 +25,8 @@ export class DwarfSections {
   private layout?: BigUint64Array;
   /** What relocation did to each section loaded so far (ET_REL files with a mode other than 'none'). */
   readonly relocations = new Map<string, RelocationReport>();
+  /** A string that runs to its section's end goes on in the file (RuleSet.stringsPastSection). */
+  stringsPastSection = false;
 
   /**
    * `relocation` applies to relocatable objects (ET_REL: `.ko`) only; a
@@ -207,6 +209,7 @@ export class DwarfSections {
     if (s === undefined) {
       s = cache.size < STRINGS_READ_APART ? this.stringApart(name, offset) : undefined;
       s ??= dwarfStringAt(this.require(name), offset, `${this.elf.name}: ${name}`);
+      if (this.stringsPastSection) s = this.pastSection(name, offset, s);
       cache.set(offset, s);
     }
     return s;
@@ -228,6 +231,29 @@ export class DwarfSections {
     const bytes = this.window(name, offset, 4096);
     const nul = bytes.indexOf(0);
     return nul < 0 ? undefined : decodeUtf8(bytes, 0, nul);
+  }
+
+  /**
+   * `s`, read at `offset` up to its section's end, continued in the file's
+   * bytes after the section up to a NUL (or the file's end, where a mapping
+   * reads zeros): what a mapped file gives libdw. A section held in a buffer
+   * of its own (decompressed, relocated, converted) ends where it ends.
+   */
+  private pastSection(name: string, offset: number, s: string): string {
+    const sec = this.section(name);
+    if (!sec || this.loadedWhole(sec, name)) return s;
+    const table = this.require(name);
+    if (table.indexOf(0, offset) >= 0) return s;
+    const start = sec.offset + sec.size;
+    const src = this.elf.source;
+    const after = src.read(start, Math.max(0, Math.min(4096, src.size - start)));
+    const nul = after.indexOf(0);
+    const tail = after.subarray(0, nul < 0 ? after.length : nul);
+    if (tail.length === 0) return s;
+    const whole = new Uint8Array(table.length - offset + tail.length);
+    whole.set(table.subarray(offset));
+    whole.set(tail, table.length - offset);
+    return decodeUtf8(whole, 0, whole.length);
   }
 
   /** The string of a DW_FORM_strx* index, given the unit's DW_AT_str_offsets_base. */

@@ -200,6 +200,7 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     elf,
     sectioned ? newestMode(options.relocation ?? 'none') : options.relocation,
   );
+  dw.stringsPastSection = rs.stringsPastSection === true;
   const bounds = sectioned ? SECTIONED_BOUNDS : resolveBounds(elf, rs, options.base);
   const classifier = sectioned ? new SectionClassifier(resolveCoveredSections(elf)) : undefined;
   // Upstream reads a module's .debug_info unrelocated: later units are garbage

@@ -59,6 +59,14 @@ export interface RuleSet {
    * puts the rows after it 4 GiB up and drops them. Ours only (symbolizer).
    */
   llvmLineTable?: boolean;
+  /**
+   * A DWARF string without a NUL before its section's end goes on into the
+   * file's next bytes: the newest generator maps the file (ELF_C_READ_MMAP)
+   * and libdw checks only a string's offset, so its last string in
+   * `.debug_line_str`, NUL lost, runs into `.comment`. v4 reads the file
+   * (ELF_C_READ): a section in a buffer of its own, the string ends there.
+   */
+  stringsPastSection?: boolean;
   /** Our rule sets: the revision whose table layouts they are measured in. */
   layoutRevision?: string;
 }
@@ -101,6 +109,7 @@ export const RULE_SETS: Record<string, RuleSet> = {
     cleanPaths: false,
     paths: 'newest',
     symbolStarts: true,
+    stringsPastSection: true,
   },
   'last-row': {
     id: 'last-row',
