@@ -236,8 +236,10 @@ export class DwarfSections {
   /**
    * `s`, read at `offset` up to its section's end, continued in the file's
    * bytes after the section up to a NUL (or the file's end, where a mapping
-   * reads zeros): what a mapped file gives libdw. A section held in a buffer
-   * of its own (decompressed, relocated, converted) ends where it ends.
+   * reads zeros; at most 4 KiB, one page, where a string with no NUL at all
+   * would run on in libdw): what a mapped file gives libdw. A section held
+   * in a buffer of its own (decompressed, relocated, converted) ends where
+   * it ends.
    */
   private pastSection(name: string, offset: number, s: string): string {
     const sec = this.section(name);
