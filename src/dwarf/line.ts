@@ -1,5 +1,5 @@
 import { FormatError } from '../errors.js';
-import { ByteReader } from '../util/bytes.js';
+import { ByteReader, uleb32At, uleb32End } from '../util/bytes.js';
 import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './constants.js';
 import { type FormContext, type FormValue, readForm } from './forms.js';
 import { stringOf } from './info.js';
@@ -848,26 +848,16 @@ class LineProgram {
    */
   private uleb32(): number {
     const bytes = this.bytes;
-    let pos = this.pos;
+    const pos = this.pos;
     if (pos >= this.end) throw this.truncated();
     const b0 = bytes[pos];
     if (b0 < 0x80) {
       this.pos = pos + 1;
       return b0;
     }
-    const max = Math.min(10, this.end - pos);
-    let lo = 0;
-    for (let i = 0; i < max; i++) {
-      const b = bytes[pos++];
-      if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) lo += (b & 0x0f) * 0x10000000;
-      if (b < 0x80) {
-        this.pos = pos;
-        return lo;
-      }
-    }
-    this.pos = pos;
-    return 0xffffffff;
+    const v = uleb32At(bytes, pos, this.end);
+    this.pos = uleb32End;
+    return v;
   }
 
   /** An SLEB128 operand's low 32 bits, signed, as libdw reads one into an `int`. */

@@ -147,21 +147,9 @@ export class ByteReader {
    */
   uleb32(): number {
     this.need(1);
-    const bytes = this.bytes;
-    let pos = this.pos;
-    const max = Math.min(10, this.end - pos);
-    let lo = 0;
-    for (let i = 0; i < max; i++) {
-      const b = bytes[pos++];
-      if (i < 4) lo |= (b & 0x7f) << (7 * i);
-      else if (i === 4) lo += (b & 0x0f) * 0x10000000;
-      if (b < 0x80) {
-        this.pos = pos;
-        return lo;
-      }
-    }
-    this.pos = pos;
-    return 0xffffffff;
+    const v = uleb32At(this.bytes, this.pos, this.end);
+    this.pos = uleb32End;
+    return v;
   }
   /**
    * An SLEB128 as libdw reads one (get_sleb128): nine bytes, then a tenth
@@ -343,4 +331,28 @@ export function stringAt(table: Uint8Array, offset: number, what: string): strin
   const nul = table.indexOf(0, offset);
   if (nul < 0) throw new FormatError(`${what}: string at ${offset} has no terminating NUL`);
   return decodeUtf8(table, offset, nul);
+}
+
+/** Where the last `uleb32At` stopped (a module variable: no object per read on the hot paths). */
+export let uleb32End = 0;
+
+/**
+ * The ULEB128 at `pos` (before `end`) as libdw reads one into an `unsigned
+ * int`: at most 10 bytes, the low 32 bits; one that does not end within
+ * them is 0xffffffff. Sets `uleb32End` to the byte after it.
+ */
+export function uleb32At(bytes: Uint8Array, pos: number, end: number): number {
+  const max = Math.min(10, end - pos);
+  let lo = 0;
+  for (let i = 0; i < max; i++) {
+    const b = bytes[pos++];
+    if (i < 4) lo |= (b & 0x7f) << (7 * i);
+    else if (i === 4) lo += (b & 0x0f) * 0x10000000;
+    if (b < 0x80) {
+      uleb32End = pos;
+      return lo;
+    }
+  }
+  uleb32End = pos;
+  return 0xffffffff;
 }
