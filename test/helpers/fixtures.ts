@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +188,39 @@ export function libdwHelper(): string {
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   execFileSync('cc', ['-O2', '-o', tmp, src, '-ldw'], { stdio: 'pipe' });
+  renameSync(tmp, out);
+  return out;
+}
+
+/**
+ * A program linked with clang from `sources` (file name -> text, the linker
+ * script `kern.lds` among them), cached in the temp directory under `label`
+ * and a hash of the sources and flags: built once, written atomically.
+ */
+export function buildClangFixture(
+  label: string,
+  sources: Record<string, string>,
+  flags: string[],
+  objects: string[],
+  outName = 'a.out',
+): string {
+  const h = createHash('sha256').update(JSON.stringify({ sources, flags, objects }));
+  const out = join(
+    tmpdir(),
+    'lineinfo-bench-fixtures',
+    label,
+    h.digest('hex').slice(0, 16),
+    outName,
+  );
+  if (existsSync(out)) return out;
+  const d = dirname(out);
+  mkdirSync(d, { recursive: true });
+  for (const [name, text] of Object.entries(sources)) writeFileSync(join(d, name), text);
+  const tmp = `${out}.tmp-${process.pid}`;
+  execFileSync('clang', [...flags, '-T', 'kern.lds', '-o', tmp, ...objects], {
+    cwd: d,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   renameSync(tmp, out);
   return out;
 }

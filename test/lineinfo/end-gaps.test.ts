@@ -1,8 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { flatFormat } from '../../src/encodings/flat.js';
@@ -10,7 +6,7 @@ import type { LookupHit } from '../../src/encodings/types.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
 import { LastRowTable } from '../../src/lineinfo/last-row.js';
 import { parseGnuLine } from '../../src/measure/agreement.js';
-import { hasTool } from '../helpers/fixtures.js';
+import { buildClangFixture, hasTool } from '../helpers/fixtures.js';
 
 /**
  * An end-of-sequence row is "no line" for the code after its sequence, not
@@ -137,29 +133,12 @@ SECTIONS
 
 function buildEndGapFixture(): string {
   const flags = ['-gdwarf-5', '-O2', '-ffreestanding', '-fno-pic', '-nostdlib', '-static'];
-  const h = createHash('sha256').update(JSON.stringify({ A_S, B_S, MAIN_C, LDS, flags }));
-  const out = join(
-    tmpdir(),
-    'lineinfo-bench-fixtures',
+  return buildClangFixture(
     'end-gap',
-    h.digest('hex').slice(0, 16),
-    'a.out',
+    { 'a.S': A_S, 'b.S': B_S, 'main.c': MAIN_C, 'kern.lds': LDS },
+    [...flags, '-Wl,--build-id=none'],
+    ['a.S', 'b.S', 'main.c'],
   );
-  if (existsSync(out)) return out;
-  const d = dirname(out);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'a.S'), A_S);
-  writeFileSync(join(d, 'b.S'), B_S);
-  writeFileSync(join(d, 'main.c'), MAIN_C);
-  writeFileSync(join(d, 'kern.lds'), LDS);
-  const tmp = `${out}.tmp-${process.pid}`;
-  execFileSync(
-    'clang',
-    [...flags, '-Wl,--build-id=none', '-T', 'kern.lds', '-o', tmp, 'a.S', 'b.S', 'main.c'],
-    { cwd: d, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  renameSync(tmp, out);
-  return out;
 }
 
 describe.runIf(hasTool('clang') && hasTool('llvm-symbolizer'))(

@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
@@ -17,7 +15,7 @@ import { libdwRowOrder } from '../../src/lineinfo/libdw-order.js';
 import { type Answer, parseGnuLine, sameAnswer } from '../../src/measure/agreement.js';
 import type { GeneratorCheckResult } from '../../src/measure/generator.js';
 import { fakeProcess } from '../helpers/fake-process.js';
-import { hasTool, scratchDir } from '../helpers/fixtures.js';
+import { buildClangFixture, hasTool, scratchDir } from '../helpers/fixtures.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
 import { libdwLines, llvmDwarfdumpLines } from '../helpers/reference-readers.js';
 
@@ -110,27 +108,13 @@ function buildSubsectionFixture(): string {
     '-static',
     '-Wl,--build-id=none',
   ];
-  const h = createHash('sha256').update(JSON.stringify({ vec, MAIN_C, LDS, flags }));
-  const out = join(
-    tmpdir(),
-    'lineinfo-bench-fixtures',
+  return buildClangFixture(
     'subsection',
-    h.digest('hex').slice(0, 16),
+    { 'vectors.S': vec, 'main.c': MAIN_C, 'kern.lds': LDS },
+    flags,
+    ['vectors.S', 'main.c'],
     'vmlinux',
   );
-  if (existsSync(out)) return out;
-  const d = dirname(out);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'vectors.S'), vec);
-  writeFileSync(join(d, 'main.c'), MAIN_C);
-  writeFileSync(join(d, 'kern.lds'), LDS);
-  const tmp = `${out}.tmp-${process.pid}`;
-  execFileSync('clang', [...flags, '-T', 'kern.lds', '-o', tmp, 'vectors.S', 'main.c'], {
-    cwd: d,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  renameSync(tmp, out);
-  return out;
 }
 
 const UPSTREAM = join(dirname(GOLDEN_DIR), 'upstream');
