@@ -52,6 +52,26 @@ function block(r: ByteReader, len: number): FormValue {
 }
 
 /**
+ * A block whose length is a ULEB128, sized as libdw sizes it
+ * (`__libdw_form_val_compute_len`): the length plus its own bytes, in 64
+ * bits. A length that does not end within 10 bytes (UINT64_MAX), or one
+ * within 10 of 2^64, wraps around, and the next value starts inside the
+ * length's own bytes, where libdw reads it.
+ */
+function ulebBlock(r: ByteReader): FormValue {
+  const start = r.pos;
+  const length = r.uleb64();
+  const total = (length + BigInt(r.pos - start)) & 0xffff_ffff_ffff_ffffn;
+  if (total <= BigInt(r.pos - start)) {
+    const end = start + Number(total);
+    r.pos = end;
+    return { kind: 'block', bytes: r.bytes.subarray(end, end) };
+  }
+  r.need(Number(total) - (r.pos - start));
+  return block(r, Number(length));
+}
+
+/**
  * Reads one attribute value of `form`. Covers every DWARF 2-5 form and the GNU
  * extensions found in kernels, so any attribute can be read or skipped.
  * `implicitConst` is the value stored in the abbreviation for DW_FORM_implicit_const.
@@ -139,7 +159,7 @@ export function readForm(
       return block(r, r.u32());
     case DW_FORM.block:
     case DW_FORM.exprloc:
-      return block(r, r.uleb());
+      return ulebBlock(r);
     case DW_FORM.flag_present:
       return { kind: 'flag', value: true };
     case DW_FORM.implicit_const:

@@ -35,6 +35,7 @@ export class DwarfSections {
   constructor(
     readonly elf: ElfFile,
     readonly relocation: RelocationMode = 'none',
+    private readonly chosen?: ReadonlyMap<string, Section>,
   ) {}
 
   /** True when this section's bytes are relocated when loaded (then it is always loaded whole). */
@@ -54,21 +55,12 @@ export class DwarfSections {
     );
   }
 
-  /** Sections libdw leaves out (see leaveOut): absent to every reader here. */
-  private readonly leftOut = new Set<string>();
-
   /**
-   * Leaves a section out, as libdw's dwarf_begin_elf does with a compressed
-   * section it cannot decompress: from now on it is absent.
+   * The section of a name: the one libdw reads (`chosen`, when given: see
+   * libdwSections in src/lineinfo/extract.ts), else the first of the name.
    */
-  leaveOut(name: string): void {
-    this.leftOut.add(name);
-    this.cache.delete(name);
-  }
-
-  /** The section by name, unless left out. */
   private section(name: string) {
-    return this.leftOut.has(name) ? undefined : this.elf.section(name);
+    return this.chosen ? this.chosen.get(name) : this.elf.section(name);
   }
 
   get littleEndian(): boolean {

@@ -643,7 +643,11 @@ export class ElfFile {
     const headerSize = this.is64 ? 24 : 12;
     if (s.size < headerSize)
       return { problem: `flagged compressed, but ${s.size} bytes hold no compression header` };
-    this.checkRange(s);
+    // libelf reads the stored bytes first (elf_rawdata): none, nothing to decompress
+    if (s.offset + s.size > this.source.size)
+      return {
+        problem: `flagged compressed, but its ${s.size} bytes at ${s.offset} end past the end of the file (${this.source.size} bytes)`,
+      };
     const raw = this.source.read(s.offset, s.size);
     const r = new ByteReader(raw, this.littleEndian, `${this.name}: section ${s.name}`);
     const chType = r.u32();
@@ -854,6 +858,12 @@ export class ElfFile {
     // fails past the data (an sh_entsize of 0 divides by zero there: both
     // generators die of SIGFPE, and we read every symbol)
     const scanned = s.entsize > 0 ? Math.min(count, Math.floor(s.size / s.entsize)) : count;
+    if (s.entsize === 0 && count > 0)
+      this.warnings.push({
+        part: s.name || `section ${s.index}`,
+        cause: 'sh_entsize 0',
+        skipped: 'nothing (every symbol read: the generators divide by it and die of SIGFPE)',
+      });
     const table: SymbolTable = {
       section: s,
       count,

@@ -10,7 +10,7 @@ import {
 import { type AddressRange, unitRanges } from '../dwarf/ranges.js';
 import { DwarfSections } from '../dwarf/sections.js';
 import { resolveCoveredSections } from '../elf/covered-sections.js';
-import { type ElfFile, ET, SHF, SHT } from '../elf/elf-file.js';
+import { type ElfFile, ET, type Section, SHF, SHT } from '../elf/elf-file.js';
 import {
   leavesDebugInfo,
   newestMode,
@@ -196,9 +196,11 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   // the newest rules read a module their own way: covered sections apart, each
   // at a synthetic base, the 64-bit addresses relocated too (spec section 6)
   const sectioned = elf.type === ET.REL && options.base === undefined && rs.symbolStarts;
+  const warnings: InputWarning[] = [];
   const dw = openDwarf(
     elf,
     sectioned ? newestMode(options.relocation ?? 'none') : options.relocation,
+    warnings,
   );
   dw.stringsPastSection = rs.stringsPastSection === true;
   const bounds = sectioned ? SECTIONED_BOUNDS : resolveBounds(elf, rs, options.base);
@@ -206,8 +208,6 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
   // Upstream reads a module's .debug_info unrelocated: later units are garbage
   // to libdw, which fails on them; the generator goes on with the rest.
   const tolerant = elf.type === ET.REL && leavesDebugInfo(dw.relocation);
-  const warnings: InputWarning[] = [];
-  leaveOutUndecompressable(elf, dw, warnings);
   const missing = missingDwarfPart(dw);
   if (missing) warnings.push(missing);
   const units = dw.has('.debug_info') ? readCompileUnits(elf, dw, warnings) : [];
@@ -281,14 +281,17 @@ function knownRuleSet(rules: UpstreamRules): RuleSet {
 }
 
 /** The file's DWARF sections, which must include a line table and units to find them by. */
-function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfSections {
-  const dw = new DwarfSections(elf, relocation);
-  if (!dw.has('.debug_info') && !dw.has('.debug_line')) {
-    throw new FormatError(
+function openDwarf(
+  elf: ElfFile,
+  relocation: RelocationMode | undefined,
+  warnings: InputWarning[],
+): DwarfSections {
+  const noDwarf = () =>
+    new FormatError(
       'no DWARF line information (.debug_info or .debug_line missing); build with debug info',
       elf.name,
     );
-  }
+  if (!elf.section('.debug_info') && !elf.section('.debug_line')) throw noDwarf();
   // dwarf_begin_elf looks at every section's name and loads each it knows:
   // a name libelf cannot read, or a known section whose bytes are not in
   // the file, fails it (and the generator with it)
@@ -310,68 +313,78 @@ function openDwarf(elf: ElfFile, relocation: RelocationMode | undefined): DwarfS
       elf.name,
     );
   }
-  // check_section, section by section: SHT_NOBITS and section group members
-  // are passed over, a second section of a name already loaded is ignored, a
-  // compressed one libelf does not decompress is left out (below); any other
-  // section libdw knows that libelf gives no data for (elf_getdata: its bytes
-  // not in the file, a size its type does not divide) fails dwarf_begin_elf
-  const loaded = new Set<string>();
+  const dw = new DwarfSections(elf, relocation, libdwSections(elf, warnings));
+  if (!dw.has('.debug_info') && !dw.has('.debug_line')) throw noDwarf();
+  return dw;
+}
+
+/**
+ * The section libdw reads for each debug section name, as dwarf_begin_elf's
+ * check_section picks it, section by section in file order: `SHT_NOBITS`
+ * and section group members are passed over; a name already loaded is
+ * ignored; a compressed section libelf does not decompress (its header,
+ * its data, its bytes past the end of the file) is left out, as is an
+ * empty one, so a later section of that name may still load; any other
+ * section libelf gives no data for (elf_getdata: its bytes not in the file,
+ * a size its type does not divide) fails dwarf_begin_elf, and the
+ * generator with it. Each section passed over is a warning.
+ */
+function libdwSections(elf: ElfFile, warnings: InputWarning[]): Map<string, Section> {
+  const chosen = new Map<string, Section>();
+  const leftOut = (s: Section, cause: string) =>
+    warnings.push({
+      part: sectionPart(elf, s),
+      cause,
+      skipped: 'the section (libdw leaves it out)',
+    });
   for (const s of elf.sections) {
-    if (!LIBDW_SECTIONS.has(s.name) || loaded.has(s.name)) continue;
-    if (s.type === SHT.NOBITS || s.flags & SHF_GROUP) continue;
-    elf.checkRange(s);
-    if (s.flags & SHF.COMPRESSED) {
-      if (elf.compressionProblem(s) === undefined) loaded.add(s.name);
+    if (!LIBDW_SECTIONS.has(s.name) || s.type === SHT.NOBITS) continue;
+    // dwarf_begin_elf ignores a section of a section group (SHF_GROUP) when
+    // reading the file's own debug info
+    if (s.flags & SHF_GROUP) {
+      leftOut(s, 'flagged SHF_GROUP (a section group member)');
       continue;
     }
+    const first = chosen.get(s.name);
+    if (first) {
+      warnings.push({
+        part: sectionPart(elf, s),
+        cause: `a second section of this name (libdw reads section ${first.index})`,
+        skipped: 'the section',
+      });
+      continue;
+    }
+    if (s.flags & SHF.COMPRESSED) {
+      const d = elf.decompressed(s);
+      if ('problem' in d) leftOut(s, d.problem);
+      else if (d.bytes.length > 0) chosen.set(s.name, s);
+      continue;
+    }
+    elf.checkRange(s);
     const problem = elf.dataProblem(s);
     if (problem !== undefined)
       throw new FormatError(
         `section ${s.name} (section ${s.index}): ${problem}, so libdw reads no DWARF from the file`,
         elf.name,
       );
-    if (s.size > 0) loaded.add(s.name);
+    if (s.size > 0) chosen.set(s.name, s);
   }
-  return dw;
-}
-
-/**
- * A section libdw knows, flagged compressed, that libelf does not
- * decompress (no compression header it takes, or data that does not
- * inflate to the size the header says): dwarf_begin_elf leaves it out and
- * goes on (it cannot tell whether the section matters), and so do we, with
- * a warning.
- */
-function leaveOutUndecompressable(elf: ElfFile, dw: DwarfSections, warnings: InputWarning[]): void {
-  for (const s of elf.sections) {
-    if (!LIBDW_SECTIONS.has(s.name)) continue;
-    if (elf.section(s.name) !== s) continue; // a second section of the name: never read
-    // dwarf_begin_elf ignores a section of a section group (SHF_GROUP) when
-    // reading the file's own debug info
-    if (s.flags & SHF_GROUP) {
-      dw.leaveOut(s.name);
-      warnings.push({
-        part: s.name,
-        cause: 'flagged SHF_GROUP (a section group member)',
-        skipped: 'the section (libdw leaves it out)',
-      });
-      continue;
-    }
-    // libelf converts a section of a structured type record by record in a
-    // file of the other byte order (DwarfSections reads it so); a few types
-    // it converts as chains we do not model: read as stored, and said so
+  // libelf converts a section of a structured type record by record in a
+  // file of the other byte order (DwarfSections reads it so); a few types
+  // it converts as chains we do not model: read as stored, and said so
+  for (const s of chosen.values())
     if (elf.libelfConversion(s) === null)
       warnings.push({
-        part: s.name,
+        part: sectionPart(elf, s),
         cause: `of type ${s.type} in a file of the other byte order: libelf converts its data as records of that type, which we do not model`,
         skipped: "nothing (read as stored: the generator's table may differ)",
       });
-    if (!(s.flags & SHF.COMPRESSED)) continue;
-    const problem = elf.compressionProblem(s);
-    if (problem === undefined) continue;
-    dw.leaveOut(s.name);
-    warnings.push({ part: s.name, cause: problem, skipped: 'the section (libdw leaves it out)' });
-  }
+  return chosen;
+}
+
+/** A debug section as a warning names it: by name, and by index when the name is not the first of its kind. */
+function sectionPart(elf: ElfFile, s: Section): string {
+  return elf.section(s.name) === s ? s.name : `${s.name} (section ${s.index})`;
 }
 
 /** sh_flags: a member of a section group. */

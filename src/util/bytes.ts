@@ -140,6 +140,18 @@ export class ByteReader {
     this.pos = pos;
     return 2 ** 64;
   }
+  /** A ULEB128 read as `uleb` reads it, exactly in 64 bits (UINT64_MAX when it does not end). */
+  uleb64(): bigint {
+    this.need(1);
+    const max = Math.min(10, this.end - this.pos);
+    let result = 0n;
+    for (let i = 0; i < max; i++) {
+      const b = this.bytes[this.pos++];
+      result |= BigInt(i === 9 ? b & 1 : b & 0x7f) << BigInt(7 * i);
+      if (b < 0x80) return result;
+    }
+    return 0xffff_ffff_ffff_ffffn;
+  }
   /**
    * The low 32 bits of a ULEB128 read as `uleb` reads it, exactly: what
    * libdw keeps where it reads into an `unsigned int` (abbreviation codes,

@@ -361,6 +361,33 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       await check(m, 'form-0');
     });
 
+    it('a DW_FORM_block length within 10 of 2^64: libdw adds its own bytes in 64 bits, wraps, and reads on inside them; so do we', async () => {
+      const kern = buildKern('gcc');
+      const m = new ElfMutant(kern);
+      const info = m.sectionStart('.debug_info');
+      const abbrev = m.sectionStart('.debug_abbrev');
+      const unit = m.units()[1];
+      expect(unit.version).toBe(5);
+      const table = abbrev + m.view.getUint32(info + unit.offset + 8, m.le);
+      let at = -1;
+      for (let i = 0; i + 4 < 4096; i++) {
+        if (m.bytes[table + i + 1] === 0x11 && m.bytes[table + i + 3] === 0x25) {
+          at = table + i + 4;
+          break;
+        }
+      }
+      expect(at).toBeGreaterThan(0);
+      m.bytes[at] = 0x09; // DW_AT_producer of form DW_FORM_block
+      // its length: 2^64 - 6 in 10 bytes, so length + 10 wraps to 4: the next
+      // attribute is read 4 bytes on, where it was (its bytes now the length's)
+      const value = info + unit.offset + 13; // after the 12-byte header and a 1-byte code
+      expect(m.bytes[info + unit.offset + 12]).toBeLessThan(0x80);
+      m.bytes.set([0xfa, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], value);
+      const r = await check(m, 'block-wraps');
+      expect(r.err).not.toMatch(/skipped the unit|skipped it and every unit/);
+      expect(r.json.dwarf.unitsSkipped).toBe(0);
+    });
+
     /** Where GCC's first DW_LNE_set_address (0, 9, 2: 8-byte address) is in the first bytes of a program. */
     function firstSetAddress(head: Uint8Array): number {
       for (let i = 0; i + 2 < head.length; i++)

@@ -309,6 +309,25 @@ describe.runIf(withLibdw)(
       }
     });
 
+    it('a symbol table with sh_entsize 0: both generators die dividing by it; we read every symbol, with a warning (a deliberate difference)', async () => {
+      const m = new ElfMutant(kern);
+      const symtab = m.elf.section('.symtab')!;
+      m.word(m.sectionHeader(symtab.index) + (m.elf.is64 ? 56 : 36), 0);
+      const file = m.write(dir, 'symtab-entsize-0');
+      const r = await runCli(['inspect', '--json', file]);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe(
+        `warning: ${file}: .symtab: sh_entsize 0; skipped nothing (every symbol read: the generators divide by it and die of SIGFPE)\n`,
+      );
+      const before = await runCli(['inspect', '--json', kern]);
+      expect(JSON.parse(r.out).entries).toBe(JSON.parse(before.out).entries);
+      for (const tree of [V4, NEWEST]) {
+        const g = await runCli(['generator', 'check', tree, file], env);
+        expect(g.code, tree).toBe(2);
+        expect(g.err, tree).toMatch(/gen_lineinfo .*SIGFPE/);
+      }
+    });
+
     it('a symbol table whose sh_size is no multiple of a symbol: libelf gives no data, so no symbols, no _text, as the generators', async () => {
       // fuzz s390x-gcc:289 (.symtab sh_size 0x2e8 -> 0x2e7): elf_getdata fails
       // (ELF_E_INVALID_DATA), find_text_addr passes the table over

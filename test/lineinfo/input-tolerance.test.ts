@@ -115,6 +115,22 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
           }
         });
 
+        it('a compressed .debug_line whose bytes lie past the end of the file: left out, as libdw leaves it out (elf_compress fails), not an error', async () => {
+          const compressed = zlibKern();
+          const m = new ElfMutant(compressed);
+          const line = m.elf.section('.debug_line')!;
+          const offsetAt = m.sectionHeader(line.index) + (m.elf.is64 ? 24 : 16);
+          m.word(offsetAt, m.bytes.length - 8);
+          const file = m.write(dir, 'zlib-past-eof');
+          const r = await runCli(['inspect', '--json', file]);
+          expect(r.code).toBe(0);
+          expect(r.err.split('\n')[0]).toBe(
+            `warning: ${file}: .debug_line: flagged compressed, but its ${line.size} bytes at ${m.bytes.length - 8} end past the end of the file (${m.bytes.length} bytes); skipped the section (libdw leaves it out)`,
+          );
+          expect(JSON.parse(r.out).entries).toBe(0);
+          await exact(file);
+        });
+
         it('a section name table flagged compressed: libelf decompresses it for every name; one it cannot decompress gives no name, so no DWARF, as the generators', async () => {
           // flagged over plain strings: the first word is no compression type libelf knows
           const flagged = new ElfMutant(kern);
@@ -248,6 +264,57 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       );
       expect(JSON.parse(r.out).entries).toBe(0);
       await exact(file);
+    });
+
+    it('two sections named .debug_line: libdw reads the first that loads (not SHT_NOBITS, not a group member, not empty, decompressed), and so do we', async () => {
+      // the section before .debug_line renamed .debug_line, then made what libdw passes over
+      const base = new ElfMutant(kern);
+      const line = base.elf.section('.debug_line')!;
+      const before = base.elf.sections[line.index - 1];
+      const full = extractUpstream(ElfFile.open(kern)).table.count;
+      expect(full).toBeGreaterThan(0);
+      const cases: [string, (m: ElfMutant, header: number) => void, string | undefined][] = [
+        ['nobits', (m, h) => m.u32(h + 4, 8), undefined], // sh_type SHT_NOBITS
+        [
+          'group',
+          (m, h) => m.word(h + 8, 0x200),
+          'flagged SHF_GROUP (a section group member); skipped the section (libdw leaves it out)',
+        ],
+        ['empty', (m, h) => m.word(h + (m.elf.is64 ? 32 : 20), 0), undefined], // sh_size 0
+        [
+          'compressed',
+          (m, h) => m.word(h + 8, 0x800), // SHF_COMPRESSED over plain bytes
+          'flagged compressed, but its compression type is',
+        ],
+        // one libdw loads: the second is the one passed over
+        ['plain', () => {}, undefined],
+      ];
+      for (const [name, mutate, cause] of cases) {
+        const m = new ElfMutant(kern);
+        const header = m.sectionHeader(before.index);
+        m.u32(header, line.nameOffset); // sh_name
+        mutate(m, header);
+        const file = m.write(dir, `second-debug-line-${name}`);
+        const elf = ElfFile.open(file);
+        try {
+          const r = extractUpstream(elf);
+          const texts = r.warnings.map((w) => `${w.part}: ${w.cause}; skipped ${w.skipped}`);
+          if (name === 'plain') {
+            // the first holds another section's bytes: every unit's line table fails
+            expect(r.table.count, name).toBe(0);
+            expect(texts[0], name).toBe(
+              `.debug_line (section ${line.index}): a second section of this name (libdw reads section ${before.index}); skipped the section`,
+            );
+          } else {
+            expect(r.table.count, name).toBe(full);
+            if (cause) expect(texts[0], name).toContain(`.debug_line: ${cause}`);
+            else expect(texts, name).toEqual([]);
+          }
+        } finally {
+          elf.close();
+        }
+        await exact(file);
+      }
     });
 
     it('no .debug_str: units read without their string attributes, one warning for all', async () => {
