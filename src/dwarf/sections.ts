@@ -50,6 +50,7 @@ export class DwarfSections {
   private loadedWhole(s: Section, name: string): boolean {
     return (
       (s.flags & SHF.COMPRESSED) !== 0 ||
+      s.name !== name || // GNU-compressed (`.zdebug_*` read as `.debug_*`)
       this.relocated(name) ||
       (this.elf.littleEndian !== HOST_LITTLE_ENDIAN && !!this.elf.libelfConversion(s))
     );
@@ -74,7 +75,7 @@ export class DwarfSections {
       const sec = this.section(name);
       // as elf_getdata hands it to libdw: converted by its type in a file of
       // the other byte order (a debug section retyped)
-      v = sec ? this.elf.libelfData(sec) : null;
+      v = sec ? (sec.name !== name ? this.elf.gnuData(sec) : this.elf.libelfData(sec)) : null;
       if (v && this.relocated(name)) {
         v = v.slice(); // never write into a buffer someone else holds
         if (this.relocation !== 'upstream') this.layout ??= moduleLayout(this.elf);
@@ -177,7 +178,7 @@ export class DwarfSections {
     if (!s || s.type === SHT.NOBITS) return 0;
     const cached = this.cache.get(name);
     if (cached) return cached.length;
-    if (s.flags & SHF.COMPRESSED) return this.require(name).length;
+    if (s.flags & SHF.COMPRESSED || s.name !== name) return this.require(name).length;
     // a size is a promise of bytes to read: one the file cannot keep is an error here,
     // before anything is sized from it (libdw gives up on such a section too)
     this.elf.checkRange(s);

@@ -671,6 +671,15 @@ export class ElfFile {
         return { problem: `decompressed to ${out.length} bytes, its header says ${size}` };
       return { bytes: out, compression: 'zstd' };
     }
+    return this.inflateZlib(payload, size);
+  }
+
+  /**
+   * zlib data inflated as `__libelf_decompress` inflates it: zlib streams
+   * one after another until the input is used up, each complete, filling
+   * exactly `size` bytes; a ratio above zlib's 1032:1 refused first.
+   */
+  private inflateZlib(payload: Uint8Array, size: number): Decompressed {
     // libelf refuses a ratio above zlib's 1032:1 before allocating anything
     if (Math.floor(size / 1032) > payload.length)
       return {
@@ -714,6 +723,43 @@ export class ElfFile {
       }
     }
     return { bytes, compression: 'zlib' };
+  }
+
+  /**
+   * A GNU-compressed section (`.zdebug_*`: "ZLIB", a big-endian 64-bit
+   * size, zlib data), decompressed as libelf 0.188's `elf_compress_gnu`
+   * does for libdw, or why it is not: flagged SHF_COMPRESSED, its bytes not
+   * in the file, 12 bytes or fewer, no "ZLIB", data that does not inflate to
+   * that size (`inflateZlib`).
+   */
+  gnuDecompressed(s: Section): Decompressed {
+    const had = this.gnuDecompressions.get(s.index);
+    if (had) return had;
+    const d = this.decompressGnu(s);
+    this.gnuDecompressions.set(s.index, d);
+    return d;
+  }
+  private readonly gnuDecompressions = new Map<number, Decompressed>();
+
+  private decompressGnu(s: Section): Decompressed {
+    if (s.flags & SHF.COMPRESSED) return { problem: 'flagged SHF_COMPRESSED as well' };
+    if (s.offset + s.size > this.source.size)
+      return { problem: `its bytes end past the end of the file (${this.source.size} bytes)` };
+    if (s.size <= 12) return { problem: `${s.size} bytes hold no GNU compression header` };
+    const raw = this.source.read(s.offset, s.size);
+    if (raw[0] !== 0x5a || raw[1] !== 0x4c || raw[2] !== 0x49 || raw[3] !== 0x42)
+      return { problem: 'no "ZLIB" at its start' };
+    const size = Number(new DataView(raw.buffer, raw.byteOffset + 4, 8).getBigUint64(0, false));
+    return this.inflateZlib(raw.subarray(12), size);
+  }
+
+  /**
+   * A `.zdebug_*` section's data as libdw gets it: decompressed, or, when
+   * elf_compress_gnu fails (libdw ignores its errors), the bytes as stored.
+   */
+  gnuData(s: Section): Uint8Array {
+    const d = this.gnuDecompressed(s);
+    return 'problem' in d ? this.contents(s).bytes : d.bytes;
   }
 
   /**

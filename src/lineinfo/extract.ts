@@ -291,7 +291,8 @@ function openDwarf(
       'no DWARF line information (.debug_info or .debug_line missing); build with debug info',
       elf.name,
     );
-  if (!elf.section('.debug_info') && !elf.section('.debug_line')) throw noDwarf();
+  if (!['.debug_info', '.debug_line', '.zdebug_info', '.zdebug_line'].some((n) => elf.section(n)))
+    throw noDwarf();
   // dwarf_begin_elf looks at every section's name and loads each it knows:
   // a name libelf cannot read, or a known section whose bytes are not in
   // the file, fails it (and the generator with it)
@@ -338,14 +339,15 @@ function libdwSections(elf: ElfFile, warnings: InputWarning[]): Map<string, Sect
       skipped: 'the section (libdw leaves it out)',
     });
   for (const s of elf.sections) {
-    if (!LIBDW_SECTIONS.has(s.name) || s.type === SHT.NOBITS) continue;
+    const name = libdwName(s.name);
+    if (name === undefined || s.type === SHT.NOBITS) continue;
     // dwarf_begin_elf ignores a section of a section group (SHF_GROUP) when
     // reading the file's own debug info
     if (s.flags & SHF_GROUP) {
       leftOut(s, 'flagged SHF_GROUP (a section group member)');
       continue;
     }
-    const first = chosen.get(s.name);
+    const first = chosen.get(name);
     if (first) {
       warnings.push({
         part: sectionPart(elf, s),
@@ -357,7 +359,7 @@ function libdwSections(elf: ElfFile, warnings: InputWarning[]): Map<string, Sect
     if (s.flags & SHF.COMPRESSED) {
       const d = elf.decompressed(s);
       if ('problem' in d) leftOut(s, d.problem);
-      else if (d.bytes.length > 0) chosen.set(s.name, s);
+      else if (d.bytes.length > 0) chosen.set(name, s);
       continue;
     }
     elf.checkRange(s);
@@ -367,7 +369,19 @@ function libdwSections(elf: ElfFile, warnings: InputWarning[]): Map<string, Sect
         `section ${s.name} (section ${s.index}): ${problem}, so libdw reads no DWARF from the file`,
         elf.name,
       );
-    if (s.size > 0) chosen.set(s.name, s);
+    if (name !== s.name) {
+      // GNU-compressed (.zdebug_*): libdw ignores elf_compress_gnu's errors
+      // and then reads the section as it is stored
+      const d = elf.gnuDecompressed(s);
+      if ('problem' in d)
+        warnings.push({
+          part: sectionPart(elf, s),
+          cause: `does not decompress as GNU-compressed: ${d.problem}`,
+          skipped: 'nothing (read as stored, as libdw reads it)',
+        });
+      else if (d.bytes.length === 0) continue;
+    }
+    if (s.size > 0) chosen.set(name, s);
   }
   // libelf converts a section of a structured type record by record in a
   // file of the other byte order (DwarfSections reads it so); a few types
@@ -385,6 +399,17 @@ function libdwSections(elf: ElfFile, warnings: InputWarning[]): Map<string, Sect
 /** A debug section as a warning names it: by name, and by index when the name is not the first of its kind. */
 function sectionPart(elf: ElfFile, s: Section): string {
   return elf.section(s.name) === s ? s.name : `${s.name} (section ${s.index})`;
+}
+
+/**
+ * The debug section libdw takes a section for, by its name: one it knows,
+ * or `.z` and the rest of one (`.zdebug_line`, GNU-compressed); undefined
+ * for any other.
+ */
+function libdwName(name: string): string | undefined {
+  if (LIBDW_SECTIONS.has(name)) return name;
+  if (name.startsWith('.z') && LIBDW_SECTIONS.has(`.${name.slice(2)}`)) return `.${name.slice(2)}`;
+  return undefined;
 }
 
 /** sh_flags: a member of a section group. */

@@ -86,6 +86,9 @@ export function inspectFile(
       const s = elf.section(name);
       // from the compression header alone (a section libdw leaves out has a warning)
       if (s) compression[name] = elf.compressionOf(s);
+      const gnu = elf.section(`.z${name.slice(1)}`);
+      if (gnu && !s)
+        compression[gnu.name] = 'problem' in elf.gnuDecompressed(gnu) ? 'unknown' : 'zlib-gnu';
     }
     const dropped = Object.values(extract.drops).reduce((a, b) => a + b, 0);
     const result: InspectResult = {
@@ -103,7 +106,7 @@ export function inspectFile(
         unitsWithLines: extract.stats.unitsWithLines,
         unitsSkipped: extract.stats.unitsSkipped,
         sequences: extract.stats.sequences,
-        debugLineBytes: elf.section('.debug_line')?.size ?? 0,
+        debugLineBytes: (elf.section('.debug_line') ?? elf.section('.zdebug_line'))?.size ?? 0,
         compression,
       },
       rules: extract.rules,

@@ -115,6 +115,42 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
           }
         });
 
+        it('GNU-compressed sections (.zdebug_*, objcopy --compress-debug-sections=zlib-gnu): libdw decompresses them, and reads one that does not decompress as stored; so do we', async () => {
+          const gnu = join(dir, 'kern-zlib-gnu');
+          const r0 = spawnSync('objcopy', ['--compress-debug-sections=zlib-gnu', kern, gnu], {
+            encoding: 'utf8',
+          });
+          expect(r0.status, r0.stderr).toBe(0);
+          const base = new ElfMutant(gnu);
+          expect(base.elf.section('.debug_line')).toBeUndefined();
+          const line = base.elf.section('.zdebug_line')!;
+          const plain = extractUpstream(ElfFile.open(kern)).table;
+          const elf = ElfFile.open(gnu);
+          try {
+            const r = extractUpstream(elf);
+            expect(r.table.count).toBe(plain.count);
+            expect(r.table.files).toEqual(plain.files);
+            expect(r.warnings).toEqual([]);
+          } finally {
+            elf.close();
+          }
+          await exact(gnu);
+          // its zlib data broken: libdw ignores elf_compress_gnu's error and reads the
+          // stored bytes ("ZLIB" ...) as the line tables, which fail: no entries
+          const m = new ElfMutant(gnu);
+          m.bytes.fill(0xff, line.offset + 14, line.offset + 30);
+          const file = m.write(dir, 'zlib-gnu-corrupt');
+          const r = await runCli(['inspect', '--json', file]);
+          expect(r.code).toBe(0);
+          expect(r.err.split('\n')[0]).toMatch(
+            new RegExp(
+              `^warning: ${file}: \\.zdebug_line: does not decompress as GNU-compressed: corrupt zlib data at byte 0 \\(.*\\); skipped nothing \\(read as stored, as libdw reads it\\)$`,
+            ),
+          );
+          expect(JSON.parse(r.out).entries).toBe(0);
+          await exact(file);
+        });
+
         it('a compressed .debug_line whose bytes lie past the end of the file: left out, as libdw leaves it out (elf_compress fails), not an error', async () => {
           const compressed = zlibKern();
           const m = new ElfMutant(compressed);
