@@ -15,18 +15,20 @@ import {
   pageState,
 } from '../../scripts/lib/check-html-page.mjs';
 import { reporter } from '../../src/report/reporter.js';
-import { checkedInRun, type RunName } from './runs.js';
+import { mainRules } from '../../src/results/config.js';
+import { checkedInRun, imageFileOf, paretoFrontierOf, type RunName } from './runs.js';
 
 const html = reporter('html')!;
 const dir = mkdtempSync(join(tmpdir(), 'lineinfo-html-'));
-const pages: Record<RunName, string> = { default: '', multiarch: '' };
+const pages: Record<RunName, string> = { default: '', multiarch: '', defaultV1V4: '' };
 const embedded: Record<RunName, { charts: Record<string, { labels: string[] }> }> = {
   default: { charts: {} },
   multiarch: { charts: {} },
+  defaultV1V4: { charts: {} },
 };
 
 beforeAll(() => {
-  for (const name of ['default', 'multiarch'] as const) {
+  for (const name of ['default', 'multiarch', 'defaultV1V4'] as const) {
     const text = html.render(checkedInRun(name));
     pages[name] = join(dir, `${name}.html`);
     writeFileSync(pages[name], text);
@@ -142,22 +144,45 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
   it('default at 1400 px: Pareto points named by format; another rule set explains the latency charts', {
     timeout: 120_000,
   }, async () => {
+    const run = checkedInRun('default');
+    const rules = mainRules(run.config);
     const { browser, page, consoleErrors } = await openHtmlPage(pages.default, 1400);
     try {
       const before = await pageState(page);
       const pareto = before.charts.find((c) => c.id === 'pareto')!;
       expect(pareto.drawn).toBe(true);
-      expect(pareto.points).toBe(15); // 2 x 5 formats, and the frontiers' 3 + 2
+      // a point per kernel and format, and one per point of each frontier joined by a line
+      const fronts = run.kernels.map((k) => paretoFrontierOf(run, k.id).length);
+      expect(pareto.points).toBe(
+        run.kernels.length * run.config.formats.length +
+          fronts.filter((n) => n > 1).reduce((a, b) => a + b, 0),
+      );
       // labels that would overlap one already drawn are left to the tooltip
       expect(pareto.labelsDrawn).toBeGreaterThanOrEqual(6);
       await page.selectOption('select[name=rules]', 'symbolizer');
       expect(await text(page, '#pareto-note')).toBe(
-        'Latency was measured on the v1-v4 tables only.',
+        `Latency was measured on the ${rules} tables only.`,
       );
       expect(await text(page, '#latency-note')).toBe(
-        'Latency was measured on the v1-v4 tables only.',
+        `Latency was measured on the ${rules} tables only.`,
       );
       expect((await chartData(page, 'agreement'))!.labels).toEqual(['symbolizer']);
+      await page.selectOption('select[name=base]', 'image');
+      // every kernel of this run has a boot image, each its own file: the caption says "boot image"
+      expect(new Set(run.kernels.map((k) => imageFileOf(run, k.id))).size).toBe(2);
+      expect(await text(page, '#growth-caption')).toContain('percent of the boot image');
+      expect((await chartData(page, 'growth'))!.labels).toEqual(run.kernels.map((k) => k.id));
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('the older default run at 1400 px: growth of the boot image leaves out the kernel without one', {
+    timeout: 120_000,
+  }, async () => {
+    const { browser, page, consoleErrors } = await openHtmlPage(pages.defaultV1V4, 1400);
+    try {
       await page.selectOption('select[name=base]', 'image');
       // only the Debian kernel has a boot image: one bar, its file named
       expect(await text(page, '#growth-caption')).toContain('percent of the vmlinuz');

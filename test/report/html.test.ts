@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chartSeries, hasData } from '../../src/report/dashboard.js';
 import { allFilter } from '../../src/report/html.js';
 import { reporter } from '../../src/report/reporter.js';
+import { mainRules } from '../../src/results/config.js';
 import type { RunResult } from '../../src/results/schema.js';
 import {
   baseOf,
@@ -9,6 +10,7 @@ import {
   commas,
   comparedOf,
   noteCheckedInDifference,
+  paretoFrontierOf,
   pct2,
   rulesOf,
   tableOf,
@@ -422,13 +424,16 @@ describe('html reporter over the multiarch run', () => {
       );
       expect(bar(lat, 'cold uniform p99', format)).toBe(median(p99));
     }
+    // latency is measured on the main rule set's tables: the run's first, newest
+    const rules = mainRules(defaults.config);
+    expect(rules).toBe('newest');
+    for (const k of defaults.kernels) expect(k.latency!.entries).toBe(comparedOf(k, rules).entries);
     const par = payload.charts.pareto;
-    expect(par.datasets.map((d: { label: string }) => d.label)).toEqual([
-      'amd64-cloud-6.1',
-      'amd64-cloud-6.1 frontier',
-      'arm64-tinyconfig',
-      'arm64-tinyconfig frontier',
-    ]);
+    expect(par.datasets.map((d: { label: string }) => d.label)).toEqual(
+      defaults.kernels.flatMap((k) =>
+        paretoFrontierOf(defaults, k.id).length > 1 ? [k.id, `${k.id} frontier`] : [k.id],
+      ),
+    );
     for (const d of par.datasets.filter((x: { label: string }) => !x.label.endsWith('frontier'))) {
       const k = defaults.kernels.find((x) => x.id === d.label)!;
       expect(d.data.map((p: { label: string }) => p.label).sort()).toEqual(
@@ -438,31 +443,31 @@ describe('html reporter over the multiarch run', () => {
           .sort(),
       );
       for (const p of d.data) {
-        const t = tableOf(defaults, k.id, 'v1-v4', p.label);
+        const t = tableOf(defaults, k.id, rules, p.label);
         const r = k.latency!.runs.find(
           (x) => x.format === p.label && x.set === 'uniform' && x.mode === 'cold',
         )!;
         expect(p).toEqual({ x: t.bytesPerEntry, y: r.stats.p99, label: p.label });
       }
     }
-    // the frontier: points no other point is both smaller and faster than (cold p99, uniform)
+    // the frontier: points no other point is both smaller and faster than (cold p99, uniform),
+    // each named by the point at its size and latency (two formats may have one size)
     const front = (k: string) =>
       par.datasets
         .find((d: { label: string }) => d.label === `${k} frontier`)
         .data.map(
-          (p: { x: number }) =>
+          (p: { x: number; y: number }) =>
             payload.data.pareto.find(
-              (q: { kernel: string; bytesPerEntry: number }) =>
-                q.kernel === k && q.bytesPerEntry === p.x,
+              (q: { kernel: string; bytesPerEntry: number; coldP99: number }) =>
+                q.kernel === k && q.bytesPerEntry === p.x && q.coldP99 === p.y,
             ).format,
         );
-    expect(front('amd64-cloud-6.1')).toEqual([
-      'mru-huffman:64',
-      'blocks:64:zigzag',
-      'special:16:paged',
-    ]);
-    expect(front('arm64-tinyconfig')).toEqual(['mru-huffman:64', 'special:16:paged']);
-    const t = tableOf(defaults, 'amd64-cloud-6.1', 'v1-v4', 'mru-huffman:64');
+    for (const k of defaults.kernels) {
+      expect(front(k.id)).toEqual(paretoFrontierOf(defaults, k.id));
+      // the smallest table is always on it
+      expect(front(k.id)[0]).toBe('mru-huffman:64');
+    }
+    const t = tableOf(defaults, 'amd64-cloud-6.1', rules, 'mru-huffman:64');
     const d0 = par.datasets[0];
     expect(
       d0.tips[d0.data.findIndex((p: { label: string }) => p.label === 'mru-huffman:64')],
@@ -472,9 +477,11 @@ describe('html reporter over the multiarch run', () => {
       expect.stringMatching(/^cold p99 [\d,]+ ns$/),
     ]);
     // latency pairs with the main rule set's tables: another rule set says so
-    const sym = chartSeries(payload.data, { ...allFilter(payload.data), rules: 'symbolizer' });
-    expect(hasData(sym.pareto)).toBe(false);
-    expect(sym.pareto.empty).toBe('Latency was measured on the v1-v4 tables only.');
+    for (const other of defaults.config.rules.slice(1)) {
+      const sym = chartSeries(payload.data, { ...allFilter(payload.data), rules: other });
+      expect(hasData(sym.pareto)).toBe(false);
+      expect(sym.pareto.empty).toBe(`Latency was measured on the ${rules} tables only.`);
+    }
   });
 
   it('draws the block-size curve when a run has two block sizes or more, each point named by its format', () => {
@@ -491,22 +498,24 @@ describe('html reporter over the multiarch run', () => {
     const { payload } = embedded(html.render(swept));
     expect(payload.absent.sweep).toBeUndefined();
     const sweep = payload.charts.sweep;
-    expect(sweep.datasets.map((d: { label: string }) => d.label)).toEqual([
-      'amd64-cloud-6.1 v1-v4',
-      'amd64-cloud-6.1 symbolizer',
-      'arm64-tinyconfig v1-v4',
-      'arm64-tinyconfig symbolizer',
-    ]);
-    const t64 = tableOf(defaults, 'arm64-tinyconfig', 'v1-v4', 'blocks:64:sleb');
-    const z64 = tableOf(defaults, 'arm64-tinyconfig', 'v1-v4', 'blocks:64:zigzag');
-    expect(sweep.datasets[2].data).toEqual([
+    // one curve per kernel and rule set, in run order
+    expect(sweep.datasets.map((d: { label: string }) => d.label)).toEqual(
+      defaults.kernels.flatMap((k) => rulesOf(k).map((r) => `${k.id} ${r}`)),
+    );
+    const rules = mainRules(defaults.config);
+    const t64 = tableOf(defaults, 'arm64-tinyconfig', rules, 'blocks:64:sleb');
+    const z64 = tableOf(defaults, 'arm64-tinyconfig', rules, 'blocks:64:zigzag');
+    const arm = sweep.datasets.find(
+      (d: { label: string }) => d.label === `arm64-tinyconfig ${rules}`,
+    );
+    expect(arm.data).toEqual([
       { x: 16, y: t64.bytesPerEntry + 0.5, label: 'blocks:16:sleb' },
       { x: 64, y: z64.bytesPerEntry, label: 'blocks:64:zigzag' },
       { x: 64, y: t64.bytesPerEntry, label: 'blocks:64:sleb' },
       { x: 256, y: t64.bytesPerEntry - 0.25, label: 'blocks:256:sleb' },
     ]);
-    expect(sweep.datasets[2].tips[0]).toEqual([
-      `arm64-tinyconfig v1-v4 blocks:16:sleb: ${(t64.bytesPerEntry + 0.5).toFixed(3)} B/entry`,
+    expect(arm.tips[0]).toEqual([
+      `arm64-tinyconfig ${rules} blocks:16:sleb: ${(t64.bytesPerEntry + 0.5).toFixed(3)} B/entry`,
       `${commas(t64.total)} bytes, ${commas(t64.entries)} entries`,
     ]);
   });

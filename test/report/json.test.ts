@@ -14,7 +14,8 @@ import {
 const json = reporter('json')!;
 
 describe('json reporter over the checked-in runs', () => {
-  for (const name of ['multiarch', 'default'] as const) {
+  // runs saved before bases had labels
+  for (const name of ['multiarch', 'defaultV1V4'] as const) {
     it(`round-trips the ${name} run: parsed back, it is the run the loader read, each base labelled`, () => {
       const run = checkedInRun(name);
       const out = JSON.parse(json.render(run));
@@ -42,6 +43,15 @@ describe('json reporter over the checked-in runs', () => {
     });
   }
 
+  it('writes the default run, saved with labelled bases, byte for byte as run.json', () => {
+    const run = checkedInRun('default');
+    for (const k of run.kernels)
+      for (const b of k.measure.bases) expect(typeof b.label).toBe('string');
+    expect(json.render(run)).toBe(runJsonText('default'));
+    // rendering leaves the run as it was
+    expect(run).toEqual(checkedInRun('default'));
+  });
+
   it('labels the bases as every other report names them', () => {
     const run = JSON.parse(json.render(checkedInRun('multiarch')));
     const labels = (id: string) =>
@@ -57,8 +67,15 @@ describe('json reporter over the checked-in runs', () => {
       const image = k.measure.bases.find((b: { id: string }) => b.id === 'image');
       expect(image.label).toBe(imageFileOf(run, k.id));
     }
-    const d = JSON.parse(json.render(checkedInRun('default')));
-    expect(kernelOf(d, 'arm64-tinyconfig').measure.bases).toEqual([
+    // a run saved with labels keeps them, and they are the same names
+    const d = checkedInRun('default');
+    for (const k of d.kernels)
+      expect(kernelOf(JSON.parse(json.render(d)), k.id).measure.bases).toEqual(k.measure.bases);
+    for (const k of d.kernels)
+      expect(k.measure.bases.find((b) => b.id === 'image')?.label).toBe(imageFileOf(d, k.id));
+    // the older default run: arm64 tinyconfig has no boot image, so only the loaded size is labelled
+    const old = JSON.parse(json.render(checkedInRun('defaultV1V4')));
+    expect(kernelOf(old, 'arm64-tinyconfig').measure.bases).toEqual([
       {
         id: 'loaded',
         name: 'loaded size (all SHF_ALLOC sections of vmlinux)',

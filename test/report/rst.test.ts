@@ -15,6 +15,8 @@ import {
 const rst = reporter('rst')!;
 const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
+/** The older run of the main job: v1-v4 first, arm64 tinyconfig without a boot image. */
+const defaultV1V4 = checkedInRun('defaultV1V4');
 const out = rst.render(multiarch);
 
 /**
@@ -187,13 +189,31 @@ describe('rst reporter over the multiarch run', () => {
     );
   });
 
-  it('prints "-" for a kernel without a boot image (default run, arm64 tinyconfig)', () => {
+  it("names the default run's revision (newest, its first rule set) and gives every kernel a boot image", () => {
+    expect(mainRules(defaults.config)).toBe('newest');
     const d = rst.render(defaults);
+    const head = d.split('\n\n')[1].replace(/\n/g, ' ');
+    expect(head).toContain(
+      'Revision newest of the series (after v7, patch 2/4, the post-v7-patch2/ generator): the tables grow the kernel as below (blocks:64:sleb format; flat arrays as its generator emits them; its compression patch is not public, so the v6/v7 blocks of 64 stand for it; newest rules;',
+    );
+    expect(head).toContain(`run ${defaults.runId}).`);
+    const [growth] = simpleTables(d);
+    expect(growth.rows).toEqual(defaults.kernels.map((k) => expectedRow(defaults, k, 'newest')));
+    expect(growth.rows.map((r) => r.at(-1))).toEqual(
+      defaults.kernels.map((k) => imageFileOf(defaults, k.id)),
+    );
+    expect(simpleTables(d)).toHaveLength(1); // no modules measured
+  });
+
+  it('prints "-" for a kernel without a boot image (the older default run, arm64 tinyconfig)', () => {
+    const d = rst.render(defaultV1V4);
     const [growth] = simpleTables(d);
     // v1/v2's zigzag is measured first in that run; the revision's own layout is v3/v4's SLEB128
-    expect(defaults.kernels[0].measure.tables[1].format).toBe('blocks:64:zigzag');
+    expect(defaultV1V4.kernels[0].measure.tables[1].format).toBe('blocks:64:zigzag');
     expect(d).toContain("(blocks:64:sleb format, the revision's own;");
-    expect(growth.rows).toEqual(defaults.kernels.map((k) => expectedRow(defaults, k, 'v1-v4')));
+    expect(growth.rows).toEqual(
+      defaultV1V4.kernels.map((k) => expectedRow(defaultV1V4, k, 'v1-v4')),
+    );
     expect(growth.lines).toContain(
       'arm64         tinyconfig-dwarf5 (gcc)   163,616    3.65         0.6 MiB  32.46%       -           -',
     );

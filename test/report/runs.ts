@@ -12,12 +12,19 @@ export type Table = KernelResult['measure']['tables'][number];
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RESULTS = join(ROOT, 'results', 'runs');
 
-/** The two checked-in runs, by the name their rendered reports live under (report/<name>/). */
+/**
+ * The checked-in runs: the main job's and the multiarch run by the name their
+ * rendered reports live under (report/<name>/), and an older run of the main job.
+ */
 export const RUNS = {
-  default: '2026-11-25T13-43-59Z-default',
+  default: '2026-12-01T21-45-04Z-default',
   multiarch: '2026-11-25T16-41-21Z-multiarch',
+  // an older saved run the renderers must still read: v1-v4 first, arm64 without a boot image, no configFile, bases without labels
+  defaultV1V4: '2026-11-25T13-43-59Z-default',
 } as const;
 export type RunName = keyof typeof RUNS;
+/** The runs rendered into report/<name>/ by publish-report.mjs. */
+export type PublishedRun = Exclude<RunName, 'defaultV1V4'>;
 
 /** A checked-in run through the store's loader (by id under results/runs). */
 export function checkedInRun(name: RunName): RunResult {
@@ -70,6 +77,27 @@ export function comparedOf(k: KernelResult, rules: string): Table {
   const t = k.measure.tables.find((x) => x.rules === rules && x.format !== 'flat');
   if (!t) throw new Error(`no compared table for ${k.id} ${rules}`);
   return t;
+}
+
+/**
+ * A kernel's Pareto frontier, worked out here from run.json: the formats whose
+ * table under the run's first rule set no other beats on both size (bytes per
+ * entry) and cold-cache p99 on uniform addresses, smallest first.
+ */
+export function paretoFrontierOf(run: RunResult, id: string): string[] {
+  const pts = (kernelOf(run, id).latency?.runs ?? [])
+    .filter((r) => r.set === 'uniform' && r.mode === 'cold')
+    .map((r) => ({
+      format: r.format,
+      x: tableOf(run, id, run.config.rules[0], r.format).bytesPerEntry,
+      y: r.stats.p99,
+    }));
+  return pts
+    .filter(
+      (p) => !pts.some((q) => q !== p && q.x <= p.x && q.y <= p.y && (q.x < p.x || q.y < p.y)),
+    )
+    .sort((a, b) => a.x - b.x)
+    .map((p) => p.format);
 }
 
 /** 1234567 -> "1,234,567", independent of the renderers and of the locale. */
@@ -127,7 +155,7 @@ export async function noteDifference(
 /** noteDifference for report/<name>/<name>.<extension>, which publish-report.mjs renders. */
 export function noteCheckedInDifference(
   annotate: (message: string, type?: string) => Promise<unknown>,
-  name: RunName,
+  name: PublishedRun,
   extension: string,
   rendered: string,
 ): Promise<boolean> {

@@ -17,6 +17,8 @@ import {
 const text = reporter('text')!;
 const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
+/** The older run of the main job: v1-v4 first, arm64 without a boot image, no config file saved. */
+const defaultV1V4 = checkedInRun('defaultV1V4');
 /** The mail a maintainer gets by default: one table and its notes. */
 const compact = text.render(multiarch);
 /** With --detail: the same, then each kernel's paragraphs. */
@@ -51,13 +53,14 @@ const labelled = (label: string, value: string) =>
   new RegExp(`^    ${label.replace(/[+()]/g, '\\$&')} +${value.replace(/[.]/g, '\\.')}$`);
 
 describe('text (mail) reporter over the multiarch run, --detail', () => {
-  it('keeps every line within 72 columns and plain ASCII, for both checked-in runs', () => {
+  it('keeps every line within 72 columns and plain ASCII, for the checked-in runs', () => {
     expect(text.description).toContain('72 columns');
     for (const out of [
       mail,
       compact,
       text.render(defaults),
       text.render(defaults, { detail: true }),
+      text.render(defaultV1V4, { detail: true }),
     ]) {
       const long = out.split('\n').filter((l) => l.length > WIDTH);
       expect(long).toEqual([]);
@@ -364,15 +367,46 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
 });
 
 describe('text (mail) reporter over the default run and one kernel', () => {
-  it('gives the default run (two kernels) a table too; no boot image is "-"', () => {
+  it('gives the default run (two kernels) a table too, under its first rule set (newest)', () => {
     const p = compactParts(text.render(defaults));
+    expect(mainRules(defaults.config)).toBe('newest');
+    expect(p.title).toBe('Line tables of 2 kernels, newest rules (revision newest); growth in %:');
     expect(p.formats.trim().split(/ +/)).toEqual(['blocks:64:sleb', 'mru-huffman:64']);
+    expect(p.rows.map((r) => r.trim().split(/ +/))).toEqual(
+      defaults.kernels.map((k) => {
+        const up = tableOf(defaults, k.id, 'newest', 'blocks:64:sleb');
+        const ours = oursOf(defaults, k.id, 'newest');
+        expect(ours.format).toBe('mru-huffman:64');
+        return [
+          k.measure.kernel.metadata.arch,
+          commas(up.entries),
+          up.bytesPerEntry.toFixed(2),
+          up.growth.loaded.toFixed(2),
+          up.growth.image.toFixed(2),
+          ours.bytesPerEntry.toFixed(2),
+          ours.growth.loaded.toFixed(2),
+          ours.growth.image.toFixed(2),
+          imageFileOf(defaults, k.id),
+        ];
+      }),
+    );
+    expect(p.notes).toContain(
+      'Rules: newest: revision newest (after v7, patch 2/4, the post-v7-patch2/ generator); every table verified.',
+    );
+    expect(defaults.configFile).toBe('configs/default.json');
+    expect(p.notes).toContain('Reproduce: lineinfo-bench run configs/default.json;');
+  });
+
+  it('gives the older default run a table too; no boot image is "-", no config file: the config in run.json', () => {
+    const p = compactParts(text.render(defaultV1V4));
+    expect(p.formats.trim().split(/ +/)).toEqual(['blocks:64:sleb', 'mru-huffman:64']);
+    // literal, read from that run
     expect(p.rows).toEqual([
       '  x86_64  1,216,043  3.72  10.92 23.08  1.96   5.85 16.79  vmlinuz',
       '  arm64     163,616  3.65  32.46     -  1.63  15.14     -  -',
     ]);
     // the config file's name was not saved with this run: the config in run.json is
-    expect(defaults.configFile).toBeUndefined();
+    expect(defaultV1V4.configFile).toBeUndefined();
     expect(p.notes).toContain('Reproduce: lineinfo-bench run the config in run.json (jq .config);');
   });
 
