@@ -38,10 +38,24 @@ export function comparedTable(
   rules: string,
 ): { flat?: MeasuredTable; other?: MeasuredTable } {
   const mine = tables.filter((t) => t.rules === rules);
+  // the revision's own compressed layout when measured (blocks:64:sleb for
+  // v3 on), so every report quotes the same table; else the first measured
+  const own = revisionLayouts(rules).filter((f) => f !== 'flat');
   return {
     flat: mine.find((t) => t.format === 'flat'),
-    other: mine.find((t) => t.format !== 'flat'),
+    other:
+      own.map((f) => mine.find((t) => t.format === f)).find((t) => t !== undefined) ??
+      mine.find((t) => t.format !== 'flat'),
   };
+}
+
+/** A rule set's revision's vmlinux layouts, blocks of 64 first. */
+function revisionLayouts(rules: string): string[] {
+  const revision = revisionOfRules(rules);
+  return [
+    ...revision.vmlinuxLayouts.filter((f) => f.startsWith('blocks:64')),
+    ...revision.vmlinuxLayouts,
+  ];
 }
 
 /**
@@ -56,11 +70,7 @@ export function upstreamTable(
 ): { table?: MeasuredTable; revision: Revision } {
   const revision = revisionOfRules(rules);
   const mine = tables.filter((t) => t.rules === rules);
-  const layouts = [
-    ...revision.vmlinuxLayouts.filter((f) => f.startsWith('blocks:64')),
-    ...revision.vmlinuxLayouts,
-  ];
-  for (const f of layouts) {
+  for (const f of revisionLayouts(rules)) {
     const table = mine.find((t) => t.format === f);
     if (table) return { table, revision };
   }

@@ -72,9 +72,11 @@ export function rulesOf(k: KernelResult): string[] {
   return [...new Set(k.measure.tables.map((t) => t.rules))];
 }
 
-/** The first non-flat table of a rule set: the format every report compares against flat. */
+/** The table every report compares against flat: blocks:64:sleb (the series' layout from v3 on) when measured, else the first non-flat one. */
 export function comparedOf(k: KernelResult, rules: string): Table {
-  const t = k.measure.tables.find((x) => x.rules === rules && x.format !== 'flat');
+  const mine = k.measure.tables.filter((x) => x.rules === rules);
+  const t =
+    mine.find((x) => x.format === 'blocks:64:sleb') ?? mine.find((x) => x.format !== 'flat');
   if (!t) throw new Error(`no compared table for ${k.id} ${rules}`);
   return t;
 }

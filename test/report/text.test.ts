@@ -410,6 +410,30 @@ describe('text (mail) reporter over the default run and one kernel', () => {
     expect(p.notes).toContain('Reproduce: lineinfo-bench run the config in run.json (jq .config);');
   });
 
+  it("--detail quotes the table the summary names: the revision's own layout (blocks:64:sleb), not the first format measured (zigzag)", () => {
+    // the run measured blocks:64:zigzag before blocks:64:sleb; from v3 on the
+    // series' layout is sleb, and the summary table names it
+    const formats = [
+      ...new Set(kernelOf(defaults, 'amd64-cloud-6.1').measure.tables.map((t) => t.format)),
+    ];
+    expect(formats.indexOf('blocks:64:zigzag')).toBeLessThan(formats.indexOf('blocks:64:sleb'));
+    const out = text.render(defaults, { detail: true });
+    expect(compactParts(text.render(defaults)).formats.trim().split(/ +/)[0]).toBe(
+      'blocks:64:sleb',
+    );
+    for (const id of ['amd64-cloud-6.1', 'arm64-tinyconfig'])
+      for (const rules of rulesOf(kernelOf(defaults, id))) {
+        const sec = section(out, defaults, id, rules);
+        expect(sec.lines, `${id} ${rules}`).toContain('  After (blocks:64:sleb):');
+        const t = tableOf(defaults, id, rules, 'blocks:64:sleb');
+        expect(sec.lines).toContainEqual(
+          expect.stringMatching(
+            labelled('total', `${commas(t.buckets.index + t.buckets.data)} bytes`),
+          ),
+        );
+      }
+  });
+
   it("keeps one kernel's mail as it was: its paragraphs and the closing, no table", () => {
     const one = { ...multiarch, kernels: [kernelOf(multiarch, 'x86_64-defconfig-gcc')] };
     const out = text.render(one);
