@@ -259,8 +259,13 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     unitRangeGaps: rs.unitRangeGaps && !classifier ? collector.unitRangeGaps : undefined,
     buildRoots: rs.paths === 'newest' ? roots : undefined,
     moduleSections: classifier ? collector.moduleSections(classifier) : undefined,
-    // the file's own first (its header, section and symbol tables), then the units'
-    warnings: [...elf.warnings, ...mergeUnitWarnings(warnings)],
+    // the file's own first (its header, section and symbol tables), then what
+    // relocating it read past, then the units'
+    warnings: [
+      ...elf.warnings,
+      ...[...dw.relocations.values()].flatMap((r) => r.warnings),
+      ...mergeUnitWarnings(warnings),
+    ],
   };
 }
 
