@@ -219,6 +219,33 @@ describe.runIf(hasKoTools(x86))(
       await exact(file);
     });
 
+    it('a field past the end of .debug_line: that record skipped', async () => {
+      const m = new ElfMutant(ko);
+      const rela = m.elf.section(RELA)!;
+      const size = m.elf.section('.debug_line')!.size;
+      // r_offset of record 2 (R_X86_64_32, a file name): its last byte one past the section
+      m.word(rela.offset + 2 * 24, size - 3);
+      const file = m.write(dir, 'rela-offset');
+      const past = `${RELA}: a record patches bytes past the end of .debug_line (record 2: 4 bytes at ${size - 3}, the section has ${size}); skipped that record`;
+      expect(warnings(file, 'v1-v4')).toEqual([past]);
+      expect(warnings(file, 'newest')).toEqual([past]);
+      expect(changed(file, ko)).toEqual({ 'v1-v4': true, newest: true });
+      await exact(file);
+    });
+
+    it('the last SHT_SYMTAB section is the symbol table: .strtab retyped, libelf gives it no data, no relocation', async () => {
+      const strtab = new ElfMutant(ko).elf.section('.strtab')!;
+      expect(strtab.size % 24).not.toBe(0);
+      const file = mutant(ko, 'strtab-symtab', '.strtab', (m, at, sh) => m.u32(at + sh.type, 2));
+      const w4 = warnings(file, 'v1-v4');
+      const wn = warnings(file, 'newest');
+      const noSyms = `.strtab: ${noData(strtab.size, 24, 2)}; skipped every relocation of .debug_line`;
+      expect(w4).toContain(`${noSyms} (v4 applies none without symbols)`);
+      expect(wn).toContain(`${noSyms} (the newest generator applies none without symbols)`);
+      expect(changed(file, ko)).toEqual({ 'v1-v4': true, newest: true });
+      await exact(file);
+    });
+
     it('sh_info and sh_link play no part: a table aimed elsewhere is still applied to .debug_line', async () => {
       const file = mutant(ko, 'rela-info-link', RELA, (m, at, sh) => {
         m.u32(at + sh.info, m.elf.section('.debug_info')!.index);
@@ -249,6 +276,15 @@ describe.runIf(hasKoTools(x86))(
       expect(warnings(retyped, 'newest')).toEqual([typed]);
       expect(changed(retyped, ko)).toEqual({ 'v1-v4': true, newest: true });
       await exact(retyped);
+      // SHF_COMPRESSED over plain records: elf_getdata hands over a compression header (ELF_T_CHDR)
+      const compressed = mutant(ko, 'rela-compressed', RELA, (m, at, sh) =>
+        m.word(at + sh.flags, 0x840),
+      );
+      const flagged = `${RELA}: flagged SHF_COMPRESSED; skipped its records (gelf_getrela reads none from it)`;
+      expect(warnings(compressed, 'v1-v4')).toEqual([flagged]);
+      expect(warnings(compressed, 'newest')).toEqual([flagged]);
+      expect(changed(compressed, ko)).toEqual({ 'v1-v4': true, newest: true });
+      await exact(compressed);
     });
   },
 );
