@@ -790,6 +790,17 @@ function writeRelocated(
   }
 }
 
+/**
+ * True when the mode relocates `name` as a generator does, in its bytes as
+ * `elf_getdata` hands them over before libdw reads the file: a compressed
+ * section's stored bytes (compression header and compressed data), which
+ * libdw then decompresses as patched (src/dwarf/sections.ts).
+ */
+export function patchesStoredBytes(mode: RelocationMode, name: string): boolean {
+  const effective = sectionMode(mode, name);
+  return (effective === 'upstream' || effective === 'upstream-newest') && name === '.debug_line';
+}
+
 /** True when relocating this file in this mode can change `name`'s bytes. */
 export function relocates(elf: ElfFile, mode: RelocationMode, name: string): boolean {
   const effective = sectionMode(mode, name);

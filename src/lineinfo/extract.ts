@@ -373,9 +373,20 @@ function leaveOutUndecompressable(elf: ElfFile, dw: DwarfSections, warnings: Inp
       });
     if (!(s.flags & SHF.COMPRESSED)) continue;
     const problem = elf.compressionProblem(s);
-    if (problem === undefined) continue;
+    if (problem !== undefined) {
+      dw.leaveOut(s.name);
+      warnings.push({ part: s.name, cause: problem, skipped: 'the section (libdw leaves it out)' });
+      continue;
+    }
+    // a module's .debug_line, relocated by the generator in its compressed bytes
+    const patched = dw.patchedCompressionProblem(s.name);
+    if (patched === undefined) continue;
     dw.leaveOut(s.name);
-    warnings.push({ part: s.name, cause: problem, skipped: 'the section (libdw leaves it out)' });
+    warnings.push({
+      part: s.name,
+      cause: `flagged compressed: the generator applies its relocations to the compressed bytes, before libdw decompresses them; then ${patched}`,
+      skipped: 'the section (libdw leaves it out)',
+    });
   }
 }
 

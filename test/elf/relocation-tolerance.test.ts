@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { ElfFile } from '../../src/elf/elf-file.js';
 import type { EntryTable } from '../../src/lineinfo/entries.js';
 import { extractUpstream } from '../../src/lineinfo/extract.js';
 import { ElfMutant, generatorCheck, runCli } from '../helpers/elf-mutants.js';
-import { scratchDir } from '../helpers/fixtures.js';
+import { hasTool, scratchDir } from '../helpers/fixtures.js';
 import { GOLDEN_DIR } from '../helpers/golden.js';
 import { buildKo, hasKoTools, KO_TARGETS } from '../helpers/ko-objects.js';
 
@@ -246,6 +247,22 @@ describe.runIf(hasKoTools(x86))(
       await exact(file);
     });
 
+    it('two sections named .debug_line: the generator relocates the last, libdw reads the first', async () => {
+      const m = new ElfMutant(ko);
+      const line = m.elf.section('.debug_line')!;
+      const rnglists = m.elf.section('.debug_rnglists')!;
+      expect(rnglists.index).toBeGreaterThan(line.index);
+      // .debug_rnglists (no reader here needs it) renamed .debug_line
+      m.u32(m.sectionHeader(rnglists.index), m.view.getUint32(m.sectionHeader(line.index), m.le));
+      const file = m.write(dir, 'two-debug-line');
+      const cause = (who: string) =>
+        `.debug_line: section ${rnglists.index} is named .debug_line too: ${who} relocates that one (the last of the name), libdw reads this one; skipped every relocation of .debug_line (${who} applies none to the section libdw reads)`;
+      expect(warnings(file, 'v1-v4')).toEqual([cause('v4')]);
+      expect(warnings(file, 'newest')).toEqual([cause('the newest generator')]);
+      expect(changed(file, ko)).toEqual({ 'v1-v4': true, newest: true });
+      await exact(file);
+    });
+
     it('sh_info and sh_link play no part: a table aimed elsewhere is still applied to .debug_line', async () => {
       const file = mutant(ko, 'rela-info-link', RELA, (m, at, sh) => {
         m.u32(at + sh.info, m.elf.section('.debug_info')!.index);
@@ -285,6 +302,49 @@ describe.runIf(hasKoTools(x86))(
       expect(warnings(compressed, 'newest')).toEqual([flagged]);
       expect(changed(compressed, ko)).toEqual({ 'v1-v4': true, newest: true });
       await exact(compressed);
+    });
+  },
+);
+
+describe.runIf(hasKoTools(x86) && hasTool('objcopy'))(
+  'x86_64 module with compressed debug sections',
+  { timeout: GENERATOR_TIMEOUT },
+  () => {
+    it('the generators patch .debug_line in its compressed bytes, before libdw decompresses it', async () => {
+      const lost =
+        '.debug_line: flagged compressed: the generator applies its relocations to the compressed bytes, before libdw decompresses them; then corrupt zlib data at byte 0 (invalid bit length repeat); skipped the section (libdw leaves it out)';
+      const none = ".debug_line: no such section; skipped every unit's line table";
+      // as a kernel built with CONFIG_DEBUG_INFO_COMPRESSED_ZLIB links its modules
+      const compress = (dwarf: 4 | 5) => {
+        const file = join(dir, `compressed-dwarf${dwarf}.ko`);
+        execFileSync('objcopy', ['--compress-debug-sections=zlib', buildKo(x86, dwarf), file]);
+        return file;
+      };
+      const five = compress(5);
+      // DWARF 5: R_X86_64_32 file names and R_X86_64_64 addresses patched into the zlib stream
+      // the newest's R_X86_64_64 records: some past the compressed bytes' end
+      const past = (what: string) =>
+        `.rela.debug_line: ${what} bytes past the end of .debug_line (record `;
+      expect(warnings(five, 'v1-v4')).toEqual([lost, none]);
+      expect(warnings(five, 'newest')).toEqual([
+        `${past('2 records patch')}9: 8 bytes at 239, the section has 243); skipped those records`,
+        lost,
+        none,
+      ]);
+      for (const rules of ['v1-v4', 'newest'] as const)
+        expect(read(five, rules).table.count).toBe(0);
+      await exact(five);
+      // DWARF 4: no R_X86_64_32 in .debug_line (file names inline): v4 patches nothing
+      const four = compress(4);
+      expect(warnings(four, 'v1-v4')).toEqual([]);
+      expect(read(four, 'v1-v4').table.count).toBeGreaterThan(0);
+      expect(tables(four, 'v1-v4')).toBe(tables(buildKo(x86, 4), 'v1-v4'));
+      expect(warnings(four, 'newest')).toEqual([
+        `${past('a record patches')}4: 8 bytes at 346, the section has 252); skipped that record`,
+        lost,
+        none,
+      ]);
+      await exact(four);
     });
   },
 );
