@@ -150,6 +150,12 @@ describe.runIf(hasKoTools(x86))(
       ]);
       // the file names (.debug_line_str offsets) and the newest's section bases are lost
       expect(changed(file, ko)).toEqual({ 'v1-v4': true, newest: true });
+      // where we stopped (exit 2), inspect reads the module and says what it read past
+      const r = await runCli(['inspect', file]);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe(
+        `warning: ${file}: ${RELA}: ${noData(260, 24, 4)}; skipped its records (the newest generator skips the table)\n`,
+      );
       await exact(file);
     });
 
