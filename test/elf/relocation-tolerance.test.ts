@@ -269,6 +269,49 @@ describe.runIf(hasKoTools(x86))(
       await exact(file);
     });
 
+    it('.rela.debug_line without data and a .rel.debug_line: the newest skips the one and applies the other', async () => {
+      const m = new ElfMutant(ko);
+      const rela = m.elf.section(RELA)!;
+      const names = m.elf.sectionNameTable!;
+      // a name for the REL table: .note.GNU-stack's string (as long) becomes .rel.debug_line
+      const text = new TextDecoder('latin1').decode(
+        m.bytes.subarray(names.offset, names.offset + names.size),
+      );
+      const at = text.indexOf('.note.GNU-stack\0');
+      expect(at).toBeGreaterThan(0);
+      m.bytes.set(new TextEncoder().encode('.rel.debug_line'), names.offset + at);
+      // .rela.debug_rnglists (no reader here needs it) made a REL table of one
+      // record: .rela.debug_line's against .init.text (its addend 0, the field's)
+      const rel = m.elf.section('.rela.debug_rnglists')!;
+      const init = recordAgainst(m, RELA, '.init.text');
+      const record = m.bytes.slice(rela.offset + init * 24, rela.offset + init * 24 + 16);
+      m.bytes.fill(0, rel.offset, rel.offset + rel.size);
+      m.bytes.set(record, rel.offset);
+      const sh = SH(true);
+      const relAt = m.sectionHeader(rel.index);
+      m.u32(relAt + sh.name, at);
+      m.u32(relAt + sh.type, 9);
+      m.word(relAt + sh.entsize, 16);
+      // and .rela.debug_line no multiple of 24
+      m.word(m.sectionHeader(rela.index) + sh.size, rela.size - 8);
+      const file = m.write(dir, 'rela-nodata-rel');
+      const noRela = `${RELA}: ${noData(rela.size - 8, 24, 4)}`;
+      expect(warnings(file, 'v1-v4')).toEqual([
+        `${noRela}; skipped every relocation of .debug_line (v4 applies none)`,
+      ]);
+      expect(warnings(file, 'newest')).toEqual([
+        `${noRela}; skipped its records (the newest generator skips the table)`,
+      ]);
+      // the newest: only .init.text's sequence at its base (the others at 0)
+      const relaOnly = mutant(ko, 'rela-nodata', RELA, (x, a, h) =>
+        x.word(a + h.size, rela.size - 8),
+      );
+      expect(tables(file, 'newest')).not.toBe(tables(relaOnly, 'newest'));
+      expect(tables(file, 'newest')).not.toBe(tables(ko, 'newest'));
+      expect(tables(file, 'v1-v4')).toBe(tables(relaOnly, 'v1-v4'));
+      await exact(file);
+    });
+
     it('sh_info and sh_link play no part: a table aimed elsewhere is still applied to .debug_line', async () => {
       const file = mutant(ko, 'rela-info-link', RELA, (m, at, sh) => {
         m.u32(at + sh.info, m.elf.section('.debug_info')!.index);
