@@ -120,10 +120,14 @@ export function newestMode(mode: RelocationMode): RelocationMode {
 export interface RelocationReport {
   section: string;
   mode: RelocationMode;
-  /** Records read from the `.rel(a)` sections aimed at this section. */
+  /**
+   * Records read from the `.rel(a)` sections aimed at this section (a
+   * generator's mode: those it reads, found by name, as many as it reads,
+   * and v4's unread `.rel.debug_line`).
+   */
   records: number;
   applied: number;
-  /** Known types the mode leaves alone (upstream: everything but the 32-bit absolute type). */
+  /** Known types the mode leaves alone (upstream: everything but the 32-bit absolute type, and every record of `.rel.debug_line`, which v4 never reads). */
   notApplied: number;
   /** Of notApplied: field-writing records whose symbol is not `.text`'s, i.e. the mode keeps another section's addresses at 0 + field. */
   notAppliedOtherSection: number;
