@@ -150,6 +150,21 @@ describe.runIf(hasKoTools(x86))(
       ]);
       // the file names (.debug_line_str offsets) and the newest's section bases are lost
       expect(changed(file, ko)).toEqual({ 'v1-v4': true, newest: true });
+      // the '-line' modes read .debug_line as the generator does (everything else fully)
+      for (const [rules, relocation, who] of [
+        ['v1-v4', 'upstream-line', 'every relocation of .debug_line (v4 applies none)'],
+        ['newest', 'upstream-line', 'its records (the newest generator skips the table)'],
+      ] as const) {
+        const elf = ElfFile.open(file);
+        try {
+          const w = extractUpstream(elf, { rules, relocation }).warnings;
+          expect(w.map((x) => `${x.part}: ${x.cause}; skipped ${x.skipped}`)).toContain(
+            `${RELA}: ${noData(260, 24, 4)}; skipped ${who}`,
+          );
+        } finally {
+          elf.close();
+        }
+      }
       // where we stopped (exit 2), inspect reads the module and says what it read past
       const r = await runCli(['inspect', file]);
       expect(r.code).toBe(0);
