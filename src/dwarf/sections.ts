@@ -1,6 +1,7 @@
 import { type ElfFile, type Section, SHF, SHT } from '../elf/elf-file.js';
 import {
   moduleLayout,
+  patchesStoredBytes,
   type RelocationMode,
   type RelocationReport,
   relocateSection,
@@ -73,6 +74,11 @@ export class DwarfSections {
     let v = this.cache.get(name);
     if (v === undefined) {
       const sec = this.section(name);
+      if (sec && this.patchesCompressed(sec, name)) {
+        v = this.patchedCompressed(sec, name);
+        this.cache.set(name, v);
+        return v;
+      }
       // as elf_getdata hands it to libdw: converted by its type in a file of
       // the other byte order (a debug section retyped)
       v = sec ? (sec.name !== name ? this.elf.gnuData(sec) : this.elf.libelfData(sec)) : null;
@@ -85,6 +91,50 @@ export class DwarfSections {
       this.cache.set(name, v);
     }
     return v;
+  }
+
+  /** True when this compressed section is relocated as a generator relocates it: in its stored bytes. */
+  private patchesCompressed(s: Section, name: string): boolean {
+    return (
+      (s.flags & SHF.COMPRESSED) !== 0 &&
+      patchesStoredBytes(this.relocation, name) &&
+      this.relocated(name)
+    );
+  }
+
+  /** Why the section, patched as stored, does not decompress (see patchedCompressionProblem). */
+  private readonly patchedProblems = new Map<string, string>();
+
+  /**
+   * A compressed `.debug_line` as a generator hands it to libdw: the
+   * generator patches the data `elf_getdata` gives it, the stored bytes
+   * (compression header and compressed data: a record's offset is checked
+   * against their size), and libelf decompresses what it patched when
+   * `dwarf_begin_elf` asks for the section. Null when that does not
+   * decompress (a patched zlib stream): libdw leaves the section out.
+   */
+  private patchedCompressed(s: Section, name: string): Uint8Array | null {
+    this.elf.checkRange(s);
+    const raw = this.elf.source.read(s.offset, s.size).slice();
+    this.relocations.set(name, relocateSection(this.elf, s, raw, this.relocation));
+    const d = this.elf.decompressStored(s, raw);
+    if ('problem' in d) {
+      this.patchedProblems.set(name, d.problem);
+      return null;
+    }
+    return d.bytes;
+  }
+
+  /**
+   * For a compressed section a generator relocates in its stored bytes: why
+   * libelf does not decompress it as patched (libdw then leaves it out), or
+   * undefined. Loads the section.
+   */
+  patchedCompressionProblem(name: string): string | undefined {
+    const s = this.section(name);
+    if (!s || !this.patchesCompressed(s, name)) return undefined;
+    this.get(name);
+    return this.patchedProblems.get(name);
   }
 
   require(name: string): Uint8Array {

@@ -648,7 +648,19 @@ export class ElfFile {
       return {
         problem: `flagged compressed, but its ${s.size} bytes at ${s.offset} end past the end of the file (${this.source.size} bytes)`,
       };
-    const raw = this.source.read(s.offset, s.size);
+    return this.decompressStored(s, this.source.read(s.offset, s.size));
+  }
+
+  /**
+   * `raw`, the stored bytes of compressed section `s` (its compression header
+   * and data) or a patched copy of them, decompressed as libelf decompresses
+   * them: a generator that patches a compressed `.debug_line` before libdw
+   * decompresses it (src/elf/relocate.ts) gives libelf such a copy. Not kept.
+   */
+  decompressStored(s: Section, raw: Uint8Array): Decompressed {
+    const headerSize = this.is64 ? 24 : 12;
+    if (raw.length < headerSize)
+      return { problem: `flagged compressed, but ${raw.length} bytes hold no compression header` };
     const r = new ByteReader(raw, this.littleEndian, `${this.name}: section ${s.name}`);
     const chType = r.u32();
     if (this.is64) r.u32(); // ch_reserved

@@ -259,8 +259,13 @@ export function extractUpstream(elf: ElfFile, options: ExtractOptions = {}): Ext
     unitRangeGaps: rs.unitRangeGaps && !classifier ? collector.unitRangeGaps : undefined,
     buildRoots: rs.paths === 'newest' ? roots : undefined,
     moduleSections: classifier ? collector.moduleSections(classifier) : undefined,
-    // the file's own first (its header, section and symbol tables), then the units'
-    warnings: [...elf.warnings, ...mergeUnitWarnings(warnings)],
+    // the file's own first (its header, section and symbol tables), then what
+    // relocating it read past, then the units'
+    warnings: [
+      ...elf.warnings,
+      ...[...dw.relocations.values()].flatMap((r) => r.warnings),
+      ...mergeUnitWarnings(warnings),
+    ],
   };
 }
 
@@ -314,7 +319,21 @@ function openDwarf(
       elf.name,
     );
   }
-  const dw = new DwarfSections(elf, relocation, libdwSections(elf, warnings));
+  const chosen = libdwSections(elf, warnings);
+  const dw = new DwarfSections(elf, relocation, chosen);
+  // a module's compressed .debug_line, relocated by the generator in its
+  // stored bytes before libdw decompresses them: a stream that no longer
+  // inflates is left out, as dwarf_begin_elf leaves it out
+  for (const name of [...chosen.keys()]) {
+    const patched = dw.patchedCompressionProblem(name);
+    if (patched === undefined) continue;
+    chosen.delete(name);
+    warnings.push({
+      part: name,
+      cause: `flagged compressed: the generator applies its relocations to the compressed bytes, before libdw decompresses them; then ${patched}`,
+      skipped: 'the section (libdw leaves it out)',
+    });
+  }
   if (!dw.has('.debug_info') && !dw.has('.debug_line')) throw noDwarf();
   return dw;
 }
