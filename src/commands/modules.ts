@@ -6,6 +6,7 @@ import { RULE_SETS } from '../lineinfo/rules.js';
 import { type ModuleSetResult, measureModuleSet } from '../measure/modules.js';
 import { renderModulesTerminal } from '../report/modules-terminal.js';
 import { type ProcessLike, Progress } from '../util/process.js';
+import { printWarnings } from './inspect.js';
 import { emit, rulesOf, wholeNumber } from './options.js';
 
 /** `lineinfo-bench modules`: wiring only; the work is measureModuleSet, the output renderModulesTerminal. */
@@ -89,6 +90,8 @@ export function registerModulesCommand(
           onProgress: (done, total) => progress.update(`reading modules: ${done}/${total}`),
         });
         progress.done();
+        // the parts of each module read past, and why a module has no full figures
+        for (const m of result.modules) printWarnings(proc, m.path, m.warnings ?? []);
         emit(proc, opts.json, result, () => renderModulesTerminal(result));
         setExit(0);
       },

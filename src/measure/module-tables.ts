@@ -11,7 +11,7 @@ import {
   moduleV6Format,
 } from '../encodings/module-sections.js';
 import { BUCKETS, type Bucket, type Format } from '../encodings/types.js';
-import { FormatError } from '../errors.js';
+import { FormatError, type InputWarning } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { type DropCounters, type ExtractResult, extractUpstream } from '../lineinfo/extract.js';
 import type { ModuleSections } from '../lineinfo/module-sections.js';
@@ -134,13 +134,23 @@ export interface ModuleMeasure {
   arch: string;
   sizes: ModuleSizes;
   upstream: ModuleModeResult;
-  full: ModuleModeResult;
-  /** True when the two modes give different entries or file names. */
-  differ: boolean;
-  /** Why they differ (codes, see CAUSES); empty when they do not. */
-  causes: string[];
-  /** Growth of the main layout (fully relocated) in percent of each size. */
-  growth: { text: number; alloc: number; stripped: number; file: number };
+  /**
+   * Absent when the full relocation (strict, a linker's reading) could not
+   * read the module: a FormatError, or a part it read past that the upstream
+   * reading does not (see `warnings`). The upstream figures are kept.
+   */
+  full?: ModuleModeResult;
+  /** True when the two modes give different entries or file names; absent without `full`. */
+  differ?: boolean;
+  /** Why they differ (codes, see CAUSES); empty when they do not; absent without `full`. */
+  causes?: string[];
+  /**
+   * Growth of the main layout (fully relocated) in percent of each size;
+   * absent without `full` (growth is quoted on the full table, not switched to upstream's).
+   */
+  growth?: { text: number; alloc: number; stripped: number; file: number };
+  /** Parts of the module read past: the upstream reading's, then why `full` is absent. */
+  warnings?: InputWarning[];
   /** The layout growth is quoted for (module-v3:64:sleb, or module-newest under the newest rules). */
   mainFormat: string;
 }
@@ -235,7 +245,84 @@ function sameTable(a: EntryTable, b: EntryTable): boolean {
   return true;
 }
 
-/** Reads one `.ko` (ET_REL with DWARF) both ways and lays out each table. Throws FormatError naming the file. */
+/** What a module without full figures leaves out (the warning's `skipped`). */
+export const FULL_LEFT_OUT =
+  'its full relocation figures, and the comparison (differ, causes) and growth taken from them (its upstream relocation figures are kept)';
+
+const warningKey = (w: InputWarning) => `${w.part}\0${w.cause}`;
+/** A warning about compile units (extract.ts: `unit at .debug_info+N`, `N units (the first at ...)`). */
+const UNIT_PART = /^(unit at |\d+ units )/;
+
+/**
+ * Why the full relocation's reading cannot stand as a linker's: a FormatError
+ * it stopped on, or the first part it read past that the upstream reading
+ * did not (a relocation table it could not apply loses units' line tables:
+ * its figures would be short, not a linker's). Undefined when it stands.
+ */
+function fullFailure(
+  full: ExtractResult | FormatError,
+  upstream: ExtractResult,
+): { part: string; cause: string } | undefined {
+  const split = (text: string) => {
+    // ".rela.debug_info: size 260 is ...": the part is the section named first
+    const m = /^(\.[\w.]+): (.*)$/s.exec(text);
+    return m ? { part: m[1], cause: m[2] } : undefined;
+  };
+  if (full instanceof FormatError)
+    return split(full.message) ?? { part: 'the module', cause: full.message };
+  const seen = new Set(upstream.warnings.map(warningKey));
+  const w = full.warnings.find((x) => !seen.has(warningKey(x)));
+  if (!w) return undefined;
+  const named = split(w.cause);
+  return named ?? { part: w.part, cause: w.cause };
+}
+
+/** One reading's figures. */
+function modeResult(ex: ExtractResult, elf: ElfFile, formats: readonly Format[]): ModuleModeResult {
+  const ms = ex.moduleSections;
+  const unknownTypes: Record<string, number> = {};
+  for (const r of ex.relocations)
+    for (const [k, v] of Object.entries(r.unknown)) unknownTypes[k] = (unknownTypes[k] ?? 0) + v;
+  const dl = ex.relocations.find((r) => r.section === '.debug_line');
+  const result: ModuleModeResult = {
+    entries: ms ? ms.sections.reduce((n, s) => n + s.table.count, 0) : ex.table.count,
+    files: ex.table.files.length,
+    rowsRead: ex.stats.rowsRead,
+    units: ex.stats.units,
+    unitsWithLines: ex.stats.unitsWithLines,
+    unitsUnreadable: ex.stats.unitsUnreadable ?? 0,
+    drops: ex.drops,
+    tables: layoutTables(ex, elf, formats),
+    debugLine: {
+      records: dl?.records ?? 0,
+      applied: dl?.applied ?? 0,
+      notApplied: dl?.notApplied ?? 0,
+      notAppliedByType: dl?.notAppliedByType ?? {},
+      otherCodeSection: dl?.otherCodeSection ?? 0,
+      unknown: dl?.unknown ?? {},
+      outOfRange: dl?.outOfRange ?? 0,
+    },
+    unknownTypes,
+  };
+  if (ms) {
+    result.sections = ms.sections.map((s) => ({
+      name: s.name,
+      blob: s.blob === 'init' ? '.init.mod_lineinfo' : '.mod_lineinfo',
+      size: s.size,
+      entries: s.table.count,
+    }));
+    result.symbolStarts = ex.symbolStarts;
+  }
+  return result;
+}
+
+/**
+ * Reads one `.ko` (ET_REL with DWARF) both ways and lays out each table.
+ * Throws FormatError naming the file when the upstream reading cannot read
+ * it; when only the full relocation cannot (it is strict), the module keeps
+ * its upstream figures, without `full`, `differ`, `causes` and `growth`,
+ * and a warning says why.
+ */
 export function measureModule(path: string, name = path, rules = 'v1-v4'): ModuleMeasure {
   const elf = ElfFile.open(path);
   try {
@@ -243,80 +330,64 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
       throw new FormatError(`is ${elf.typeName}, not a relocatable module (ET_REL)`, path);
     const sizes = sizesOf(elf, statSync(path).size);
     const layouts = moduleLayoutsFor(rules);
-    const results = {} as Record<ModuleMode, ModuleModeResult>;
-    const reads = {} as Record<ModuleMode, ExtractResult>;
-    let upstreamLine: RelocationReport | undefined;
-    for (const mode of MODULE_MODES) {
-      const ex = extractUpstream(elf, { rules, relocation: mode });
-      const ms = ex.moduleSections;
-      const unknownTypes: Record<string, number> = {};
-      for (const r of ex.relocations)
-        for (const [k, v] of Object.entries(r.unknown))
-          unknownTypes[k] = (unknownTypes[k] ?? 0) + v;
-      const dl = ex.relocations.find((r) => r.section === '.debug_line');
-      results[mode] = {
-        entries: ms ? ms.sections.reduce((n, s) => n + s.table.count, 0) : ex.table.count,
-        files: ex.table.files.length,
-        rowsRead: ex.stats.rowsRead,
-        units: ex.stats.units,
-        unitsWithLines: ex.stats.unitsWithLines,
-        unitsUnreadable: ex.stats.unitsUnreadable ?? 0,
-        drops: ex.drops,
-        tables: layoutTables(ex, elf, layouts.formats),
-        debugLine: {
-          records: dl?.records ?? 0,
-          applied: dl?.applied ?? 0,
-          notApplied: dl?.notApplied ?? 0,
-          notAppliedByType: dl?.notAppliedByType ?? {},
-          otherCodeSection: dl?.otherCodeSection ?? 0,
-          unknown: dl?.unknown ?? {},
-          outOfRange: dl?.outOfRange ?? 0,
-        },
-        unknownTypes,
-      };
-      if (ms) {
-        results[mode].sections = ms.sections.map((s) => ({
-          name: s.name,
-          blob: s.blob === 'init' ? '.init.mod_lineinfo' : '.mod_lineinfo',
-          size: s.size,
-          entries: s.table.count,
-        }));
-        results[mode].symbolStarts = ex.symbolStarts;
-      }
-      reads[mode] = ex;
-      // the upstream report is what explains differences
-      if (mode === 'upstream' && dl) upstreamLine = dl;
+    const up = extractUpstream(elf, { rules, relocation: 'upstream' });
+    const upstream = modeResult(up, elf, layouts.formats);
+    // the file's parts the upstream reading read past; not its units': it reads
+    // .debug_info unrelocated, whose later units are garbage by design (a unit
+    // really broken fails the full reading, and that warning names it)
+    const warnings: InputWarning[] = [];
+    const seen = new Set<string>();
+    for (const w of up.warnings) {
+      const k = `${warningKey(w)}\0${w.skipped}`;
+      if (!seen.has(k) && !UNIT_PART.test(w.part)) warnings.push(w);
+      seen.add(k);
     }
+    let fullRead: ExtractResult | FormatError;
+    try {
+      fullRead = extractUpstream(elf, { rules, relocation: 'full' });
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      fullRead = e;
+    }
+    const failure = fullFailure(fullRead, up);
+    const base = { path, name, arch: elf.arch.name, sizes, upstream };
+    if (failure || fullRead instanceof FormatError) {
+      warnings.push({
+        part: failure?.part ?? 'the module',
+        cause: `${failure?.cause ?? 'unreadable'}, where the full relocation (every relocation applied, as a linker would) stops`,
+        skipped: FULL_LEFT_OUT,
+      });
+      return { ...base, mainFormat: layouts.main, warnings };
+    }
+    const full = modeResult(fullRead, elf, layouts.formats);
+    // the upstream report is what explains differences
+    const upstreamLine = up.relocations.find((r) => r.section === '.debug_line');
     const same = (a: ExtractResult, b: ExtractResult) =>
       a.moduleSections && b.moduleSections
         ? sameSections(a.moduleSections, b.moduleSections)
         : sameTable(a.table, b.table);
-    const differ = !same(reads.upstream, reads.full);
+    const differ = !same(up, fullRead);
     const causes: string[] = [];
     if (differ) {
       // attribution: .debug_line as upstream relocates it, everything else fully
       const mid = extractUpstream(elf, { rules, relocation: 'upstream-line' });
-      if (!same(reads.upstream, mid)) causes.push('debug-info');
-      if (!same(mid, reads.full)) {
+      if (!same(up, mid)) causes.push('debug-info');
+      if (!same(mid, fullRead)) {
         const before = causes.length;
-        const up = upstreamLine as RelocationReport | undefined;
+        const u = upstreamLine;
         // v1-v4 place every section at 0: rows of other sections that full
         // relocation puts outside .text fall inside it (the newest rules bias them apart)
-        if (!mid.moduleSections && up && up.otherCodeSection > 0) causes.push('other-sections');
-        if (!mid.moduleSections && up && up.notAppliedNonZero > 0) causes.push('text-addends');
-        if (up && Object.keys(up.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
+        if (!mid.moduleSections && u && u.otherCodeSection > 0) causes.push('other-sections');
+        if (!mid.moduleSections && u && u.notAppliedNonZero > 0) causes.push('text-addends');
+        if (u && Object.keys(u.notAppliedByType).some((k) => /^R_RISCV_(ADD|SUB|SET)/.test(k)))
           causes.push('riscv-add-sub');
         if (causes.length === before) causes.push('other');
       }
     }
-    const main = results.full.tables.find((t) => t.format === layouts.main)!.total;
+    const main = full.tables.find((t) => t.format === layouts.main)!.total;
     return {
-      path,
-      name,
-      arch: elf.arch.name,
-      sizes,
-      upstream: results.upstream,
-      full: results.full,
+      ...base,
+      full,
       differ,
       causes,
       growth: {
@@ -326,6 +397,7 @@ export function measureModule(path: string, name = path, rules = 'v1-v4'): Modul
         file: percentOf(main, sizes.file),
       },
       mainFormat: layouts.main,
+      warnings,
     };
   } finally {
     elf.close();

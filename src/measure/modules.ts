@@ -11,6 +11,7 @@ import type { EntryTable } from '../lineinfo/entries.js';
 import { extractUpstream } from '../lineinfo/extract.js';
 import {
   CAUSES,
+  FULL_LEFT_OUT,
   MODULE_MODES,
   type ModuleMeasure,
   type ModuleMode,
@@ -78,10 +79,29 @@ export interface ModeTotals
   unknownRelocations: Record<string, number>;
 }
 
+/** A module the full relocation could not read: its upstream figures only (see its warnings). */
+export interface UpstreamOnlyModule {
+  name: string;
+  upstreamEntries: number;
+  /** The main layout's bytes under upstream relocation. */
+  upstreamBytes: number;
+  /** The part and cause of the warning (`part: cause`). */
+  reason: string;
+}
+
 export interface ModuleSetSummary {
+  /** Every module measured, those read with upstream relocation only among them. */
   modules: number;
   skipped: number;
   arch?: string;
+  /**
+   * Modules the full relocation (strict) could not read: left out of every
+   * figure below (totals of both modes, sizes, distributions, largest,
+   * growth, differ), which are over the other modules, read both ways.
+   * Absent in runs saved before it was counted (none then).
+   */
+  upstreamOnly?: { count: number; modules: UpstreamOnlyModule[] };
+  /** Over the modules read both ways (see upstreamOnly). */
   totals: Record<ModuleMode, ModeTotals>;
   sizes: { text: number; alloc: number; stripped: number; file: number };
   /** The main layout's bytes per module (full relocation). */
@@ -201,16 +221,28 @@ export async function measureModules(
   return { modules, skipped, jobs: url ? jobs : 1 };
 }
 
-const mainBytes = (m: ModuleMeasure, mode: ModuleMode) =>
-  m[mode].tables.find((t) => t.format === m.mainFormat)!.total;
+/** A module read both ways: what the totals are taken over. */
+type BothWays = ModuleMeasure &
+  Required<Pick<ModuleMeasure, 'full' | 'differ' | 'causes' | 'growth'>>;
 
-/** Sums the modules; `rules` names the layouts they were measured in (see moduleLayoutsFor). */
+const readBothWays = (m: ModuleMeasure): m is BothWays => m.full !== undefined;
+
+const mainBytes = (m: ModuleMeasure, mode: ModuleMode) =>
+  m[mode]!.tables.find((t) => t.format === m.mainFormat)!.total;
+
+/**
+ * Sums the modules; `rules` names the layouts they were measured in (see
+ * moduleLayoutsFor). A module without full figures is counted in
+ * `upstreamOnly` and left out of every sum, so both modes sum the same modules.
+ */
 export function summarize(
-  modules: ModuleMeasure[],
+  measured: ModuleMeasure[],
   skipped: number,
   rules = 'v1-v4',
 ): ModuleSetSummary {
   const layouts = moduleLayoutsFor(rules);
+  const modules = measured.filter(readBothWays);
+  const upstreamOnly = measured.filter((m) => !readBothWays(m));
   const totals = {} as Record<ModuleMode, ModeTotals>;
   for (const mode of MODULE_MODES) {
     const t: ModeTotals = {
@@ -262,9 +294,21 @@ export function summarize(
       growthText: m.growth.text,
     }));
   return {
-    modules: modules.length,
+    modules: measured.length,
     skipped,
-    arch: modules[0]?.arch,
+    arch: measured[0]?.arch,
+    upstreamOnly: {
+      count: upstreamOnly.length,
+      modules: upstreamOnly.map((m) => {
+        const w = m.warnings?.find((x) => x.skipped === FULL_LEFT_OUT);
+        return {
+          name: m.name,
+          upstreamEntries: m.upstream.entries,
+          upstreamBytes: mainBytes(m, 'upstream'),
+          reason: w ? `${w.part}: ${w.cause}` : 'the full relocation could not read it',
+        };
+      }),
+    },
     totals,
     sizes,
     distribution: distribution(modules.map((m) => mainBytes(m, 'full'))),
@@ -389,6 +433,10 @@ export function compactModuleSet(r: ModuleSetResult): ModuleSetResult {
     summary: {
       ...r.summary,
       differ: { ...r.summary.differ, modules: r.summary.differ.modules.slice(0, DIFFER_KEPT) },
+      upstreamOnly: r.summary.upstreamOnly && {
+        ...r.summary.upstreamOnly,
+        modules: r.summary.upstreamOnly.modules.slice(0, DIFFER_KEPT),
+      },
     },
   };
 }

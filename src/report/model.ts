@@ -297,8 +297,10 @@ export interface ModuleRow {
   arch: string;
   modules: number;
   skipped: number;
+  /** Modules the full relocation could not read: left out of every figure after `modules`. */
+  upstreamOnly: number;
   format: string;
-  /** Entries and bytes of the main layout, relocated as upstream does and fully. */
+  /** Entries and bytes of the main layout, relocated as upstream does and fully (the modules read both ways). */
   upstreamEntries: number;
   upstreamBytes: number;
   fullEntries: number;
@@ -324,6 +326,7 @@ export function moduleRows(run: RunResult): ModuleRow[] {
         arch: s.arch ?? k.measure.kernel.metadata.arch,
         modules: s.modules,
         skipped: s.skipped,
+        upstreamOnly: s.upstreamOnly?.count ?? 0,
         format: r.mainFormat,
         upstreamEntries: s.totals.upstream.entries,
         upstreamBytes: s.totals.upstream.bytes[r.mainFormat],
@@ -360,7 +363,8 @@ export const MODULE_HEAD = [
 export function moduleCells(r: ModuleRow): string[] {
   return [
     r.kernel,
-    `${n(r.modules)}${r.skipped ? ` (+${n(r.skipped)} without DWARF)` : ''}`,
+    `${n(r.modules)}${r.skipped ? ` (+${n(r.skipped)} without DWARF)` : ''}` +
+      (r.upstreamOnly ? ` (${n(r.upstreamOnly)} upstream only, left out of the sums)` : ''),
     `${n(r.upstreamEntries)} / ${n(r.fullEntries)}`,
     `${n(r.upstreamBytes)} / ${n(r.fullBytes)}`,
     pct(r.percentOfVmlinux),

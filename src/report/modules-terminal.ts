@@ -7,21 +7,36 @@ const p = (v: number) => `${v.toFixed(2)}%`;
 const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 const style = { head: [], border: [] };
 
+/** One module's rows, upstream and full; a module the full relocation could not read shows '-' for it. */
+function modeRows(m: ModuleMeasure, label = (mode: string) => mode): string[][] {
+  return (['upstream', 'full'] as const).map((mode) => {
+    const r = m[mode];
+    return r
+      ? [label(mode), n(r.entries), n(r.files), n(r.rowsRead), ...r.tables.map((x) => n(x.total))]
+      : [label(mode), ...['-', '-', '-'], ...m.upstream.tables.map(() => '-')];
+  });
+}
+
 function moduleLine(m: ModuleMeasure, main: string): string[] {
   const out: string[] = [];
   const t = new Table({
-    head: ['relocation', 'entries', 'files', 'rows read', ...m.full.tables.map((x) => x.format)],
+    head: [
+      'relocation',
+      'entries',
+      'files',
+      'rows read',
+      ...m.upstream.tables.map((x) => x.format),
+    ],
     chars,
     style,
   });
-  for (const mode of ['upstream', 'full'] as const) {
-    const r = m[mode];
-    t.push([mode, n(r.entries), n(r.files), n(r.rowsRead), ...r.tables.map((x) => n(x.total))]);
-  }
+  t.push(...modeRows(m));
   out.push(t.toString());
   out.push(
-    `${main} (full) grows .text (${n(m.sizes.text)} B) by ${p(m.growth.text)}, loaded sections (${n(m.sizes.alloc)} B) by ${p(m.growth.alloc)}, ` +
-      `the .ko without DWARF (${n(m.sizes.stripped)} B) by ${p(m.growth.stripped)}`,
+    m.growth
+      ? `${main} (full) grows .text (${n(m.sizes.text)} B) by ${p(m.growth.text)}, loaded sections (${n(m.sizes.alloc)} B) by ${p(m.growth.alloc)}, ` +
+          `the .ko without DWARF (${n(m.sizes.stripped)} B) by ${p(m.growth.stripped)}`
+      : `${main} (full): no figures, the full relocation could not read the module (see the warning); growth, quoted on the full table, is left out`,
   );
   return out;
 }
@@ -36,6 +51,8 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
   );
   if (r.modules.length === 1) {
     out.push('', ...moduleLine(r.modules[0], r.mainFormat));
+    // the sums below are over the modules read both ways: none here
+    if (!r.modules[0].full) return `${out.join('\n')}\n`;
   } else {
     const t = new Table({
       head: ['relocation', 'entries', 'files (sum)', 'rows read', ...r.formats],
@@ -52,11 +69,39 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
         ...r.formats.map((f) => n(x.bytes[f])),
       ]);
     }
+    const only = s.upstreamOnly ?? { count: 0, modules: [] };
     out.push(
       '',
-      'Totals (bytes of each .mod_lineinfo layout, summed over the modules):',
+      only.count
+        ? `Totals (bytes of each .mod_lineinfo layout, summed over the ${n(s.modules - only.count)} modules read both ways; ` +
+            `${n(only.count)} read with upstream relocation only ${only.count === 1 ? 'is' : 'are'} left out of every figure below):`
+        : 'Totals (bytes of each .mod_lineinfo layout, summed over the modules):',
       t.toString(),
     );
+    if (only.count) {
+      const u = new Table({
+        head: ['upstream relocation only', 'entries', 'files', 'rows read', ...r.formats],
+        chars,
+        style,
+      });
+      const listed = r.modules.filter((m) => !m.full).slice(0, 20);
+      for (const m of listed) u.push(...modeRows(m, (mode) => `${m.name} (${mode})`));
+      out.push(
+        '',
+        `The full relocation could not read ${n(only.count)} module${only.count === 1 ? '' : 's'} (see the warnings): upstream figures only, no comparison or growth:`,
+      );
+      // a run keeps no per-module list: the summary's names and entries then
+      if (listed.length) out.push(u.toString());
+      else
+        for (const m of only.modules)
+          out.push(
+            `  ${m.name}: ${n(m.upstreamEntries)} entries, ${n(m.upstreamBytes)} B upstream (${m.reason})`,
+          );
+      if (only.count > Math.max(listed.length, only.modules.length))
+        out.push(
+          `  ... and ${n(only.count - Math.max(listed.length, only.modules.length))} more (modules --json lists them all)`,
+        );
+    }
     const d = s.distribution;
     const u = s.distributionUpstream;
     out.push(
@@ -108,7 +153,11 @@ export function renderModulesTerminal(r: ModuleSetResult): string {
       `Entries per covered section: upstream ${sec(s.totals.upstream.sections)}; full ${sec(s.totals.full.sections)}.`,
     );
   }
-  out.push('', `The two relocations differ in ${n(s.differ.count)} of ${n(s.modules)} modules:`);
+  const both = s.modules - (s.upstreamOnly?.count ?? 0);
+  out.push(
+    '',
+    `The two relocations differ in ${n(s.differ.count)} of ${n(both)} modules${both === s.modules ? '' : ' read both ways'}:`,
+  );
   for (const [c, count] of Object.entries(s.differ.byCause).sort((a, b) => b[1] - a[1]))
     out.push(`  ${c.padEnd(15)}${n(count).padStart(6)}  ${r.causes[c] ?? ''}`);
   const shown = s.differ.modules.slice(0, 20);

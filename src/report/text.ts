@@ -121,6 +121,9 @@ function kernelParagraphs(run: RunResult): string[] {
       out.push(
         ...wrap(
           `Modules (${n(mod.modules)} .ko files, ${mod.format}, fully relocated): ${n(mod.fullEntries)} entries, ${n(mod.fullBytes)} bytes in all` +
+            (mod.upstreamOnly
+              ? ` (${n(mod.upstreamOnly)} the full relocation could not read left out, of these figures and those after)`
+              : '') +
             `${mod.percentOfVmlinux !== undefined ? `, ${mod.percentOfVmlinux.toFixed(1)}% of vmlinux's table` : ''}` +
             `; +${mod.growthAlloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ${n(mod.upstreamEntries)} entries, ${n(mod.upstreamBytes)} bytes.`,
           2,
