@@ -341,43 +341,39 @@ describe.runIf(hasTool('gcc') && hasTool('pkg-config'))(
       expect(r.json.dwarf.unitsSkipped).toBe(1);
     });
 
-    it('an attribute of form 0 in the unit DIE: libdw skips it without a value, and so do we', async () => {
-      const kern = buildKern('gcc');
-      const m = new ElfMutant(kern);
+    /**
+     * The kern fixture's second unit and where the form of its DIE's first
+     * attribute is declared: GCC's unit DIE declaration is code,
+     * DW_TAG_compile_unit (0x11), children, then (DW_AT_producer 0x25, form).
+     */
+    function secondUnitProducer() {
+      const m = new ElfMutant(buildKern('gcc'));
       const info = m.sectionStart('.debug_info');
       const abbrev = m.sectionStart('.debug_abbrev');
       const unit = m.units()[1];
       const table = abbrev + m.view.getUint32(info + unit.offset + 8, m.le);
-      // GCC's unit DIE declaration: code, DW_TAG_compile_unit (0x11), children, (DW_AT_producer 0x25, form) first
-      let at = -1;
+      let producerForm = -1;
       for (let i = 0; i + 4 < 4096; i++) {
         if (m.bytes[table + i + 1] === 0x11 && m.bytes[table + i + 3] === 0x25) {
-          at = table + i + 4;
+          producerForm = table + i + 4;
           break;
         }
       }
-      expect(at).toBeGreaterThan(0);
-      m.bytes[at] = 0; // DW_AT_producer of form 0: its strp's 4 bytes are read as the next attributes
+      expect(producerForm).toBeGreaterThan(0);
+      return { m, unit, producerForm };
+    }
+
+    it('an attribute of form 0 in the unit DIE: libdw skips it without a value, and so do we', async () => {
+      const { m, producerForm } = secondUnitProducer();
+      m.bytes[producerForm] = 0; // DW_AT_producer of form 0: its strp's 4 bytes are read as the next attributes
       await check(m, 'form-0');
     });
 
     it('a DW_FORM_block length within 10 of 2^64: libdw adds its own bytes in 64 bits, wraps, and reads on inside them; so do we', async () => {
-      const kern = buildKern('gcc');
-      const m = new ElfMutant(kern);
-      const info = m.sectionStart('.debug_info');
-      const abbrev = m.sectionStart('.debug_abbrev');
-      const unit = m.units()[1];
+      const { m, producerForm, unit } = secondUnitProducer();
       expect(unit.version).toBe(5);
-      const table = abbrev + m.view.getUint32(info + unit.offset + 8, m.le);
-      let at = -1;
-      for (let i = 0; i + 4 < 4096; i++) {
-        if (m.bytes[table + i + 1] === 0x11 && m.bytes[table + i + 3] === 0x25) {
-          at = table + i + 4;
-          break;
-        }
-      }
-      expect(at).toBeGreaterThan(0);
-      m.bytes[at] = 0x09; // DW_AT_producer of form DW_FORM_block
+      const info = m.sectionStart('.debug_info');
+      m.bytes[producerForm] = 0x09; // DW_AT_producer of form DW_FORM_block
       // its length: 2^64 - 6 in 10 bytes, so length + 10 wraps to 4: the next
       // attribute is read 4 bytes on, where it was (its bytes now the length's)
       const value = info + unit.offset + 13; // after the 12-byte header and a 1-byte code

@@ -48,6 +48,24 @@ function section(out: string, run: RunResult, id: string, rules: string) {
   };
 }
 
+/** One kernel's cells of the summary table, from run.json: upstream blocks:64:sleb, then our smallest (mru-huffman:64). */
+function summaryCells(run: RunResult, id: string, rules: string): string[] {
+  const up = tableOf(run, id, rules, 'blocks:64:sleb');
+  const ours = oursOf(run, id, rules);
+  expect(ours.format).toBe('mru-huffman:64');
+  return [
+    kernelOf(run, id).measure.kernel.metadata.arch,
+    commas(up.entries),
+    up.bytesPerEntry.toFixed(2),
+    up.growth.loaded.toFixed(2),
+    up.growth.image.toFixed(2),
+    ours.bytesPerEntry.toFixed(2),
+    ours.growth.loaded.toFixed(2),
+    ours.growth.image.toFixed(2),
+    imageFileOf(run, id),
+  ];
+}
+
 /** A label and a value, right-aligned to column 72 as text.ts's line() sets them. */
 const labelled = (label: string, value: string) =>
   new RegExp(`^    ${label.replace(/[+()]/g, '\\$&')} +${value.replace(/[.]/g, '\\.')}$`);
@@ -282,22 +300,7 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
   });
 
   it("gives every kernel's row from run.json, in run order, under its config", () => {
-    const expected = multiarch.kernels.map((k) => {
-      const up = tableOf(multiarch, k.id, 'v1-v4', 'blocks:64:sleb');
-      const ours = oursOf(multiarch, k.id, 'v1-v4');
-      expect(ours.format).toBe('mru-huffman:64');
-      return [
-        k.measure.kernel.metadata.arch,
-        commas(up.entries),
-        up.bytesPerEntry.toFixed(2),
-        up.growth.loaded.toFixed(2),
-        up.growth.image.toFixed(2),
-        ours.bytesPerEntry.toFixed(2),
-        ours.growth.loaded.toFixed(2),
-        ours.growth.image.toFixed(2),
-        imageFileOf(multiarch, k.id),
-      ];
-    });
+    const expected = multiarch.kernels.map((k) => summaryCells(multiarch, k.id, 'v1-v4'));
     expect(parts.rows.map((r) => r.trim().split(/ +/))).toEqual(expected);
     expect(parts.groups).toEqual([
       'tinyconfig-dwarf5, gcc, Linux 6.12.117:',
@@ -373,22 +376,7 @@ describe('text (mail) reporter over the default run and one kernel', () => {
     expect(p.title).toBe('Line tables of 2 kernels, newest rules (revision newest); growth in %:');
     expect(p.formats.trim().split(/ +/)).toEqual(['blocks:64:sleb', 'mru-huffman:64']);
     expect(p.rows.map((r) => r.trim().split(/ +/))).toEqual(
-      defaults.kernels.map((k) => {
-        const up = tableOf(defaults, k.id, 'newest', 'blocks:64:sleb');
-        const ours = oursOf(defaults, k.id, 'newest');
-        expect(ours.format).toBe('mru-huffman:64');
-        return [
-          k.measure.kernel.metadata.arch,
-          commas(up.entries),
-          up.bytesPerEntry.toFixed(2),
-          up.growth.loaded.toFixed(2),
-          up.growth.image.toFixed(2),
-          ours.bytesPerEntry.toFixed(2),
-          ours.growth.loaded.toFixed(2),
-          ours.growth.image.toFixed(2),
-          imageFileOf(defaults, k.id),
-        ];
-      }),
+      defaults.kernels.map((k) => summaryCells(defaults, k.id, 'newest')),
     );
     expect(p.notes).toContain(
       'Rules: newest: revision newest (after v7, patch 2/4, the post-v7-patch2/ generator); every table verified.',
