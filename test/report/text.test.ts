@@ -350,19 +350,9 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
     expect(p.title).toBe(
       "Line tables of 21 kernels, symbolizer rules (ours, in revision newest's layouts); growth in %:",
     );
-    const up = tableOf(multiarch, 'arm-tinyconfig-gcc', 'symbolizer', 'blocks:64:sleb');
-    const ours = oursOf(multiarch, 'arm-tinyconfig-gcc', 'symbolizer');
-    expect(p.rows[3].trim().split(/ +/)).toEqual([
-      'arm',
-      commas(up.entries),
-      up.bytesPerEntry.toFixed(2),
-      up.growth.loaded.toFixed(2),
-      up.growth.image.toFixed(2),
-      ours.bytesPerEntry.toFixed(2),
-      ours.growth.loaded.toFixed(2),
-      ours.growth.image.toFixed(2),
-      'zImage',
-    ]);
+    const cells = summaryCells(multiarch, 'arm-tinyconfig-gcc', 'symbolizer');
+    expect([cells[0], cells[8]]).toEqual(['arm', 'zImage']);
+    expect(p.rows[3].trim().split(/ +/)).toEqual(cells);
     expect(p.notes).toContain(
       'Rules: symbolizer: rules of ours, in the layouts of revision newest;',
     );
