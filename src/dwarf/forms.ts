@@ -67,7 +67,6 @@ function ulebBlock(r: ByteReader): FormValue {
     r.pos = end;
     return { kind: 'block', bytes: r.bytes.subarray(end, end) };
   }
-  r.need(Number(total) - (r.pos - start));
   return block(r, Number(length));
 }
 

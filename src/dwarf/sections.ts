@@ -39,10 +39,20 @@ export class DwarfSections {
     private readonly chosen?: ReadonlyMap<string, Section>,
   ) {}
 
-  /** True when this section's bytes are relocated when loaded (then it is always loaded whole). */
+  /**
+   * True when this section's bytes are relocated when loaded (then it is
+   * always loaded whole). Kept per name: peek asks on every unit it reads,
+   * and the answer walks the section headers.
+   */
   private relocated(name: string): boolean {
-    return relocates(this.elf, this.relocation, name);
+    let r = this.relocatedNames.get(name);
+    if (r === undefined) {
+      r = relocates(this.elf, this.relocation, name);
+      this.relocatedNames.set(name, r);
+    }
+    return r;
   }
+  private readonly relocatedNames = new Map<string, boolean>();
 
   /**
    * True when a section is only read whole: compressed, relocated, or

@@ -5,6 +5,7 @@ import {
   type ElfRelocation,
   readRelocation,
   relocationEntrySize,
+  relocationRecords,
   relocationSectionsFor,
 } from './relocation-records.js';
 import {
@@ -99,6 +100,11 @@ function sectionMode(mode: RelocationMode, name: string): SectionMode {
 
 /** True for the modes that read `.debug_info` as it is (a generator's), so later units may be garbage. */
 export function leavesDebugInfo(mode: RelocationMode): boolean {
+  return isGeneratorMode(mode);
+}
+
+/** A generator's own reading ('upstream', 'upstream-newest'): `.debug_line` only, found by name, read past as it reads past. */
+function isGeneratorMode(mode: RelocationMode | SectionMode): mode is 'upstream' | 'upstream-newest' {
   return mode === 'upstream' || mode === 'upstream-newest';
 }
 
@@ -197,7 +203,7 @@ export function relocateSection(
   const report = emptyReport(target.name, mode);
   const effective = sectionMode(mode, target.name);
   if (elf.type !== ET.REL || effective === 'none') return report;
-  if (effective === 'upstream' || effective === 'upstream-newest') {
+  if (isGeneratorMode(effective)) {
     relocateAsGenerator(elf, target, bytes, effective, report);
     return report;
   }
@@ -351,7 +357,7 @@ function relocateAsGenerator(
   const job = newJob(elf, target, bytes, effective, report, symtab ?? elf.symbols() ?? NO_SYMBOLS);
   const record: ElfRelocation = { offset: 0, symbol: 0, type: 0, addend: 0n };
   // v4's .rel.debug_line: counted, never applied
-  for (const s of v4Rel) countUnread(job, s, record);
+  for (const s of v4Rel) countUnread(job, s);
   if (target.name !== '.debug_line' || tables.length === 0) return;
   const all = 'every relocation of .debug_line';
   if (found.debugLine !== target) {
@@ -541,19 +547,15 @@ function countNotAppliedRecord(
 }
 
 /** The records of a table the mode does not read (v4's `.rel.debug_line`), counted as not applied. */
-function countUnread(job: SectionRelocation, rs: Section, record: ElfRelocation): void {
+function countUnread(job: SectionRelocation, rs: Section): void {
   const { elf } = job;
   if (elf.dataProblem(rs) !== undefined || rs.flags & SHF.COMPRESSED) return;
   const rela = rs.type === SHT.RELA;
-  const entsize = relocationEntrySize(elf, rela);
-  const raw = elf.contents(rs).bytes;
-  const rv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const n = Math.floor(raw.length / entsize);
-  job.report.records += n;
-  for (let i = 0; i < n; i++) {
-    readRelocation(rv, i * entsize, elf.is64, elf.littleEndian, rela, record);
-    const ti = countKind(job, record);
-    if (ti) countNotAppliedRecord(job, ti, rela, record, record.symbol < job.syms.count);
+  const records = relocationRecords(elf, rs);
+  job.report.records += records.length;
+  for (const r of records) {
+    const ti = countKind(job, r);
+    if (ti) countNotAppliedRecord(job, ti, rela, r, r.symbol < job.syms.count);
   }
 }
 
@@ -802,7 +804,7 @@ function writeRelocated(
  */
 export function patchesStoredBytes(mode: RelocationMode, name: string): boolean {
   const effective = sectionMode(mode, name);
-  return (effective === 'upstream' || effective === 'upstream-newest') && name === '.debug_line';
+  return isGeneratorMode(effective) && name === '.debug_line';
 }
 
 /** True when relocating this file in this mode can change `name`'s bytes. */
@@ -811,7 +813,7 @@ export function relocates(elf: ElfFile, mode: RelocationMode, name: string): boo
   if (elf.type !== ET.REL || effective === 'none') return false;
   const s = elf.section(name);
   if (s === undefined) return false;
-  if (effective === 'upstream' || effective === 'upstream-newest') {
+  if (isGeneratorMode(effective)) {
     if (name !== '.debug_line') return false;
     // found by name, whatever their sh_info (relocateAsGenerator)
     const named = (n: string) => elf.sections.some((x) => x.index !== 0 && x.name === n);

@@ -321,15 +321,14 @@ function openDwarf(
   }
   const chosen = libdwSections(elf, warnings);
   const dw = new DwarfSections(elf, relocation, chosen);
-  // a module's compressed .debug_line, relocated by the generator in its
-  // stored bytes before libdw decompresses them: a stream that no longer
-  // inflates is left out, as dwarf_begin_elf leaves it out
-  for (const name of [...chosen.keys()]) {
-    const patched = dw.patchedCompressionProblem(name);
-    if (patched === undefined) continue;
-    chosen.delete(name);
+  // a module's compressed .debug_line (the only section a generator
+  // relocates), patched in its stored bytes before libdw decompresses them:
+  // a stream that no longer inflates is left out, as dwarf_begin_elf leaves it out
+  const patched = dw.patchedCompressionProblem('.debug_line');
+  if (patched !== undefined) {
+    chosen.delete('.debug_line');
     warnings.push({
-      part: name,
+      part: '.debug_line',
       cause: `flagged compressed: the generator applies its relocations to the compressed bytes, before libdw decompresses them; then ${patched}`,
       skipped: 'the section (libdw leaves it out)',
     });
