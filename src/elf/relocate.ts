@@ -104,7 +104,9 @@ export function leavesDebugInfo(mode: RelocationMode): boolean {
 }
 
 /** A generator's own reading ('upstream', 'upstream-newest'): `.debug_line` only, found by name, read past as it reads past. */
-function isGeneratorMode(mode: RelocationMode | SectionMode): mode is 'upstream' | 'upstream-newest' {
+function isGeneratorMode(
+  mode: RelocationMode | SectionMode,
+): mode is 'upstream' | 'upstream-newest' {
   return mode === 'upstream' || mode === 'upstream-newest';
 }
 

@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { ROW } from '../dwarf/line.js';
 import { type ElfFile, SHF } from '../elf/elf-file.js';
 import { flatFormat } from '../encodings/flat.js';
+import type { RevisionId } from '../encodings/revisions.js';
 import type { LookupHit } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { extractUpstream, resolveBase } from '../lineinfo/extract.js';
+import type { RevisionAgreement } from './revision-lookup.js';
 import { seededRandom } from './verify.js';
 
 /**
@@ -49,7 +51,20 @@ export interface ToolAgreement {
 export interface RuleAgreement {
   rules: string;
   entries: number;
+  /** The table's own answers (a plain floor search), each mismatch by cause. */
   tools: ToolAgreement[];
+  /**
+   * An upstream rule set only: what its revision's kernel would print, through
+   * that revision's own lookup (the newest one's symbol guard, v1-v4's stale
+   * entries past `_etext`), lost and wrong apart. Absent for our rule sets
+   * (their table's answer is what they print) and in runs before 2026-12-02.
+   */
+  printed?: PrintedAgreement;
+}
+
+/** A revision's kernel's answers on the sampled addresses (revision-lookup.ts). */
+export interface PrintedAgreement extends RevisionAgreement {
+  revision: RevisionId;
 }
 
 /**

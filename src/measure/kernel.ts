@@ -4,6 +4,7 @@ import { revisionOfRules } from '../encodings/revisions.js';
 import type { Format } from '../encodings/types.js';
 import { type InputWarning, UserError } from '../errors.js';
 import type { Kernel, KernelMetadata } from '../kernels/types.js';
+import type { EntryTable } from '../lineinfo/entries.js';
 import {
   type ExtractOptions,
   type ExtractResult,
@@ -30,6 +31,12 @@ import {
   imageCompressor,
   loadedBase,
 } from './growth.js';
+import {
+  REVISION_LOOKUP,
+  revisionAgreement,
+  type Sample,
+  withSymbolStarts,
+} from './revision-lookup.js';
 import { type VerifyReport, verifyEncoding } from './verify.js';
 
 export interface KernelTablesOptions {
@@ -256,10 +263,15 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
       ? {
           samples: plan.samples,
           seed: plan.seed,
-          results: compareWithTools(
+          results: withPrinted(
+            elf,
             plan,
-            o.rules.map((rules) => ({ rules, table: kt.extract(rules).table })),
-            floorRows,
+            compareWithTools(
+              plan,
+              o.rules.map((rules) => ({ rules, table: kt.extract(rules).table })),
+              floorRows,
+            ),
+            (rules) => kt.extract(rules).table,
           ),
         }
       : undefined;
@@ -285,6 +297,34 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
     warnings: extractionWarnings(o.rules.map((r) => kt.extract(r))),
     timeMs: Math.round(performance.now() - t0),
   };
+}
+
+/**
+ * Adds to each upstream rule set's agreement what its revision's kernel
+ * would print (its own lookup). Without `_etext` v1-v4's stale answers
+ * cannot be told, so none is added.
+ */
+function withPrinted(
+  elf: ElfFile,
+  plan: AgreementPlan,
+  results: RuleAgreement[],
+  tableOf: (rules: string) => EntryTable,
+): RuleAgreement[] {
+  const etext = elf.symbolValue('_etext');
+  if (etext === undefined) return results;
+  let sample: Sample | undefined;
+  return results.map((r) => {
+    const rev = revisionOfRules(r.rules);
+    if (rev.rules !== r.rules) return r;
+    sample ??= withSymbolStarts(elf, plan);
+    const { agreement } = revisionAgreement(
+      REVISION_LOOKUP[rev.id],
+      tableOf(r.rules),
+      sample,
+      Number(etext - plan.base),
+    );
+    return { ...r, printed: { revision: rev.id, ...agreement } };
+  });
 }
 
 /** Every extraction's warnings, each part once (the file's own repeat in every rule set's). */

@@ -169,34 +169,51 @@ function agreementSeries(data, f) {
   const rules = distinct(rows.map((a) => a.rules));
   const tools = distinct(rows.map((a) => a.tool));
   const kernels = distinct(rows.map((a) => a.kernel)).length;
-  return {
-    kind: 'bar',
-    labels: rules,
-    datasets: tools.map((tool) => {
-      const per = rules.map((r) => rows.filter((a) => a.rules === r && a.tool === tool));
+  // one bar per tool for the table's answer and, for an upstream revision,
+  // one for what its kernel prints (its own lookup); lost and wrong in the tip
+  const views = [
+    { key: 'agree', suffix: '', what: 'lookups agree' },
+    { key: 'printed', suffix: ', as printed', what: 'printed lines agree' },
+  ].filter((v) => rows.some((a) => a[v.key] !== undefined));
+  const datasets = views.flatMap((v) =>
+    tools.map((tool) => {
+      const per = rules.map((r) =>
+        rows.filter((a) => a.rules === r && a.tool === tool && a[v.key] !== undefined),
+      );
+      const sum = (as, k) => as.reduce((s, a) => s + (a[k] ?? 0), 0);
       return {
-        label: tool,
+        label: `${tool}${v.suffix}`,
         data: per.map((as) => {
-          const samples = as.reduce((s, a) => s + a.samples, 0);
-          return samples ? (100 * as.reduce((s, a) => s + a.agree, 0)) / samples : null;
+          const samples = sum(as, 'samples');
+          return samples ? (100 * sum(as, v.key)) / samples : null;
         }),
         tips: per.map((as) => {
-          const agree = as.reduce((s, a) => s + a.agree, 0);
-          const samples = as.reduce((s, a) => s + a.samples, 0);
+          const agree = sum(as, v.key);
+          const samples = sum(as, 'samples');
+          if (!samples) return [];
+          const lostWrong =
+            v.key === 'printed'
+              ? `; ${commas(sum(as, 'lost'))} lost, ${commas(sum(as, 'wrong'))} wrong`
+              : '';
           return [
-            `${tool}: ${commas(agree)} of ${commas(samples)} lookups agree (${samples ? ((100 * agree) / samples).toFixed(2) : '0.00'}%)`,
+            `${tool}${v.suffix}: ${commas(agree)} of ${commas(samples)} ${v.what} (${((100 * agree) / samples).toFixed(2)}%)${lostWrong}`,
             ...spreadTips(
               as.map((a) => ({
                 kernel: a.kernel,
-                value: a.agree / a.samples,
-                line: `${((100 * a.agree) / a.samples).toFixed(2)}% (${commas(a.agree)} of ${commas(a.samples)})`,
+                value: a[v.key] / a.samples,
+                line: `${((100 * a[v.key]) / a.samples).toFixed(2)}% (${commas(a[v.key])} of ${commas(a.samples)})`,
               })),
             ),
           ];
         }),
       };
     }),
-    caption: `Lookups whose file and line match the tool's, pooled over ${kernels} kernel${kernels === 1 ? '' : 's'} (the same for every format: all decode to one table).`,
+  );
+  return {
+    kind: 'bar',
+    labels: rules,
+    datasets,
+    caption: `Lookups whose file and line match the tool's, pooled over ${kernels} kernel${kernels === 1 ? '' : 's'} (the same for every format: all decode to one table)${views.length > 1 ? "; 'as printed': what each upstream revision's kernel would print, through its own lookup" : ''}.`,
     x: 'agree, percent',
     y: 'rules',
     min: 0,

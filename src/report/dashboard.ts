@@ -45,7 +45,12 @@ export interface DashAgreement {
   rules: string;
   tool: string;
   samples: number;
+  /** The table's answer (a plain floor search) agrees. */
   agree: number;
+  /** An upstream revision: its kernel's printed line (its own lookup) agrees; lost and wrong apart. */
+  printed?: number;
+  lost?: number;
+  wrong?: number;
 }
 
 export interface DashLatency {

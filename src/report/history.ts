@@ -1,10 +1,5 @@
-import {
-  type HistoryResult,
-  type HistoryRow,
-  LOOKUP_TEXT,
-  type LookupKind,
-  REVISION_LOOKUP,
-} from '../measure/history.js';
+import type { HistoryResult, HistoryRow } from '../measure/history.js';
+import { LOOKUP_TEXT, type LookupKind, REVISION_LOOKUP } from '../measure/revision-lookup.js';
 
 /**
  * `history` as plain text, at most 100 columns and no box drawing, so it

@@ -221,13 +221,17 @@ export function dashboardData(run: RunResult): DashboardData {
     ),
     agreement: run.kernels.flatMap((k) =>
       (k.measure.agreement?.results ?? []).flatMap((r) =>
-        r.tools.map((t) => ({
-          kernel: k.id,
-          rules: r.rules,
-          tool: t.tool,
-          samples: t.samples,
-          agree: t.agree,
-        })),
+        r.tools.map((t) => {
+          const p = r.printed?.tools.find((pt) => pt.tool === t.tool);
+          return {
+            kernel: k.id,
+            rules: r.rules,
+            tool: t.tool,
+            samples: t.samples,
+            agree: t.agree,
+            ...(p && { printed: p.agree, lost: p.lost, wrong: p.wrong }),
+          };
+        }),
       ),
     ),
     latency: latencyPoints(run).map(({ kernel, format, set, mode, p50, p90, p99 }) => ({

@@ -9,12 +9,14 @@ import {
   moduleRows,
   n,
   pct,
+  printedNote,
   revisionNotes,
   smallestOfOurs,
   summaryCells,
   summaryHead,
   summaryRows,
   upstreamTable,
+  wrongCell,
 } from './model.js';
 
 function table(head: string[], rows: string[][], right: boolean[]): string {
@@ -179,15 +181,25 @@ export function renderMarkdown(run: RunResult): string {
         `Agreement with the tools on ${n(a.samples)} sampled addresses (seed ${a.seed}):`,
         '',
       );
+      const printed = a.results.some((r) => r.printed);
       out.push(
         table(
-          ['rules', 'tool', 'agree'],
+          printed
+            ? ['rules', 'tool', 'agree (table)', 'agree (as printed)', 'lost', 'wrong']
+            : ['rules', 'tool', 'agree'],
           a.results.flatMap((r) =>
-            r.tools.map((t) => [r.rules, t.tool, `${t.percent.toFixed(2)}%`]),
+            r.tools.map((t) => {
+              const cells = [r.rules, t.tool, `${t.percent.toFixed(2)}%`];
+              if (!printed) return cells;
+              const p = r.printed?.tools.find((pt) => pt.tool === t.tool);
+              if (!p) return [...cells, '', '', ''];
+              return [...cells, `${p.percent.toFixed(2)}%`, n(p.lost), wrongCell(p)];
+            }),
           ),
-          [false, false, true],
+          printed ? [false, false, true, true, true, true] : [false, false, true],
         ),
       );
+      if (printed) out.push('', ...printedNote(a.results));
     }
   }
   for (const f of run.failures) out.push('', `**${f.id} failed:** ${f.error}`);

@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
-import { CAUSES } from '../measure/agreement.js';
+import { CAUSES, type RuleAgreement } from '../measure/agreement.js';
 import { baseLabel } from '../measure/growth.js';
 import type { MeasureResult } from '../measure/kernel.js';
-import { revisionNotes } from './model.js';
+import { printedNote, revisionNotes, wrongCell } from './model.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
 
@@ -68,7 +68,7 @@ export function renderMeasureTerminal(r: MeasureResult): string {
   if (r.agreement) {
     out.push(
       '',
-      `Agreement with the tools on ${n(r.agreement.samples)} addresses inside functions (seed ${r.agreement.seed}):`,
+      `Agreement with the tools on ${n(r.agreement.samples)} addresses inside functions (seed ${r.agreement.seed}), each table's answer (a plain floor search):`,
     );
     const a = new Table({
       head: ['rules', 'entries', 'tool', 'agree', 'mismatches by cause'],
@@ -84,7 +84,33 @@ export function renderMeasureTerminal(r: MeasureResult): string {
       }
     }
     out.push(a.toString());
+    out.push(...printedLines(r.agreement.results, chars));
   }
   out.push(`(${(r.timeMs / 1000).toFixed(1)} s)`);
   return `${out.join('\n')}\n`;
+}
+
+/** What each upstream revision's kernel would print (its own lookup): lost and wrong apart. */
+function printedLines(results: RuleAgreement[], chars: Record<string, string>): string[] {
+  const printed = results.filter((ra) => ra.printed);
+  if (printed.length === 0) return [];
+  const t = new Table({
+    head: ['rules', 'revision', 'tool', 'agree', 'lost', 'wrong'],
+    chars,
+    style: { head: [], border: [] },
+  });
+  for (const ra of printed) {
+    const p = ra.printed!;
+    for (const tl of p.tools)
+      t.push([
+        ra.rules,
+        p.revision,
+        tl.tool,
+        `${tl.percent.toFixed(2)}%`,
+        n(tl.lost),
+        wrongCell(tl),
+      ]);
+  }
+  const [first, ...lookups] = printedNote(results);
+  return ['', first, t.toString(), ...lookups.map((l) => `  ${l}`)];
 }

@@ -1,6 +1,8 @@
 import { type Revision, revisionOfRules } from '../encodings/revisions.js';
+import type { RuleAgreement } from '../measure/agreement.js';
 import { baseLabel, IMAGE_FALLBACK_LABEL } from '../measure/growth.js';
 import type { MeasuredTable, MeasureResult } from '../measure/kernel.js';
+import { LOOKUP_TEXT } from '../measure/revision-lookup.js';
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
 
@@ -395,4 +397,29 @@ export function revisionNotes(
       ? `${r}: rules of ours, in the layouts of revision ${rev.revision}`
       : `${r}: revision ${rev.revision} (${rev.covers})`;
   });
+}
+
+/**
+ * What "as printed" means under an agreement table: lost and wrong, and the
+ * lookup each revision's kernel answers through.
+ */
+export function printedNote(results: readonly RuleAgreement[]): string[] {
+  const printed = results.filter((ra) => ra.printed);
+  const kinds = [...new Set(printed.map((ra) => ra.printed!.lookup))];
+  return [
+    "As printed: what each revision's kernel would print, through its own lookup, on the same addresses " +
+      '(lost: no line where the tool has one; wrong: another line, or a line where the tool has none).',
+    ...kinds.map(
+      (k) =>
+        `${printed
+          .filter((ra) => ra.printed!.lookup === k)
+          .map((ra) => ra.printed!.revision)
+          .join(', ')}: ${LOOKUP_TEXT[k]}.`,
+    ),
+  ];
+}
+
+/** A printed tally's wrong answers, with how many of them are stale (v1-v4). */
+export function wrongCell(t: { wrong: number; stale: number }): string {
+  return t.stale ? `${n(t.wrong)} (${n(t.stale)} stale)` : n(t.wrong);
 }

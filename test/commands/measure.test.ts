@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import { fakeProcess } from '../helpers/fake-process.js';
 import { buildFixture } from '../helpers/fixtures.js';
+import { buildKern } from '../helpers/kern-fixture.js';
 
 describe('measure', () => {
   const elf = buildFixture('gcc-dwarf5');
@@ -43,6 +44,55 @@ describe('measure', () => {
     expect(await run(p.proc)).toBe(0);
     expect(p.stdout()).toMatch(/blocks:64:sleb/);
     expect(p.stdout()).toContain('Growth bases:');
+  });
+
+  it("--agree: after each table's answer, what each upstream revision's kernel prints, lost and wrong apart", async () => {
+    const kern = buildKern('gcc');
+    const args = ['measure', '--format', 'flat', '--rules', 'newest,v1-v4,symbolizer'];
+    const more = ['--agree', '1500', '--seed', '5', kern];
+    const j = fakeProcess([...args, '--json', ...more]);
+    expect(await run(j.proc)).toBe(0);
+    const results = JSON.parse(j.stdout()).agreement.results;
+    const t = fakeProcess([...args, ...more]);
+    expect(await run(t.proc)).toBe(0);
+    const lines = t.stdout().split('\n');
+    const at = lines.findIndex((l) => l.startsWith('As printed:'));
+    expect(at).toBeGreaterThan(0);
+    // one row per upstream rule set and tool, in the JSON's order and figures
+    const rows = lines
+      .slice(at + 1)
+      .filter((l) => /^│ (newest|v1-v4|symbolizer) /.test(l))
+      .map((l) =>
+        l
+          .split('│')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
+    const expected = results
+      .filter((r: { printed?: unknown }) => r.printed)
+      .flatMap(
+        (r: {
+          rules: string;
+          printed: {
+            revision: string;
+            tools: { tool: string; agree: number; lost: number; wrong: number; stale: number }[];
+          };
+        }) =>
+          r.printed.tools.map((x) => [
+            r.rules,
+            r.printed.revision,
+            x.tool,
+            `${((100 * x.agree) / 1500).toFixed(2)}%`,
+            String(x.lost),
+            x.stale ? `${x.wrong} (${x.stale} stale)` : String(x.wrong),
+          ]),
+      );
+    expect(rows).toEqual(expected);
+    expect(expected.map((r: string[]) => r[0])).toEqual(['newest', 'newest', 'v1-v4', 'v1-v4']);
+    expect(rows[2][5]).toMatch(/ stale\)$/); // the fixture's init text lies past _etext
+    expect(lines).toContain(
+      "  newest: floor search; no answer when the entry found lies below the start of the address's function symbol.",
+    );
   });
 
   it('exits 1 when a table exceeds --max-bytes-per-entry, naming it', async () => {

@@ -7,15 +7,14 @@ import { type ExtractResult, extractUpstream } from '../../src/lineinfo/extract.
 import { account } from '../../src/measure/accounting.js';
 import { sameAnswer, sampleFunctionAddresses } from '../../src/measure/agreement.js';
 import { growthPercent } from '../../src/measure/growth.js';
+import { type HistoryResult, measureHistory } from '../../src/measure/history.js';
+import { KernelTables } from '../../src/measure/kernel.js';
 import {
   floorIndex,
-  type HistoryResult,
-  measureHistory,
   revisionAgreement,
   revisionLookup,
   sampleAt,
-} from '../../src/measure/history.js';
-import { KernelTables } from '../../src/measure/kernel.js';
+} from '../../src/measure/revision-lookup.js';
 import { hasTool } from '../helpers/fixtures.js';
 import { buildKern } from '../helpers/kern-fixture.js';
 

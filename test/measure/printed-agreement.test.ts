@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ElfFile } from '../../src/elf/elf-file.js';
+import { parseFormats } from '../../src/encodings/registry.js';
+import { describeLocal } from '../../src/kernels/local.js';
+import { extractUpstream } from '../../src/lineinfo/extract.js';
+import { sampleFunctionAddresses } from '../../src/measure/agreement.js';
+import { measureKernelFile } from '../../src/measure/kernel.js';
+import { revisionAgreement, sampleAt } from '../../src/measure/revision-lookup.js';
+import { buildKern } from '../helpers/kern-fixture.js';
+
+/**
+ * `measure --agree` and `run` report, beside each table's answer, what each
+ * upstream revision's kernel would print through its own lookup (the same
+ * tally `history` makes), on the host gcc vmlinux-like fixture whose init
+ * text lies past `_etext`.
+ */
+
+const SAMPLES = 1500;
+const SEED = 5;
+const RULES = ['newest', 'v1-v4', 'v5', 'symbolizer'];
+
+async function measure(path: string, rules = RULES) {
+  const kernel = await describeLocal({ path, modules: false });
+  return measureKernelFile(kernel, {
+    formats: parseFormats('flat'),
+    rules,
+    agreeSamples: SAMPLES,
+    seed: SEED,
+    verifySamples: 100,
+  });
+}
+
+describe('what each revision prints, in measure results', () => {
+  const path = buildKern('gcc');
+  const elf = ElfFile.open(path);
+  afterAll(() => elf.close());
+  const base = elf.symbolValue('_text')!;
+  const etextOffset = Number(elf.symbolValue('_etext')! - base);
+  let result: ReturnType<typeof measure> | undefined;
+  const measured = () => {
+    result ??= measure(path);
+    return result;
+  };
+
+  it("gives the upstream rule sets their revision's own lookup, and our rule set none", async () => {
+    const results = (await measured()).agreement!.results;
+    expect(results.map((r) => [r.rules, r.printed?.revision, r.printed?.lookup])).toEqual([
+      ['newest', 'newest', 'floor-guard'],
+      ['v1-v4', 'v1-v4', 'floor-stale'],
+      ['v5', 'v6', 'floor'],
+      ['symbolizer', undefined, undefined],
+    ]);
+  });
+
+  it('tallies the same addresses as history does, each agreed, lost or wrong', async () => {
+    const results = (await measured()).agreement!.results;
+    const sample = sampleAt(elf, base, sampleFunctionAddresses(elf, base, SAMPLES, SEED));
+    for (const r of results.filter((x) => x.printed)) {
+      const { revision, ...printed } = r.printed!;
+      const table = extractUpstream(elf, { rules: r.rules }).table;
+      expect(printed).toEqual(
+        revisionAgreement(printed.lookup, table, sample, etextOffset).agreement,
+      );
+      for (const t of printed.tools) expect(t.agree + t.lost + t.wrong).toBe(SAMPLES);
+    }
+  });
+
+  it("differs from the table's answer where the revision's lookup does: stale v1-v4 entries, the newest guard", async () => {
+    const results = (await measured()).agreement!.results;
+    const rules = (id: string) => results.find((r) => r.rules === id)!;
+    // the fixture's init code is sampled, and nothing moved: the plain search agrees there
+    const v1 = rules('v1-v4');
+    expect(v1.printed!.stale).toBeGreaterThan(0);
+    for (const t of v1.printed!.tools) {
+      const table = v1.tools.find((x) => x.tool === t.tool)!;
+      expect(t.floor.agree).toBe(table.agree);
+      expect(t.agree).toBeLessThan(table.agree);
+      expect(t.lost).toBe(0);
+    }
+    const newest = rules('newest');
+    expect(newest.printed!.guarded).toBeGreaterThan(0);
+    for (const t of newest.printed!.tools) expect(t.lost).toBeGreaterThan(0);
+    // v5 and v6 print what a plain floor search finds
+    for (const t of rules('v5').printed!.tools)
+      expect(t.agree).toBe(rules('v5').tools.find((x) => x.tool === t.tool)!.agree);
+  });
+
+  it('leaves it out without _etext, where stale answers cannot be told', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'printed-'));
+    const copy = join(dir, 'vmlinux');
+    copyFileSync(path, copy);
+    execFileSync('objcopy', ['--strip-symbol=_etext', copy]);
+    // the rules from v5 on need _etext themselves
+    const r = await measure(copy, ['v1-v4', 'symbolizer']);
+    expect(r.agreement!.results.map((x) => x.tools.length)).toEqual([2, 2]);
+    expect(r.agreement!.results.every((x) => x.printed === undefined)).toBe(true);
+  });
+});
