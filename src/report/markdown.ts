@@ -192,14 +192,17 @@ export function renderMarkdown(run: RunResult): string {
               const cells = [r.rules, t.tool, `${t.percent.toFixed(2)}%`];
               if (!printed) return cells;
               const p = r.printed?.tools.find((pt) => pt.tool === t.tool);
-              if (!p) return [...cells, '', '', ''];
+              if (!p) return [...cells, '-', '-', '-'];
               return [...cells, `${p.percent.toFixed(2)}%`, n(p.lost), wrongCell(p)];
             }),
           ),
           printed ? [false, false, true, true, true, true] : [false, false, true],
         ),
       );
-      if (printed) out.push('', ...printedNote(a.results));
+      if (printed) {
+        const note = printedNote(a.results);
+        out.push('', `${note.heading} ${note.legend}.`, '', ...note.lookups.map((l) => `- ${l}`));
+      }
     }
   }
   for (const f of run.failures) out.push('', `**${f.id} failed:** ${f.error}`);

@@ -111,6 +111,6 @@ function printedLines(results: RuleAgreement[], chars: Record<string, string>): 
         wrongCell(tl),
       ]);
   }
-  const [first, ...lookups] = printedNote(results);
-  return ['', first, t.toString(), ...lookups.map((l) => `  ${l}`)];
+  const note = printedNote(results);
+  return ['', note.heading, `${note.legend}:`, t.toString(), ...note.lookups.map((l) => `  ${l}`)];
 }

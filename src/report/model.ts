@@ -400,23 +400,29 @@ export function revisionNotes(
 }
 
 /**
- * What "as printed" means under an agreement table: lost and wrong, and the
- * lookup each revision's kernel answers through.
+ * What "as printed" means under an agreement table: a heading, what lost and
+ * wrong are, and the lookup each revision's kernel answers through.
  */
-export function printedNote(results: readonly RuleAgreement[]): string[] {
+export function printedNote(results: readonly RuleAgreement[]): {
+  heading: string;
+  legend: string;
+  lookups: string[];
+} {
   const printed = results.filter((ra) => ra.printed);
   const kinds = [...new Set(printed.map((ra) => ra.printed!.lookup))];
-  return [
-    "As printed: what each revision's kernel would print, through its own lookup, on the same addresses " +
-      '(lost: no line where the tool has one; wrong: another line, or a line where the tool has none).',
-    ...kinds.map(
+  return {
+    heading:
+      "As printed: what each revision's kernel would print, through its own lookup, on the same addresses",
+    legend:
+      '(lost: no line where the tool has one; wrong: another line, or a line where the tool has none)',
+    lookups: kinds.map(
       (k) =>
         `${printed
           .filter((ra) => ra.printed!.lookup === k)
           .map((ra) => ra.printed!.revision)
           .join(', ')}: ${LOOKUP_TEXT[k]}.`,
     ),
-  ];
+  };
 }
 
 /** A printed tally's wrong answers, with how many of them are stale (v1-v4). */

@@ -308,6 +308,43 @@ describe('html reporter over the multiarch run', () => {
     );
   });
 
+  it("adds, where the run has it, what each upstream revision's kernel prints (the default run)", () => {
+    const a = embedded(html.render(defaults)).payload.charts.agreement;
+    expect(a.labels).toEqual(['newest', 'v1-v4', 'symbolizer']);
+    expect(a.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'addr2line',
+      'llvm-symbolizer',
+      'addr2line, as printed',
+      'llvm-symbolizer, as printed',
+    ]);
+    const printed = (rules: string, tool: string) => {
+      const ts = defaults.kernels.flatMap((k) =>
+        k.measure
+          .agreement!.results.filter((r) => r.rules === rules)
+          .flatMap((r) => r.printed?.tools.filter((t) => t.tool === tool) ?? []),
+      );
+      const sum = (f: (t: (typeof ts)[number]) => number) => ts.reduce((s, t) => s + f(t), 0);
+      return {
+        agree: sum((t) => t.agree),
+        lost: sum((t) => t.lost),
+        wrong: sum((t) => t.wrong),
+        samples: sum((t) => t.samples),
+      };
+    };
+    for (const rules of ['newest', 'v1-v4'])
+      for (const tool of ['addr2line', 'llvm-symbolizer']) {
+        const p = printed(rules, tool);
+        expect(p.samples).toBe(2 * 10000);
+        expect(bar(a, `${tool}, as printed`, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
+        expect(tip(a, `${tool}, as printed`, rules)[0]).toBe(
+          `${tool}, as printed: ${commas(p.agree)} of 20,000 printed lines agree (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong`,
+        );
+      }
+    // our rule set's table answer is what it prints: no second bar
+    expect(bar(a, 'addr2line, as printed', 'symbolizer')).toBeNull();
+    expect(a.caption).toContain("'as printed': what each upstream revision's kernel would print");
+  });
+
   it('narrows every chart to the filter: arch=arm64 leaves the arm64 kernels', () => {
     const { data } = embedded(page).payload;
     const f = { ...allFilter(data), arch: 'arm64' };

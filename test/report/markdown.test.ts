@@ -187,6 +187,56 @@ describe('markdown reporter over the multiarch run', () => {
     );
   });
 
+  it("gives each upstream revision's printed agreement beside the table's, lost and wrong apart, and names the lookups", () => {
+    const text = markdown.render(defaults);
+    for (const k of defaults.kernels) {
+      const ag = k.measure.agreement!;
+      const section = text.slice(text.indexOf(`## ${k.id}\n`));
+      const a = tableAfter(
+        section,
+        `Agreement with the tools on ${commas(ag.samples)} sampled addresses (seed ${ag.seed}):`,
+      );
+      expect(a.head).toEqual([
+        'rules',
+        'tool',
+        'agree (table)',
+        'agree (as printed)',
+        'lost',
+        'wrong',
+      ]);
+      expect(a.rows).toEqual(
+        ag.results.flatMap((r) =>
+          r.tools.map((t) => {
+            const p = r.printed?.tools.find((x) => x.tool === t.tool);
+            const pc = (v: number) => `${((100 * v) / t.samples).toFixed(2)}%`;
+            return [
+              r.rules,
+              t.tool,
+              pc(t.agree),
+              ...(p
+                ? [
+                    pc(p.agree),
+                    commas(p.lost),
+                    p.stale ? `${commas(p.wrong)} (${commas(p.stale)} stale)` : commas(p.wrong),
+                  ]
+                : ['-', '-', '-']),
+            ];
+          }),
+        ),
+      );
+      // upstream rule sets only; v1-v4 answers init text from stale entries
+      expect(ag.results.map((r) => r.printed?.lookup)).toEqual([
+        'floor-guard',
+        'floor-stale',
+        undefined,
+      ]);
+      expect(a.rows.find((r) => r[0] === 'v1-v4')![5]).toMatch(/^[\d,]+ \([\d,]+ stale\)$/);
+      expect(section).toContain(
+        '- v1-v4: floor search over the whole table; an answer from an entry at or past _etext is stale (wrong).',
+      );
+    }
+  });
+
   it('reproduces rows of a run without a config file by measure and kernels build commands (the older default run)', () => {
     expect(defaultV1V4.configFile).toBeUndefined();
     const g = tableAfter(markdown.render(defaultV1V4), GROWTH_HEADING);
