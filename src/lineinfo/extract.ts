@@ -721,6 +721,32 @@ function offsetOf(rows: LineRows, i: number, baseHi: number, baseLo: number): nu
 }
 
 /**
+ * Rows at their own sequence's end address (just before its end row): a
+ * sequence covers [first row, end row), so the tools never answer from such
+ * a row, and the end's "no line" gap must not lose to it (gcc writes one
+ * after the last instruction of a .cold part: Debian amd64's
+ * `amd_rp_pme_suspend.cold`). Marked 1; undefined when there are none.
+ */
+export function rowsAtSequenceEnd(rows: LineRows): Uint8Array | undefined {
+  let marks: Uint8Array | undefined;
+  for (let i = 1; i < rows.count; i++) {
+    if (!(rows.flags[i] & ROW.endSequence)) continue;
+    for (
+      let j = i - 1;
+      j >= 0 &&
+      !(rows.flags[j] & ROW.endSequence) &&
+      rows.addrLo[j] === rows.addrLo[i] &&
+      rows.addrHi[j] === rows.addrHi[i];
+      j--
+    ) {
+      marks ??= new Uint8Array(rows.count);
+      marks[j] = 1;
+    }
+  }
+  return marks;
+}
+
+/**
  * Applies a rule set's filters to the rows of unit after unit, gathering the
  * rows that pass as candidate entries under file ids shared by all units,
  * and counting every row that does not pass by its reason.
@@ -864,6 +890,7 @@ class EntryCollector {
       this.orderScratch = new Uint32Array(Math.max(rows.count, 2 * this.orderScratch.length));
     const order = libdwRowOrder(rows, this.orderScratch);
     const boundaries = rs.endSequence === 'boundary';
+    const atEnd = rs.endSequence === 'gap' ? rowsAtSequenceEnd(rows) : undefined;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
       const line = rows.line[i];
@@ -917,6 +944,11 @@ class EntryCollector {
       } else if (this.outOfBounds(offset)) continue;
       if (flags & ROW.endSequence && rs.endSequence !== 'keep') {
         this.dropEndSequence(offset);
+        continue;
+      }
+      if (atEnd?.[i]) {
+        // its own sequence's end row, a gap, is the answer at this offset
+        drops.sameOffset++;
         continue;
       }
       if (!this.inUnits(offset)) {
