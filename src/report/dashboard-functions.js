@@ -193,7 +193,7 @@ function agreementSeries(data, f) {
           if (!samples) return [];
           const lostWrong =
             v.key === 'printed'
-              ? `; ${commas(sum(as, 'lost'))} lost, ${commas(sum(as, 'wrong'))} wrong`
+              ? `; ${commas(sum(as, 'lost'))} lost, ${commas(sum(as, 'wrong'))} wrong${sum(as, 'stale') ? ` (${commas(sum(as, 'stale'))} stale)` : ''}`
               : '';
           return [
             `${tool}${v.suffix}: ${commas(agree)} of ${commas(samples)} ${v.what} (${((100 * agree) / samples).toFixed(2)}%)${lostWrong}`,

@@ -51,6 +51,8 @@ export interface DashAgreement {
   printed?: number;
   lost?: number;
   wrong?: number;
+  /** Of `wrong`: answers from entries past `_etext` (v1-v4). */
+  stale?: number;
 }
 
 export interface DashLatency {

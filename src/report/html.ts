@@ -229,7 +229,7 @@ export function dashboardData(run: RunResult): DashboardData {
             tool: t.tool,
             samples: t.samples,
             agree: t.agree,
-            ...(p && { printed: p.agree, lost: p.lost, wrong: p.wrong }),
+            ...(p && { printed: p.agree, lost: p.lost, wrong: p.wrong, stale: p.stale }),
           };
         }),
       ),

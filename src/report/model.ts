@@ -4,7 +4,7 @@ import { baseLabel, IMAGE_FALLBACK_LABEL } from '../measure/growth.js';
 import type { MeasuredTable, MeasureResult } from '../measure/kernel.js';
 import { LOOKUP_TEXT } from '../measure/revision-lookup.js';
 import { mainRules } from '../results/config.js';
-import type { RunResult } from '../results/schema.js';
+import type { KernelResult, RunResult } from '../results/schema.js';
 
 /**
  * The figures every report shows, derived from saved results only (a result
@@ -428,4 +428,61 @@ export function printedNote(results: readonly RuleAgreement[]): {
 /** A printed tally's wrong answers, with how many of them are stale (v1-v4). */
 export function wrongCell(t: { wrong: number; stale: number }): string {
   return t.stale ? `${n(t.wrong)} (${n(t.stale)} stale)` : n(t.wrong);
+}
+
+/** One rule set's agreement with a tool, pooled over kernels: printed (its revision's lookup) where the run has it. */
+export interface PooledAgreement {
+  rules: string;
+  /** Through the revision's own lookup (an upstream rule set); else the table's answer. */
+  printed: boolean;
+  samples: number;
+  agree: number;
+  lost: number;
+  wrong: number;
+  stale: number;
+}
+
+/**
+ * Each rule set's agreement with `tool`, summed over `kernels`: what its
+ * revision's kernel prints where every kernel has that, else the table's
+ * answer (our rule sets; runs before printed agreement).
+ */
+export function pooledAgreement(
+  kernels: readonly KernelResult[],
+  tool = 'llvm-symbolizer',
+): PooledAgreement[] {
+  const out = new Map<string, PooledAgreement & { all: boolean }>();
+  const withAgreement = kernels.filter((k) => k.measure.agreement);
+  for (const k of withAgreement) {
+    for (const r of k.measure.agreement!.results) {
+      const p = out.get(r.rules) ?? {
+        rules: r.rules,
+        printed: false,
+        all: true,
+        samples: 0,
+        agree: 0,
+        lost: 0,
+        wrong: 0,
+        stale: 0,
+      };
+      p.all &&= r.printed !== undefined;
+      out.set(r.rules, p);
+    }
+  }
+  for (const p of out.values()) {
+    p.printed = p.all;
+    for (const k of withAgreement) {
+      const r = k.measure.agreement!.results.find((x) => x.rules === p.rules);
+      const t = (p.printed ? r?.printed?.tools : r?.tools)?.find((x) => x.tool === tool);
+      if (!t) continue;
+      p.samples += t.samples;
+      p.agree += t.agree;
+      if ('lost' in t) {
+        p.lost += t.lost;
+        p.wrong += t.wrong;
+        p.stale += t.stale;
+      } else p.wrong += t.samples - t.agree;
+    }
+  }
+  return [...out.values()].filter((p) => p.samples > 0).map(({ all: _, ...p }) => p);
 }

@@ -7,6 +7,7 @@ import {
   kernelBaseLabel,
   moduleRows,
   n,
+  pooledAgreement,
   revisionNotes,
   smallestOfOurs,
   upstreamTable,
@@ -115,6 +116,8 @@ function kernelParagraphs(run: RunResult): string[] {
       if (growth.length) out.push(...wrap(`Growth: ${growth.join('; ')}.`, 2));
       out.push('');
     }
+    const agreement = agreementSentence([k]);
+    if (agreement) out.push(...wrap(agreement, 2), '');
     if (k.modulesError) out.push(...wrap(`Modules not measured: ${k.modulesError}`, 2), '');
     const mod = moduleRows(run).find((r) => r.kernel === k.id);
     if (mod) {
@@ -133,6 +136,38 @@ function kernelParagraphs(run: RunResult): string[] {
     }
   }
   return out;
+}
+
+/**
+ * One sentence of agreement with llvm-symbolizer, pooled over `kernels`:
+ * what each upstream revision's kernel prints (lost and wrong apart), and
+ * our rule sets' table answers.
+ */
+function agreementSentence(kernels: RunResult['kernels']): string | undefined {
+  const pooled = pooledAgreement(kernels);
+  if (pooled.length === 0) return undefined;
+  const per = kernels.find((k) => k.measure.agreement)!.measure.agreement!.samples;
+  const p = (v: number, of: number) => `${((100 * v) / of).toFixed(2)}%`;
+  const printed = pooled.filter((x) => x.printed);
+  const table = pooled.filter((x) => !x.printed);
+  const parts: string[] = [];
+  if (printed.length)
+    parts.push(
+      `as each revision's kernel prints: ${printed
+        .map((x) => {
+          const how = [
+            ...(x.lost ? [`lost ${p(x.lost, x.samples)}`] : []),
+            `wrong ${p(x.wrong, x.samples)}${x.stale ? `, ${p(x.stale, x.samples)} stale` : ''}`,
+          ];
+          return `${x.rules} ${p(x.agree, x.samples)} (${how.join(', ')})`;
+        })
+        .join(', ')}`,
+    );
+  if (table.length)
+    parts.push(
+      `${printed.length ? '' : "each table's answer: "}${table.map((x) => `${x.rules} ${p(x.agree, x.samples)}`).join(', ')}${printed.length ? ' (its table)' : ''}`,
+    );
+  return `Agreement with llvm-symbolizer (${n(per)} addresses${kernels.length > 1 ? ' per kernel, pooled' : ''}), ${parts.join('; ')}.`;
 }
 
 /** The closing paragraph: the tool, the run, the machine and the revision behind each rule set. */
@@ -259,6 +294,8 @@ function compactTable(run: RunResult): string[] {
     notes.push(
       `Formats: ${rows.map((r) => `${r.k.id} ${r.up?.format ?? '-'}/${r.ours?.format ?? '-'}`).join(', ')}.`,
     );
+  const agreement = agreementSentence(run.kernels);
+  if (agreement) notes.push(agreement);
   // a run saved without its config file's name still holds the config itself
   const config = run.configFile ?? 'the config in run.json (jq .config)';
   notes.push(

@@ -328,6 +328,7 @@ describe('html reporter over the multiarch run', () => {
         agree: sum((t) => t.agree),
         lost: sum((t) => t.lost),
         wrong: sum((t) => t.wrong),
+        stale: sum((t) => t.stale),
         samples: sum((t) => t.samples),
       };
     };
@@ -337,9 +338,10 @@ describe('html reporter over the multiarch run', () => {
         expect(p.samples).toBe(2 * 10000);
         expect(bar(a, `${tool}, as printed`, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
         expect(tip(a, `${tool}, as printed`, rules)[0]).toBe(
-          `${tool}, as printed: ${commas(p.agree)} of 20,000 printed lines agree (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong`,
+          `${tool}, as printed: ${commas(p.agree)} of 20,000 printed lines agree (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong${p.stale ? ` (${commas(p.stale)} stale)` : ''}`,
         );
       }
+    expect(tip(a, 'llvm-symbolizer, as printed', 'v1-v4')[0]).toMatch(/ wrong \([\d,]+ stale\)$/);
     // our rule set's table answer is what it prints: no second bar
     expect(bar(a, 'addr2line, as printed', 'symbolizer')).toBeNull();
     expect(a.caption).toContain("'as printed': what each upstream revision's kernel would print");

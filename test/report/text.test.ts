@@ -212,7 +212,17 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
     const m = k.modules!;
     const s = m.summary;
     const f = m.mainFormat;
-    const after = section(mail, multiarch, 'amd64-debian-6.1', 'symbolizer').next;
+    const next = section(mail, multiarch, 'amd64-debian-6.1', 'symbolizer').next;
+    // the kernel's agreement comes first (this run has only the tables' answers)
+    const agree = (rules: string) =>
+      k.measure
+        .agreement!.results.find((r) => r.rules === rules)!
+        .tools.find((t) => t.tool === 'llvm-symbolizer')!.percent;
+    expect(next).toBe(
+      `Agreement with llvm-symbolizer (2,000 addresses), each table's answer: v1-v4 ${agree('v1-v4').toFixed(2)}%, symbolizer ${agree('symbolizer').toFixed(2)}%.`,
+    );
+    const paras = mail.split('\n\n').map((x) => x.replace(/\n\s*/g, ' ').trim());
+    const after = paras[paras.indexOf(next) + 1];
     expect(after).toBe(
       `Modules (${commas(s.modules)} .ko files, ${f}, fully relocated): ${commas(s.totals.full.entries)} entries, ` +
         `${commas(s.totals.full.bytes[f])} bytes in all, ${m.vmlinux!.modulesPercent.toFixed(1)}% of vmlinux's table; ` +
@@ -277,11 +287,11 @@ function oursOf(run: RunResult, id: string, rules: string) {
 describe('text (mail) reporter over the multiarch run, by default: one table', () => {
   const parts = compactParts(compact);
 
-  it('fits one screen: at most 72 columns, 39 lines for 21 kernels', () => {
+  it('fits one screen: at most 72 columns, 41 lines for 21 kernels', () => {
     expect(Math.max(...parts.lines.map((l) => l.length))).toBe(72); // the notes fill the width
     // the table itself: its widest row is m68k's (vmlinux.gz)
     expect(Math.max(...[parts.head, ...parts.rows].map((l) => l.length))).toBe(70);
-    expect(parts.lines).toHaveLength(39);
+    expect(parts.lines).toHaveLength(41);
     expect(parts.rows).toHaveLength(21);
     // no per-kernel paragraphs: those are behind --detail
     expect(compact).not.toContain('Before (flat arrays)');
@@ -325,14 +335,26 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
     );
   });
 
-  it('ends with a few lines of notes: the bases, the revision, the run and how to reproduce it', () => {
+  it('ends with a few lines of notes: the bases, the revision, the run, agreement and how to reproduce it', () => {
+    // llvm-symbolizer's agreement with each rule set's table, summed over the kernels
+    const pooled = (rules: string) => {
+      const ts = multiarch.kernels.map(
+        (k) =>
+          k.measure
+            .agreement!.results.find((r) => r.rules === rules)!
+            .tools.find((t) => t.tool === 'llvm-symbolizer')!,
+      );
+      const agree = ts.reduce((a, t) => a + t.agree, 0);
+      return `${((100 * agree) / (21 * 2000)).toFixed(2)}%`;
+    };
     const notes = parts.lines.slice(parts.lines.lastIndexOf('') + 1);
-    expect(notes.length).toBeLessThanOrEqual(7);
+    expect(notes.length).toBeLessThanOrEqual(9);
     expect(parts.notes).toBe(
       'B/e = (index + data) / entries. Growth of the loaded size (all SHF_ALLOC sections of vmlinux) ' +
         'and of the image file named, the table compressed as that image is. ' +
         'Rules: v1-v4: revision v1-v4 (RFC to v4, the v4/ generator); every table verified. ' +
         `lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId}. ` +
+        `Agreement with llvm-symbolizer (2,000 addresses per kernel, pooled), each table's answer: v1-v4 ${pooled('v1-v4')}, symbolizer ${pooled('symbolizer')}. ` +
         "Reproduce: lineinfo-bench run configs/multiarch.json; each kernel's figures: report --format text --detail.",
     );
   });
@@ -373,6 +395,55 @@ describe('text (mail) reporter over the default run and one kernel', () => {
     );
     expect(defaults.configFile).toBe('configs/default.json');
     expect(p.notes).toContain('Reproduce: lineinfo-bench run configs/default.json;');
+  });
+
+  it("says what each revision's kernel prints, lost and wrong apart, pooled in the notes and per kernel with --detail", () => {
+    type Tally = { samples: number; agree: number; lost: number; wrong: number; stale: number };
+    const tallyOf = (ks: typeof defaults.kernels, rules: string): Tally => {
+      const ts = ks.map((k) => {
+        const r = k.measure.agreement!.results.find((x) => x.rules === rules)!;
+        const t = (r.printed?.tools ?? r.tools).find((x) => x.tool === 'llvm-symbolizer')!;
+        return 'lost' in t ? t : { ...t, lost: 0, wrong: t.samples - t.agree, stale: 0 };
+      });
+      const sum = (f: (t: Tally) => number) => ts.reduce((a, t) => a + f(t), 0);
+      return {
+        samples: sum((t) => t.samples),
+        agree: sum((t) => t.agree),
+        lost: sum((t) => t.lost),
+        wrong: sum((t) => t.wrong),
+        stale: sum((t) => t.stale),
+      };
+    };
+    const pc = (v: number, t: Tally) => `${((100 * v) / t.samples).toFixed(2)}%`;
+    const sentence = (ks: typeof defaults.kernels, scope: string) => {
+      const nw = tallyOf(ks, 'newest');
+      const v1 = tallyOf(ks, 'v1-v4');
+      const ours = tallyOf(ks, 'symbolizer');
+      return (
+        `Agreement with llvm-symbolizer (10,000 addresses${scope}), as each revision's kernel prints: ` +
+        `newest ${pc(nw.agree, nw)} (lost ${pc(nw.lost, nw)}, wrong ${pc(nw.wrong, nw)}), ` +
+        `v1-v4 ${pc(v1.agree, v1)} (wrong ${pc(v1.wrong, v1)}, ${pc(v1.stale, v1)} stale); ` +
+        `symbolizer ${pc(ours.agree, ours)} (its table).`
+      );
+    };
+    // every kernel of the run has printed agreement for both upstream rule sets
+    for (const k of defaults.kernels)
+      expect(k.measure.agreement!.results.map((r) => r.printed?.revision)).toEqual([
+        'newest',
+        'v1-v4',
+        undefined,
+      ]);
+    expect(compactParts(text.render(defaults)).notes).toContain(
+      sentence(defaults.kernels, ' per kernel, pooled'),
+    );
+    const detail = text
+      .render(defaults, { detail: true })
+      .split('\n\n')
+      .map((x) => x.replace(/\n\s*/g, ' ').trim());
+    for (const k of defaults.kernels) expect(detail).toContain(sentence([k], ''));
+    expect(detail).toContain(
+      "Agreement with llvm-symbolizer (10,000 addresses), as each revision's kernel prints: newest 72.10% (lost 3.36%, wrong 24.54%), v1-v4 70.89% (wrong 29.11%, 3.96% stale); symbolizer 100.00% (its table).",
+    );
   });
 
   it('gives the older default run a table too; no boot image is "-", no config file: the config in run.json', () => {
