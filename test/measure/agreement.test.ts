@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import {
+  askTool,
   CAUSES,
   measureAgreement,
   parseGnuLine,
@@ -31,6 +36,59 @@ describe('agreement with addr2line and llvm-symbolizer', () => {
     expect(a).toEqual(b);
     expect(new Set(a).size).toBeGreaterThan(50);
     expect(a.some((x) => x >= main && x < main + 64n)).toBe(true);
+  });
+
+  it("does not sample the padding before a function (objtool's __pfx_ symbols): no line row covers it", () => {
+    // 16 bytes of NOPs before each function, as CONFIG_CALL_PADDING; objtool names them __pfx_<fn>
+    const dir = mkdtempSync(join(tmpdir(), 'pfx-'));
+    writeFileSync(
+      join(dir, 'p.c'),
+      'int g;\n' +
+        '__attribute__((noinline)) int f1(int x) { g += x; return g * 3; }\n' +
+        '__attribute__((noinline)) int f2(int x) { g ^= x; return g + 7; }\n' +
+        '__attribute__((noinline)) int f3(int x) { return f1(x) + f2(x); }\n' +
+        'int main(void) { return f3(2); }\n',
+    );
+    const plain = join(dir, 'p');
+    execFileSync('gcc', [
+      '-O2',
+      '-g',
+      '-fpatchable-function-entry=16,16',
+      '-falign-functions=16',
+      '-o',
+      plain,
+      join(dir, 'p.c'),
+    ]);
+    const elf0 = ElfFile.open(plain);
+    const text = elf0.sections.find((x) => x.name === '.text')!.addr;
+    const fns = ['f1', 'f2', 'f3'].map((f) => elf0.symbolValue(f)!);
+    elf0.close();
+    const padded = join(dir, 'q');
+    execFileSync('objcopy', [
+      ...fns.flatMap((v, i) => [
+        '--add-symbol',
+        `__pfx_f${i + 1}=.text:0x${(v - 16n - text).toString(16)},function,local`,
+      ]),
+      plain,
+      padded,
+    ]);
+    const inPadding = (a: bigint) => fns.some((v) => a >= v - 16n && a < v);
+    const sample = (path: string) => {
+      const elf = ElfFile.open(path);
+      try {
+        return sampleFunctionAddresses(elf, 0n, 4000, 3);
+      } finally {
+        elf.close();
+      }
+    };
+    // without the symbols the padding is the end of the function before, and sampled
+    expect(sample(plain).filter(inPadding).length).toBeGreaterThan(0);
+    const a = sample(padded);
+    expect(a.filter(inPadding)).toEqual([]);
+    for (const v of fns) expect(a.some((x) => x >= v && x < v + 16n)).toBe(true);
+    // what the tools print there: the line of the function before
+    const [there] = askTool('llvm-symbolizer', padded, [fns[1] - 8n]);
+    expect(there.line).toBe(2);
   });
 
   it('counts every mismatch under one cause, and our symbolizer rules agree at least as often as upstream', () => {
