@@ -50,7 +50,7 @@ export function registerMeasureCommand(
     .addOption(buildRootOption())
     .option(
       '--agree [samples]',
-      'also compare lookups with addr2line and llvm-symbolizer on this many sampled addresses (default 10000)',
+      "also compare lookups with addr2line and llvm-symbolizer on this many addresses sampled inside functions (default 10000; padding symbols __pfx_ and __cfi_ left out): each table's answer, and for an upstream rule set what its revision's kernel prints through its own lookup (lost and wrong apart)",
     )
     .option('--seed <n>', 'seed for every sampled address', wholeNumber('--seed'), 1)
     .option(
