@@ -7,7 +7,6 @@ import type { LookupHit } from '../encodings/types.js';
 import { UserError } from '../errors.js';
 import type { EntryTable } from '../lineinfo/entries.js';
 import { extractUpstream, resolveBase } from '../lineinfo/extract.js';
-import type { RevisionAgreement } from './revision-lookup.js';
 import { seededRandom } from './verify.js';
 
 /**
@@ -60,6 +59,51 @@ export interface RuleAgreement {
    * (their table's answer is what they print) and in runs before 2026-12-02.
    */
   printed?: PrintedAgreement;
+}
+
+/**
+ * How a revision's kernel finds the line for an address (spec section 6):
+ * - 'floor-stale' (v1-v4): floor search over the whole table, but an entry
+ *   at or past `_etext` is stale in a real build (the sections after
+ *   .rodata move at the final link), so an answer from one counts as wrong;
+ * - 'floor' (v5, v6): floor search over the table capped at `_etext`;
+ * - 'floor-guard' (newest): floor search, and no answer when the entry
+ *   found lies below the start of the function symbol the address falls in
+ *   (`lineinfo_search(tbl, offset, min_offset, ...)`, KUnit
+ *   test_lineinfo_search_min_offset).
+ */
+export type LookupKind = 'floor-stale' | 'floor' | 'floor-guard';
+
+/** One tool's view of one revision's answers on the sampled addresses. */
+export interface RevisionToolAgreement {
+  tool: Tool;
+  samples: number;
+  /** The same answer as the tool (no line where the tool has none counts too). */
+  agree: number;
+  /** We print nothing, the tool has a line. */
+  lost: number;
+  /** We print a line the tool does not (another line, a line where it has none, or a stale one). */
+  wrong: number;
+  /** Of `wrong`: answers from an entry at or past `_etext` (v1-v4), whatever they say. */
+  stale: number;
+  percent: number;
+  /** A plain floor search on the same table (no stale rule, no guard): what the issue measured. */
+  floor: { agree: number; percent: number };
+  /** The wrong answers given most often (ours), with how often: one line printed for many addresses. */
+  commonWrong: { answer: string; count: number }[];
+  /** A few disagreements: address, ours ('-': nothing), theirs, which kind. */
+  examples: { address: string; ours: string; theirs: string; kind: 'lost' | 'wrong' | 'stale' }[];
+}
+
+export interface RevisionAgreement {
+  lookup: LookupKind;
+  /** Sampled addresses the lookup gives no line for. */
+  noAnswer: number;
+  /** Of those: where a plain floor search found an entry the guard refused (newest). */
+  guarded: number;
+  /** Answers from entries at or past `_etext` (v1-v4): stale in a real build. */
+  stale: number;
+  tools: RevisionToolAgreement[];
 }
 
 /** A revision's kernel's answers on the sampled addresses (revision-lookup.ts). */

@@ -6,11 +6,16 @@ import {
   type Answer,
   askTool,
   functionStarts,
+  type LookupKind,
+  type RevisionAgreement,
+  type RevisionToolAgreement,
   sameAnswer,
   symbolStartOf,
   TOOLS,
   type Tool,
 } from './agreement.js';
+
+export type { LookupKind, RevisionAgreement, RevisionToolAgreement };
 
 /**
  * What a revision's kernel would print for sampled addresses: each
@@ -19,19 +24,10 @@ import {
  * and wrong answers told apart.
  */
 
-/**
- * How a revision's kernel finds the line for an address (spec section 6):
- * - 'floor-stale' (v1-v4): floor search over the whole table, but an entry
- *   at or past `_etext` is stale in a real build (the sections after
- *   .rodata move at the final link), so an answer from one counts as wrong;
- * - 'floor' (v5, v6): floor search over the table capped at `_etext`;
- * - 'floor-guard' (newest): floor search, and no answer when the entry
- *   found lies below the start of the function symbol the address falls in
- *   (`lineinfo_search(tbl, offset, min_offset, ...)`, KUnit
- *   test_lineinfo_search_min_offset).
- */
-export type LookupKind = 'floor-stale' | 'floor' | 'floor-guard';
+/** How many disagreements a tally keeps as examples. */
+export const EXAMPLES = 8;
 
+/** Each revision's lookup (LookupKind, in agreement.ts with the tallies' types). */
 export const REVISION_LOOKUP: Record<RevisionId, LookupKind> = {
   'v1-v4': 'floor-stale',
   v5: 'floor',
@@ -46,40 +42,6 @@ export const LOOKUP_TEXT: Record<LookupKind, string> = {
   'floor-guard':
     "floor search; no answer when the entry found lies below the start of the address's function symbol",
 };
-
-/** One tool's view of one revision's answers on the sampled addresses. */
-export interface RevisionToolAgreement {
-  tool: Tool;
-  samples: number;
-  /** The same answer as the tool (no line where the tool has none counts too). */
-  agree: number;
-  /** We print nothing, the tool has a line. */
-  lost: number;
-  /** We print a line the tool does not (another line, a line where it has none, or a stale one). */
-  wrong: number;
-  /** Of `wrong`: answers from an entry at or past `_etext` (v1-v4), whatever they say. */
-  stale: number;
-  percent: number;
-  /** A plain floor search on the same table (no stale rule, no guard): what the issue measured. */
-  floor: { agree: number; percent: number };
-  /** The wrong answers given most often (ours), with how often: one line printed for many addresses. */
-  commonWrong: { answer: string; count: number }[];
-  /** A few disagreements: address, ours ('-': nothing), theirs, which kind. */
-  examples: { address: string; ours: string; theirs: string; kind: 'lost' | 'wrong' | 'stale' }[];
-}
-
-export interface RevisionAgreement {
-  lookup: LookupKind;
-  /** Sampled addresses the lookup gives no line for. */
-  noAnswer: number;
-  /** Of those: where a plain floor search found an entry the guard refused (newest). */
-  guarded: number;
-  /** Answers from entries at or past `_etext` (v1-v4): stale in a real build. */
-  stale: number;
-  tools: RevisionToolAgreement[];
-}
-
-export const EXAMPLES = 8;
 
 /** The index of the last entry at or below `off` (a floor search), or -1. */
 export function floorIndex(table: EntryTable, off: number): number {
