@@ -900,9 +900,12 @@ class EntryCollector {
       const isBoundary = boundaries && ((flags & ROW.endSequence) !== 0 || k === order.length - 1);
       if (line === 0 && !isBoundary) {
         drops.lineZero++;
-        // an end row of line 0 is an end gap all the same (weak)
+        // an end row of line 0, or one at its own sequence's end, is an end gap all the same (weak)
         if (rs.lineZero === 'gap')
-          this.addLineZeroGap(offsetOf(rows, i, baseHi, baseLo), (flags & ROW.endSequence) !== 0);
+          this.addLineZeroGap(
+            offsetOf(rows, i, baseHi, baseLo),
+            (flags & ROW.endSequence) !== 0 || atEnd?.[i] === 1,
+          );
         continue;
       }
       if (onRow && !shown && line !== 0)

@@ -112,9 +112,12 @@ export interface PrintedAgreement extends RevisionAgreement {
 }
 
 /**
- * Symbols of the padding and CFI preamble the compiler puts before a
- * function (CONFIG_CALL_PADDING's `__pfx_`, kCFI's `__cfi_`): no line row
- * covers them, and a stack trace lands there only through call thunks.
+ * Symbols of the padding and CFI preamble before a function
+ * (CONFIG_CALL_PADDING's `__pfx_`, kCFI's `__cfi_`, named by objtool): no
+ * row starts there, the tools answer the function before's last line, and
+ * a stack trace lands there only through call thunks. `__pfx_<fn>` is
+ * padding only when `<fn>` starts where it ends (older kernels have a real
+ * `__cfi_slowpath_diag`).
  */
 const PADDING_SYMBOL = /^__(pfx|cfi)_/;
 
@@ -132,6 +135,8 @@ function functionExtents(
   if (!syms) throw new UserError('no symbol table to sample functions from', elf.name);
   const endOf = new Map<bigint, bigint>();
   const code = new Set<bigint>();
+  const funcs = new Set<string>();
+  const pads: [bigint, string][] = [];
   for (let i = 0; i < syms.count; i++) {
     if ((syms.info[i] & 0xf) !== 2) continue; // STT_FUNC
     const sec = elf.sections[syms.shndx[i]];
@@ -141,8 +146,14 @@ function functionExtents(
     const end = sec.addr + BigInt(sec.size);
     const had = endOf.get(v);
     if (had === undefined || end > had) endOf.set(v, end);
-    if (!PADDING_SYMBOL.test(syms.names[i])) code.add(v);
+    const name = syms.names[i];
+    funcs.add(`${name}@${v}`);
+    const pad = PADDING_SYMBOL.exec(name);
+    if (pad) pads.push([v, `${name.slice(pad[0].length)}@${v + BigInt(syms.sizes[i])}`]);
+    else code.add(v);
   }
+  // __pfx_<fn> is padding when <fn> starts where it ends
+  for (const [v, fn] of pads) if (!funcs.has(fn)) code.add(v);
   const starts = [...endOf.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     starts,
@@ -461,7 +472,7 @@ export function measureAgreement(
   },
 ): RuleAgreement[] {
   const { base } = resolveBase(elf, options.base);
-  const plan = planAgreement(elf, { ...options, base });
+  const plan = planAgreement(elf, { ...options, base, withinSection: true });
   const floorRows = new FloorRows(plan.offsets);
   const tables = options.rules.map((rules, i) => ({
     rules,

@@ -234,7 +234,8 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
   if (o.agreeSamples > 0) {
     o.onProgress?.(`asking addr2line and llvm-symbolizer about ${o.agreeSamples} addresses`);
     const { base } = resolveBase(elf, kt.base);
-    plan = planAgreement(elf, { base, samples: o.agreeSamples, seed: o.seed });
+    // as history samples: the last function of a section is not followed past its end
+    plan = planAgreement(elf, { base, samples: o.agreeSamples, seed: o.seed, withinSection: true });
   }
   const floorRows = plan ? new FloorRows(plan.offsets) : undefined;
   const { bases, compressor } = growthBases(kernel, elf);

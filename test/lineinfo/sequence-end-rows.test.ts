@@ -108,3 +108,57 @@ describe.runIf(process.arch === 'x64')('a row at its own sequence end', () => {
     expect(answer('v1-v4', end).line).toBe(980);
   });
 });
+
+/**
+ * The line-0 sibling: a cold part whose row at its end label has line 0,
+ * and another unit's code starting at that address, its unit read first.
+ * The tools answer the other unit's row there; a line-0 row at its own
+ * sequence's end must not beat it.
+ */
+const COLD_ZERO = A.replace('\t.loc 1 980\n', '\t.loc 1 0\n');
+const HOT = `	.file 1 "acpi.c"
+	.text
+	.globl b_hot
+	.type b_hot,@function
+b_hot:
+	.loc 1 515
+	nop
+	.loc 1 516
+	nop
+	ret
+	.size b_hot, .-b_hot
+`;
+
+describe.runIf(process.arch === 'x64')('a line-0 row at its own sequence end', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seq-end-0-'));
+  writeFileSync(join(dir, 'a.s'), COLD_ZERO);
+  writeFileSync(join(dir, 'b.s'), HOT);
+  for (const x of ['a', 'b'])
+    execFileSync('as', ['--gdwarf-5', '-o', join(dir, `${x}.o`), join(dir, `${x}.s`)]);
+  const path = join(dir, 'ba');
+  // b's unit first in .debug_line; the linker puts .text.unlikely (a) before .text (b)
+  execFileSync('ld', ['-e', 'b_hot', '-o', path, join(dir, 'b.o'), join(dir, 'a.o')]);
+  const elf = ElfFile.open(path);
+  const start = elf.symbolValue('a_cold')!;
+  const hot = elf.symbolValue('b_hot')!;
+
+  it("answers the other unit's row at the shared address, as llvm-symbolizer", () => {
+    expect(hot - start).toBe(3n); // a's three nops, then b
+    const addresses = [start, start + 2n, hot, hot + 1n];
+    const theirs = askTool('llvm-symbolizer', path, addresses);
+    // gas puts the line-0 row at the end label only: a row and the end row at b's start
+    const dump = execFileSync('llvm-dwarfdump', ['--debug-line', path], { encoding: 'utf8' });
+    const at = dump
+      .split('\n')
+      .filter((l) => l.startsWith(`0x${hot.toString(16).padStart(16, '0')}`));
+    expect(at.map((l) => l.split(/\s+/)[1])).toEqual(['515', '0', '0']);
+    expect(theirs.map((t) => t.line)).toEqual([979, 979, 515, 516]);
+    const t = extractUpstream(elf, { rules: 'symbolizer', base: start }).table;
+    addresses.forEach((a, k) => {
+      const i = floorIndex(t, Number(a - start));
+      const ours: Answer =
+        i < 0 || t.lines[i] === 0 ? { line: 0 } : { file: t.files[t.fileIds[i]], line: t.lines[i] };
+      expect(sameAnswer(ours, theirs[k]), `0x${a.toString(16)}`).toBe(true);
+    });
+  });
+});

@@ -38,55 +38,57 @@ describe('agreement with addr2line and llvm-symbolizer', () => {
     expect(a.some((x) => x >= main && x < main + 64n)).toBe(true);
   });
 
-  it("does not sample the padding before a function (objtool's __pfx_ symbols): no line row covers it", () => {
-    // 16 bytes of NOPs before each function, as CONFIG_CALL_PADDING; objtool names them __pfx_<fn>
+  it("does not sample the padding before a function (objtool's __pfx_ symbols): the tools give it the function before's line", () => {
+    // 16 bytes of NOPs before each function, as CONFIG_CALL_PADDING; objtool names them
+    // __pfx_<fn>, 16 bytes long. __cfi_real is a function of its own, as kernel/cfi.c had.
     const dir = mkdtempSync(join(tmpdir(), 'pfx-'));
-    writeFileSync(
-      join(dir, 'p.c'),
+    const source =
       'int g;\n' +
-        '__attribute__((noinline)) int f1(int x) { g += x; return g * 3; }\n' +
-        '__attribute__((noinline)) int f2(int x) { g ^= x; return g + 7; }\n' +
-        '__attribute__((noinline)) int f3(int x) { return f1(x) + f2(x); }\n' +
-        'int main(void) { return f3(2); }\n',
-    );
-    const plain = join(dir, 'p');
-    execFileSync('gcc', [
-      '-O2',
-      '-g',
-      '-fpatchable-function-entry=16,16',
-      '-falign-functions=16',
-      '-o',
-      plain,
-      join(dir, 'p.c'),
-    ]);
-    const elf0 = ElfFile.open(plain);
-    const text = elf0.sections.find((x) => x.name === '.text')!.addr;
-    const fns = ['f1', 'f2', 'f3'].map((f) => elf0.symbolValue(f)!);
-    elf0.close();
-    const padded = join(dir, 'q');
-    execFileSync('objcopy', [
-      ...fns.flatMap((v, i) => [
-        '--add-symbol',
-        `__pfx_f${i + 1}=.text:0x${(v - 16n - text).toString(16)},function,local`,
-      ]),
-      plain,
-      padded,
-    ]);
+      '__attribute__((noinline)) int f1(int x) { g += x; return g * 3; }\n' +
+      '__attribute__((noinline)) int f2(int x) { g ^= x; return g + 7; }\n' +
+      '__attribute__((noinline)) int __cfi_real(int x) { g -= x; return g; }\n' +
+      '__attribute__((noinline)) int f3(int x) { return f1(x) + f2(x) + __cfi_real(x); }\n' +
+      'int main(void) { return f3(2); }\n';
+    const names = ['f1', 'f2', '__cfi_real', 'f3'];
+    const pfx = names
+      .map((f) => `.type __pfx_${f}, @function\n.set __pfx_${f}, ${f} - 16\n.size __pfx_${f}, 16\n`)
+      .join('');
+    const build = (name: string, text: string) => {
+      writeFileSync(join(dir, `${name}.c`), text);
+      const out = join(dir, name);
+      execFileSync('gcc', [
+        '-O2',
+        '-g',
+        '-fpatchable-function-entry=16,16',
+        '-falign-functions=16',
+        '-o',
+        out,
+        join(dir, `${name}.c`),
+      ]);
+      return out;
+    };
+    const plain = build('plain', source);
+    const padded = build('padded', `${source}asm(${JSON.stringify(pfx)});\n`);
+    const elf = ElfFile.open(padded);
+    const fns = names.map((f) => elf.symbolValue(f)!);
+    expect(names.map((f) => elf.symbolValue(`__pfx_${f}`))).toEqual(fns.map((v) => v - 16n));
+    elf.close();
     const inPadding = (a: bigint) => fns.some((v) => a >= v - 16n && a < v);
     const sample = (path: string) => {
-      const elf = ElfFile.open(path);
+      const e = ElfFile.open(path);
       try {
-        return sampleFunctionAddresses(elf, 0n, 4000, 3);
+        return sampleFunctionAddresses(e, 0n, 4000, 3);
       } finally {
-        elf.close();
+        e.close();
       }
     };
     // without the symbols the padding is the end of the function before, and sampled
     expect(sample(plain).filter(inPadding).length).toBeGreaterThan(0);
     const a = sample(padded);
     expect(a.filter(inPadding)).toEqual([]);
+    // every function's own bytes still are, __cfi_real's among them
     for (const v of fns) expect(a.some((x) => x >= v && x < v + 16n)).toBe(true);
-    // what the tools print there: the line of the function before
+    // what the tools print in the padding: the line of the function before
     const [there] = askTool('llvm-symbolizer', padded, [fns[1] - 8n]);
     expect(there.line).toBe(2);
   });

@@ -6,10 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ElfFile } from '../../src/elf/elf-file.js';
 import { parseFormats } from '../../src/encodings/registry.js';
 import { describeLocal } from '../../src/kernels/local.js';
-import { extractUpstream } from '../../src/lineinfo/extract.js';
 import { sampleFunctionAddresses } from '../../src/measure/agreement.js';
+import { measureHistoryFile } from '../../src/measure/history.js';
 import { measureKernelFile } from '../../src/measure/kernel.js';
-import { revisionAgreement, sampleAt } from '../../src/measure/revision-lookup.js';
 import { buildKern } from '../helpers/kern-fixture.js';
 
 /**
@@ -39,7 +38,6 @@ describe('what each revision prints, in measure results', () => {
   const elf = ElfFile.open(path);
   afterAll(() => elf.close());
   const base = elf.symbolValue('_text')!;
-  const etextOffset = Number(elf.symbolValue('_etext')! - base);
   let result: ReturnType<typeof measure> | undefined;
   const measured = () => {
     result ??= measure(path);
@@ -56,17 +54,24 @@ describe('what each revision prints, in measure results', () => {
     ]);
   });
 
-  it('tallies the same addresses as history does, each agreed, lost or wrong', async () => {
+  it("gives each revision's tally exactly as history does (same addresses, same lookup), each agreed, lost or wrong", async () => {
     const results = (await measured()).agreement!.results;
-    const sample = sampleAt(elf, base, sampleFunctionAddresses(elf, base, SAMPLES, SEED));
+    const kernel = await describeLocal({ path, modules: false });
+    const h = measureHistoryFile(kernel, { agreeSamples: SAMPLES, seed: SEED });
     for (const r of results.filter((x) => x.printed)) {
       const { revision, ...printed } = r.printed!;
-      const table = extractUpstream(elf, { rules: r.rules }).table;
-      expect(printed).toEqual(
-        revisionAgreement(printed.lookup, table, sample, etextOffset).agreement,
-      );
+      expect(printed).toEqual(h.rows.find((x) => x.revision === revision)!.agreement);
       for (const t of printed.tools) expect(t.agree + t.lost + t.wrong).toBe(SAMPLES);
     }
+  });
+
+  it('samples inside executable sections only: the last function of one is not followed past its end', () => {
+    const addresses = sampleFunctionAddresses(elf, base, SAMPLES, SEED, { withinSection: true });
+    const exec = elf.sections.filter((x) => x.flags & 0x4);
+    const inExec = (a: bigint) => exec.some((x) => a >= x.addr && a < x.addr + BigInt(x.size));
+    expect(addresses.filter((a) => !inExec(a))).toEqual([]);
+    // without the cap some land past .text (the fixture's init text follows .rodata)
+    expect(sampleFunctionAddresses(elf, base, SAMPLES, SEED).some((a) => !inExec(a))).toBe(true);
   });
 
   it("differs from the table's answer where the revision's lookup does: stale v1-v4 entries, the newest guard", async () => {
