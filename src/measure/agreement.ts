@@ -86,6 +86,13 @@ export interface RevisionToolAgreement {
   wrong: number;
   /** Of `wrong`: answers from an entry at or past `_etext` (v1-v4), whatever they say. */
   stale: number;
+  /**
+   * The same tally over the sampled addresses at or past `_etext` only
+   * (init text on most architectures): from v5 on the table stops there,
+   * so the lines lost there are the cap's, not the lookup's (absent in
+   * runs before 2026-12-02T02).
+   */
+  pastEtext?: { samples: number; agree: number; lost: number; wrong: number };
   percent: number;
   /** A plain floor search on the same table (no stale rule, no guard): what the issue measured. */
   floor: { agree: number; percent: number };

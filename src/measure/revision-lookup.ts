@@ -40,7 +40,7 @@ export const LOOKUP_TEXT: Record<LookupKind, string> = {
     'floor search over the whole table; an answer from an entry at or past _etext is stale (wrong)',
   floor: 'floor search over the table capped at _etext',
   'floor-guard':
-    "floor search; no answer when the entry found lies below the start of the address's function symbol",
+    "floor search over the table capped at _etext; no answer when the entry found lies below the start of the address's function symbol",
 };
 
 /** The index of the last entry at or below `off` (a floor search), or -1. */
@@ -100,7 +100,9 @@ function tallyTool(
   ours: Answer[],
   stale: boolean[],
   plain: Answer[],
+  past: boolean[],
 ): RevisionToolAgreement {
+  const pastEtext = { samples: 0, agree: 0, lost: 0, wrong: 0 };
   let agree = 0;
   let lost = 0;
   let wrong = 0;
@@ -116,6 +118,12 @@ function tallyTool(
     if (stale[k]) kind = 'stale';
     else if (sameAnswer(o, t)) agree++;
     else kind = o.line === 0 ? 'lost' : 'wrong';
+    if (past[k]) {
+      pastEtext.samples++;
+      if (!kind) pastEtext.agree++;
+      else if (kind === 'lost') pastEtext.lost++;
+      else pastEtext.wrong++;
+    }
     if (!kind) continue;
     if (kind === 'lost') lost++;
     else {
@@ -139,6 +147,7 @@ function tallyTool(
     lost,
     wrong,
     stale: staleWrong,
+    pastEtext,
     percent: n ? (100 * agree) / n : 0,
     floor: { agree: floorAgree, percent: n ? (100 * floorAgree) / n : 0 },
     commonWrong: [...wrongs]
@@ -199,6 +208,7 @@ export function revisionAgreement(
   let noAnswer = 0;
   let guarded = 0;
   let staleCount = 0;
+  const past = plan.offsets.map((off) => off >= etextOffset);
   for (let k = 0; k < plan.offsets.length; k++) {
     const off = plan.offsets[k];
     const r = revisionLookup(kind, table, off, etextOffset, sample.symbolStarts[k]);
@@ -212,7 +222,7 @@ export function revisionAgreement(
     if (r.stale) staleCount++;
   }
   const tools = [...plan.answers].map(([tool, theirs]) =>
-    tallyTool(tool, plan, theirs, ours, stale, plain),
+    tallyTool(tool, plan, theirs, ours, stale, plain, past),
   );
   return {
     agreement: { lookup: kind, noAnswer, guarded, stale: staleCount, tools },

@@ -173,13 +173,15 @@ function agreementSeries(data, f) {
   // one for what its kernel prints (its own lookup); lost and wrong in the tip
   const views = [
     { key: 'agree', suffix: '', what: 'lookups agree' },
-    { key: 'printed', suffix: ', as printed', what: 'printed lines agree' },
+    { key: 'printed', suffix: ', as printed', what: 'addresses agree as printed' },
   ].filter((v) => rows.some((a) => a[v.key] !== undefined));
   const datasets = views.flatMap((v) =>
     tools.map((tool) => {
-      const per = rules.map((r) =>
-        rows.filter((a) => a.rules === r && a.tool === tool && a[v.key] !== undefined),
-      );
+      // a rule set's bar pools every kept kernel, or is left out (as the mail text pools)
+      const per = rules.map((r) => {
+        const as = rows.filter((a) => a.rules === r && a.tool === tool);
+        return as.every((a) => a[v.key] !== undefined) ? as : [];
+      });
       const sum = (as, k) => as.reduce((s, a) => s + (a[k] ?? 0), 0);
       return {
         label: `${tool}${v.suffix}`,

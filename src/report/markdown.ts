@@ -3,6 +3,7 @@ import type { RunResult } from '../results/schema.js';
 import {
   growthColumns,
   kernelBaseLabel,
+  lostCell,
   MODULE_HEAD,
   moduleCells,
   moduleErrors,
@@ -193,7 +194,7 @@ export function renderMarkdown(run: RunResult): string {
               if (!printed) return cells;
               const p = r.printed?.tools.find((pt) => pt.tool === t.tool);
               if (!p) return [...cells, '-', '-', '-'];
-              return [...cells, `${p.percent.toFixed(2)}%`, n(p.lost), wrongCell(p)];
+              return [...cells, `${p.percent.toFixed(2)}%`, lostCell(p), wrongCell(p)];
             }),
           ),
           printed ? [false, false, true, true, true, true] : [false, false, true],

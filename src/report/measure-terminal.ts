@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { CAUSES, type RuleAgreement } from '../measure/agreement.js';
 import { baseLabel } from '../measure/growth.js';
 import type { MeasureResult } from '../measure/kernel.js';
-import { printedNote, revisionNotes, wrongCell } from './model.js';
+import { lostCell, printedNote, revisionNotes, wrongCell } from './model.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
 
@@ -107,7 +107,7 @@ function printedLines(results: RuleAgreement[], chars: Record<string, string>): 
         p.revision,
         tl.tool,
         `${tl.percent.toFixed(2)}%`,
-        n(tl.lost),
+        lostCell(tl),
         wrongCell(tl),
       ]);
   }

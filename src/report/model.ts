@@ -414,7 +414,7 @@ export function printedNote(results: readonly RuleAgreement[]): {
     heading:
       "As printed: what each revision's kernel would print, through its own lookup, on the same addresses",
     legend:
-      '(lost: no line where the tool has one; wrong: another line, or a line where the tool has none)',
+      '(lost: no line where the tool has one; wrong: another line, or a line where the tool has none; stale: from an entry past _etext, wrong whatever it says)',
     lookups: kinds.map(
       (k) =>
         `${printed
@@ -430,6 +430,11 @@ export function wrongCell(t: { wrong: number; stale: number }): string {
   return t.stale ? `${n(t.wrong)} (${n(t.stale)} stale)` : n(t.wrong);
 }
 
+/** A printed tally's lost lines, with how many of them lie at or past `_etext` (the cap's, not the lookup's). */
+export function lostCell(t: { lost: number; pastEtext?: { lost: number } }): string {
+  return t.pastEtext?.lost ? `${n(t.lost)} (${n(t.pastEtext.lost)} past _etext)` : n(t.lost);
+}
+
 /** One rule set's agreement with a tool, pooled over kernels: printed (its revision's lookup) where the run has it. */
 export interface PooledAgreement {
   rules: string;
@@ -438,6 +443,8 @@ export interface PooledAgreement {
   samples: number;
   agree: number;
   lost: number;
+  /** Of `lost`: at addresses at or past `_etext` (where the table stops from v5 on). */
+  pastEtextLost: number;
   wrong: number;
   stale: number;
 }
@@ -462,6 +469,7 @@ export function pooledAgreement(
         samples: 0,
         agree: 0,
         lost: 0,
+        pastEtextLost: 0,
         wrong: 0,
         stale: 0,
       };
@@ -479,6 +487,7 @@ export function pooledAgreement(
       p.agree += t.agree;
       if ('lost' in t) {
         p.lost += t.lost;
+        p.pastEtextLost += t.pastEtext?.lost ?? 0;
         p.wrong += t.wrong;
         p.stale += t.stale;
       } else p.wrong += t.samples - t.agree;

@@ -146,7 +146,8 @@ function kernelParagraphs(run: RunResult): string[] {
 function agreementSentence(kernels: RunResult['kernels']): string | undefined {
   const pooled = pooledAgreement(kernels);
   if (pooled.length === 0) return undefined;
-  const per = kernels.find((k) => k.measure.agreement)!.measure.agreement!.samples;
+  const measured = kernels.filter((k) => k.measure.agreement);
+  const sizes = [...new Set(measured.map((k) => k.measure.agreement!.samples))];
   const p = (v: number, of: number) => `${((100 * v) / of).toFixed(2)}%`;
   const printed = pooled.filter((x) => x.printed);
   const table = pooled.filter((x) => !x.printed);
@@ -156,18 +157,23 @@ function agreementSentence(kernels: RunResult['kernels']): string | undefined {
       `as each revision's kernel prints: ${printed
         .map((x) => {
           const how = [
-            ...(x.lost ? [`lost ${p(x.lost, x.samples)}`] : []),
-            `wrong ${p(x.wrong, x.samples)}${x.stale ? `, ${p(x.stale, x.samples)} stale` : ''}`,
+            ...(x.lost
+              ? [
+                  `lost ${p(x.lost, x.samples)}${x.pastEtextLost ? `, ${x.pastEtextLost === x.lost ? 'all' : p(x.pastEtextLost, x.samples)} past _etext` : ''}`,
+                ]
+              : []),
+            `wrong ${p(x.wrong, x.samples)}${x.stale ? `, stale among them ${p(x.stale, x.samples)}` : ''}`,
           ];
-          return `${x.rules} ${p(x.agree, x.samples)} (${how.join(', ')})`;
+          return `${x.rules} ${p(x.agree, x.samples)} (${how.join('; ')})`;
         })
         .join(', ')}`,
     );
   if (table.length)
     parts.push(
-      `${printed.length ? '' : "each table's answer: "}${table.map((x) => `${x.rules} ${p(x.agree, x.samples)}`).join(', ')}${printed.length ? ' (its table)' : ''}`,
+      `${printed.length ? "ours, the table's answer: " : "each table's answer: "}${table.map((x) => `${x.rules} ${p(x.agree, x.samples)}`).join(', ')}`,
     );
-  return `Agreement with llvm-symbolizer (${n(per)} addresses${kernels.length > 1 ? ' per kernel, pooled' : ''}), ${parts.join('; ')}.`;
+  const addresses = `${sizes.map(n).join(' or ')} addresses${measured.length > 1 ? ` per kernel, pooled over ${measured.length}` : ''}`;
+  return `Agreement with llvm-symbolizer (${addresses}), ${parts.join('; ')}.`;
 }
 
 /** The closing paragraph: the tool, the run, the machine and the revision behind each rule set. */

@@ -75,7 +75,14 @@ describe('measure', () => {
           rules: string;
           printed: {
             revision: string;
-            tools: { tool: string; agree: number; lost: number; wrong: number; stale: number }[];
+            tools: {
+              tool: string;
+              agree: number;
+              lost: number;
+              wrong: number;
+              stale: number;
+              pastEtext: { lost: number };
+            }[];
           };
         }) =>
           r.printed.tools.map((x) => [
@@ -83,15 +90,18 @@ describe('measure', () => {
             r.printed.revision,
             x.tool,
             `${((100 * x.agree) / 1500).toFixed(2)}%`,
-            String(x.lost),
+            x.pastEtext.lost ? `${x.lost} (${x.pastEtext.lost} past _etext)` : String(x.lost),
             x.stale ? `${x.wrong} (${x.stale} stale)` : String(x.wrong),
           ]),
       );
     expect(rows).toEqual(expected);
     expect(expected.map((r: string[]) => r[0])).toEqual(['newest', 'newest', 'v1-v4', 'v1-v4']);
-    expect(rows[2][5]).toMatch(/ stale\)$/); // the fixture's init text lies past _etext
+    // the fixture's init text lies past _etext: v1-v4 answers it from stale entries,
+    // the newest table stops before it
+    expect(rows[2][5]).toMatch(/ stale\)$/);
+    expect(rows[0][4]).toMatch(/ past _etext\)$/);
     expect(lines).toContain(
-      "  newest: floor search; no answer when the entry found lies below the start of the address's function symbol.",
+      "  newest: floor search over the table capped at _etext; no answer when the entry found lies below the start of the address's function symbol.",
     );
   });
 

@@ -65,6 +65,28 @@ describe('what each revision prints, in measure results', () => {
     }
   });
 
+  it('splits out the addresses at or past _etext, where the table stops from v5 on', async () => {
+    const results = (await measured()).agreement!.results;
+    const etext = elf.symbolValue('_etext')!;
+    const past = sampleFunctionAddresses(elf, base, SAMPLES, SEED, { withinSection: true }).filter(
+      (a) => a >= etext,
+    ).length;
+    expect(past).toBeGreaterThan(0); // the fixture's init text
+    for (const r of results.filter((x) => x.printed))
+      for (const t of r.printed!.tools) {
+        const p = t.pastEtext!;
+        expect(p.samples).toBe(past);
+        expect(p.agree + p.lost + p.wrong).toBe(past);
+        expect(p.lost).toBeLessThanOrEqual(t.lost);
+        expect(p.wrong).toBeLessThanOrEqual(t.wrong);
+        // a stale answer comes from an entry at or past _etext, so from an address there
+        expect(t.stale).toBeLessThanOrEqual(p.wrong);
+      }
+    // the newest table has no entry past _etext: every line the tools have there is lost
+    const newest = results.find((r) => r.rules === 'newest')!.printed!;
+    for (const t of newest.tools) expect(t.pastEtext!.wrong).toBe(0);
+  });
+
   it('samples inside executable sections only: the last function of one is not followed past its end', () => {
     const addresses = sampleFunctionAddresses(elf, base, SAMPLES, SEED, { withinSection: true });
     const exec = elf.sections.filter((x) => x.flags & 0x4);

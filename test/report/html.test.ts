@@ -338,7 +338,7 @@ describe('html reporter over the multiarch run', () => {
         expect(p.samples).toBe(2 * 10000);
         expect(bar(a, `${tool}, as printed`, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
         expect(tip(a, `${tool}, as printed`, rules)[0]).toBe(
-          `${tool}, as printed: ${commas(p.agree)} of 20,000 printed lines agree (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong${p.stale ? ` (${commas(p.stale)} stale)` : ''}`,
+          `${tool}, as printed: ${commas(p.agree)} of 20,000 addresses agree as printed (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong${p.stale ? ` (${commas(p.stale)} stale)` : ''}`,
         );
       }
     expect(tip(a, 'llvm-symbolizer, as printed', 'v1-v4')[0]).toMatch(/ wrong \([\d,]+ stale\)$/);

@@ -216,7 +216,9 @@ describe('markdown reporter over the multiarch run', () => {
               ...(p
                 ? [
                     pc(p.agree),
-                    commas(p.lost),
+                    p.pastEtext?.lost
+                      ? `${commas(p.lost)} (${commas(p.pastEtext.lost)} past _etext)`
+                      : commas(p.lost),
                     p.stale ? `${commas(p.wrong)} (${commas(p.stale)} stale)` : commas(p.wrong),
                   ]
                 : ['-', '-', '-']),
