@@ -159,7 +159,7 @@ function agreementSentence(kernels: RunResult['kernels']): string | undefined {
           const how = [
             ...(x.lost
               ? [
-                  `lost ${p(x.lost, x.samples)}${x.pastEtextLost ? `, ${x.pastEtextLost === x.lost ? 'all' : p(x.pastEtextLost, x.samples)} past _etext` : ''}`,
+                  `lost ${p(x.lost, x.samples)}${x.pastEtextLost ? `, ${x.pastEtextLost === x.lost ? 'all' : `${n(x.pastEtextLost)} of ${n(x.lost)}`} past _etext` : ''}`,
                 ]
               : []),
             `wrong ${p(x.wrong, x.samples)}${x.stale ? `, stale among them ${p(x.stale, x.samples)}` : ''}`,

@@ -431,7 +431,7 @@ describe('text (mail) reporter over the default run and one kernel', () => {
         ? ''
         : t.pastLost === t.lost
           ? ', all past _etext'
-          : `, ${pc(t.pastLost, t)} past _etext`;
+          : `, ${commas(t.pastLost)} of ${commas(t.lost)} past _etext`;
     const sentence = (ks: typeof defaults.kernels, scope: string) => {
       const nw = tallyOf(ks, 'newest');
       const v1 = tallyOf(ks, 'v1-v4');
