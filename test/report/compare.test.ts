@@ -9,6 +9,8 @@ import type { RunResult } from '../../src/results/schema.js';
 import { baseOf, checkedInRun, commas, kernelOf, tableOf } from './runs.js';
 
 const multiarch = checkedInRun('multiarch');
+/** The older multiarch run: v1-v4 and symbolizer only, no newest. */
+const multiarchV1V4 = checkedInRun('multiarchV1V4');
 const fallback = checkedInRun('default');
 /** The older run of the main job, whose arm64 tinyconfig has no boot image. */
 const defaultV1V4 = checkedInRun('defaultV1V4');
@@ -19,6 +21,16 @@ const ruleRows = multiarch.kernels.map((k) => {
   const after = tableOf(multiarch, k.id, 'symbolizer', 'blocks:64:sleb').total;
   return { kernel: k.id, before, after, delta: after - before };
 });
+const byDelta = [...ruleRows].sort((a, b) => b.delta - a.delta);
+const ruleTotal = {
+  before: ruleRows.reduce((s, r) => s + r.before, 0),
+  after: ruleRows.reduce((s, r) => s + r.after, 0),
+};
+/** The largest delta either way, which every bar is scaled to. */
+const largest = Math.max(...ruleRows.map((r) => Math.abs(r.delta)));
+const signed = (v: number) => (v < 0 ? `-${commas(-v)}` : `+${commas(v)}`);
+const pctOf = (delta: number, before: number) =>
+  `${delta < 0 ? '' : '+'}${((100 * delta) / before).toFixed(2)}%`;
 
 describe('compare: two rule sets of one run', () => {
   const c = compare(
@@ -34,25 +46,24 @@ describe('compare: two rule sets of one run', () => {
   });
 
   it('gives before, after, delta and percent per kernel, sorted by delta, largest growth first', () => {
-    const expected = [...ruleRows].sort((a, b) => b.delta - a.delta);
-    expect(c.rows.map((r) => r.kernel)).toEqual(expected.map((r) => r.kernel));
-    // from run.json: the clang defconfig grows most, the gcc arm64 defconfig saves most
-    expect(c.rows[0]).toMatchObject({
-      kernel: 'arm64-defconfig-clang',
-      before: 6_898_051,
-      after: 9_077_327,
-      delta: 2_179_276,
+    expect(c.rows.map((r) => r.kernel)).toEqual(byDelta.map((r) => r.kernel));
+    expect(c.rows[0]).toMatchObject(byDelta[0]);
+    expect(c.rows[0].percent).toBeCloseTo((100 * byDelta[0].delta) / byDelta[0].before, 10);
+    // from run.json: a clang kernel grows most, a gcc kernel saves most
+    const compiler = (id: string) => kernelOf(multiarch, id).measure.kernel.metadata.compiler;
+    expect(compiler(c.rows[0].kernel)).toBe('clang');
+    expect(compiler(c.rows.at(-1)!.kernel)).toBe('gcc');
+    // literal, read from run.json: x86_64 tinyconfig (gcc) saves under symbolizer
+    expect(c.rows.find((r) => r.kernel === 'x86_64-tinyconfig-gcc')).toMatchObject({
+      before: 581_354,
+      after: 548_870,
+      delta: -32_484,
     });
-    expect(c.rows[0].percent).toBeCloseTo((100 * 2_179_276) / 6_898_051, 10);
-    expect(c.rows.at(-1)!.kernel).toBe('arm64-defconfig-gcc');
   });
 
   it('ends with the sum over all kernels', () => {
-    const before = ruleRows.reduce((s, r) => s + r.before, 0);
-    const after = ruleRows.reduce((s, r) => s + r.after, 0);
+    const { before, after } = ruleTotal;
     expect(c.total).toMatchObject({ kernels: 21, before, after, delta: after - before });
-    expect(before).toBe(49_910_011);
-    expect(after).toBe(52_248_438);
   });
 
   it('renders for the terminal with the figures, a bar per kernel and the total row', () => {
@@ -61,25 +72,39 @@ describe('compare: two rule sets of one run', () => {
     expect(lines[0]).toBe(
       `table bytes: v1-v4 -> symbolizer (run ${multiarch.runId}, format blocks:64:sleb)`,
     );
-    const first = lines.find((l) => l.startsWith('arm64-defconfig-clang'))!;
+    const top = byDelta[0];
+    const first = lines.find((l) => l.startsWith(`${top.kernel} `))!;
     expect(first.split(/\s+/)).toEqual([
-      'arm64-defconfig-clang',
-      '6,898,051',
-      '9,077,327',
-      '+2,179,276',
-      '+31.59%',
-      `+${'█'.repeat(16)}`,
+      top.kernel,
+      commas(top.before),
+      commas(top.after),
+      signed(top.delta),
+      pctOf(top.delta, top.before),
+      `+${'█'.repeat(Math.round((16 * top.delta) / largest))}`,
+    ]);
+    // literal, read from run.json
+    expect(lines.find((l) => l.startsWith('x86_64-tinyconfig-gcc '))!.split(/\s+/)).toEqual([
+      'x86_64-tinyconfig-gcc',
+      '581,354',
+      '548,870',
+      '-32,484',
+      '-5.59%',
+      expect.stringMatching(/^-█+$/),
     ]);
     const total = lines.find((l) => l.startsWith('total'))!;
+    const delta = ruleTotal.after - ruleTotal.before;
     expect(total.split(/\s+/)).toEqual([
       'total',
-      '49,910,011',
-      '52,248,438',
-      '+2,338,427',
-      '+4.69%',
+      commas(ruleTotal.before),
+      commas(ruleTotal.after),
+      signed(delta),
+      pctOf(delta, ruleTotal.before),
     ]);
     // the total comes after every kernel
-    expect(lines.indexOf(total)).toBeGreaterThan(lines.indexOf(first) + 20);
+    for (const r of ruleRows)
+      expect(lines.indexOf(total)).toBeGreaterThan(
+        lines.findIndex((l) => l.startsWith(`${r.kernel} `)),
+      );
   });
 });
 
@@ -103,8 +128,8 @@ describe('compare: two formats of one run, bytes per entry', () => {
     }
     expect(c.total!.before).toBeCloseTo(bytesB / entries, 9);
     expect(c.total!.after).toBeCloseTo(bytesA / entries, 9);
-    expect(c.total!.before.toFixed(3)).toBe('3.722');
-    expect(c.total!.after.toFixed(3)).toBe('1.809');
+    // every format saves: mru-huffman:64 below blocks:64:sleb in total
+    expect(c.total!.after).toBeLessThan(c.total!.before);
   });
 
   it('renders mail text of at most 72 columns, headed by the two formats', () => {
@@ -120,22 +145,33 @@ describe('compare: two formats of one run, bytes per entry', () => {
       'delta',
       'percent',
     ]);
-    // sorted by delta, largest first: every format saves, x86_64 clang least
-    const x86 = tableOf(multiarch, 'x86_64-defconfig-clang', 'v1-v4', 'blocks:64:sleb');
-    const x86m = tableOf(multiarch, 'x86_64-defconfig-clang', 'v1-v4', 'mru-huffman:64');
+    // sorted by delta, largest first: every format saves, the first row least
+    const least = c.rows[0].kernel;
+    const x86 = tableOf(multiarch, least, 'v1-v4', 'blocks:64:sleb');
+    const x86m = tableOf(multiarch, least, 'v1-v4', 'mru-huffman:64');
     expect(lines[lines.indexOf(head) + 2].split(/\s+/)).toEqual([
-      'x86_64-defconfig-clang',
+      least,
       x86.bytesPerEntry.toFixed(3),
       x86m.bytesPerEntry.toFixed(3),
       (x86m.bytesPerEntry - x86.bytesPerEntry).toFixed(3),
       `${((100 * (x86m.bytesPerEntry - x86.bytesPerEntry)) / x86.bytesPerEntry).toFixed(2)}%`,
     ]);
+    for (const r of c.rows) expect(r.delta).toBeLessThan(0);
+    // literal, read from run.json
+    expect(lines.find((l) => l.startsWith('x86_64-tinyconfig-gcc '))!.split(/\s+/)).toEqual([
+      'x86_64-tinyconfig-gcc',
+      '3.634',
+      '1.811',
+      '-1.823',
+      '-50.16%',
+    ]);
+    const { before, after } = c.total!;
     expect(lines.find((l) => l.startsWith('total'))!.split(/\s+/)).toEqual([
       'total',
-      '3.722',
-      '1.809',
-      '-1.913',
-      '-51.39%',
+      before.toFixed(3),
+      after.toFixed(3),
+      (after - before).toFixed(3),
+      `${((100 * (after - before)) / before).toFixed(2)}%`,
     ]);
     expect(text).toContain(
       "Total: all the kernels' bytes over all their entries, not a mean of the\nrows.",
@@ -146,9 +182,13 @@ describe('compare: two formats of one run, bytes per entry', () => {
     const md = renderCompareMarkdown(c).split('\n');
     expect(md).toContain('| kernel | blocks:64:sleb | mru-huffman:64 | delta | percent |');
     expect(md).toContain('| --- | ---: | ---: | ---: | ---: |');
-    expect(md).toContain('| **total** | **3.722** | **1.809** | **-1.913** | **-51.39%** |');
+    const { before, after } = c.total!;
+    expect(md).toContain(
+      `| **total** | **${before.toFixed(3)}** | **${after.toFixed(3)}** | **${(after - before).toFixed(3)}** | **${((100 * (after - before)) / before).toFixed(2)}%** |`,
+    );
+    expect(md).toContain('| x86_64-tinyconfig-gcc | 3.634 | 1.811 | -1.823 | -50.16% |');
     expect(md.findIndex((l) => l.includes('**total**'))).toBe(
-      md.findIndex((l) => l.startsWith('| x86_64-defconfig-clang')) + 21,
+      md.findIndex((l) => l.startsWith(`| ${c.rows[0].kernel} `)) + multiarch.kernels.length,
     );
   });
 });
@@ -272,11 +312,17 @@ describe('compare: HTML', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|https?:/);
     expect(html).toContain('<title>table bytes: v1-v4 -&gt; symbolizer');
+    const top = byDelta[0];
     expect(html).toContain(
-      '<tr><th scope="row">arm64-defconfig-clang</th><td>6,898,051</td><td>9,077,327</td><td>+2,179,276</td><td>+31.59%</td><td class="delta-bar"><span class="bar up" style="width:100.0%"></span></td></tr>',
+      `<tr><th scope="row">${top.kernel}</th><td>${commas(top.before)}</td><td>${commas(top.after)}</td><td>${signed(top.delta)}</td><td>${pctOf(top.delta, top.before)}</td><td class="delta-bar"><span class="bar up" style="width:${((100 * top.delta) / largest).toFixed(1)}%"></span></td></tr>`,
     );
+    // literal, read from run.json; its bar is scaled to the largest delta
     expect(html).toContain(
-      '<tfoot>\n<tr><th scope="row">total</th><td>49,910,011</td><td>52,248,438</td><td>+2,338,427</td><td>+4.69%</td>',
+      '<tr><th scope="row">x86_64-tinyconfig-gcc</th><td>581,354</td><td>548,870</td><td>-32,484</td><td>-5.59%</td><td class="delta-bar"><span class="bar down" style="width:',
+    );
+    const delta = ruleTotal.after - ruleTotal.before;
+    expect(html).toContain(
+      `<tfoot>\n<tr><th scope="row">total</th><td>${commas(ruleTotal.before)}</td><td>${commas(ruleTotal.after)}</td><td>${signed(delta)}</td><td>${pctOf(delta, ruleTotal.before)}</td>`,
     );
     expect((html.match(/<tr><th scope="row">/g) ?? []).length).toBe(22);
   });
@@ -291,8 +337,12 @@ describe('compare: mistakes', () => {
 
   it('names the rule sets and formats a run has', () => {
     expect(() =>
-      compare({ run: multiarch, rules: 'v1-v4' }, { run: multiarch, rules: 'newest' }),
-    ).toThrow(`run ${multiarch.runId} has no rule set newest (it has v1-v4, symbolizer)`);
+      compare({ run: multiarch, rules: 'v1-v4' }, { run: multiarch, rules: 'v5' }),
+    ).toThrow(`run ${multiarch.runId} has no rule set v5 (it has newest, v1-v4, symbolizer)`);
+    // the older multiarch run has no newest
+    expect(() =>
+      compare({ run: multiarchV1V4, rules: 'v1-v4' }, { run: multiarchV1V4, rules: 'newest' }),
+    ).toThrow(`run ${multiarchV1V4.runId} has no rule set newest (it has v1-v4, symbolizer)`);
     expect(() =>
       compare(
         { run: multiarch, rules: 'v1-v4', format: 'blocks:16:sleb' },

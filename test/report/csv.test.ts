@@ -64,7 +64,7 @@ describe('csv reporter over the multiarch run', () => {
     const expected = multiarch.kernels.flatMap((k) =>
       k.measure.tables.map((t) => `${k.id} ${t.rules} ${t.format}`),
     );
-    expect(expected).toHaveLength(21 * 2 * 5);
+    expect(expected).toHaveLength(21 * 3 * 5);
     expect(records.map((r) => `${r.kernel} ${r.rules} ${r.format}`)).toEqual(expected);
     // the config's "blocks:64" is saved (and written) as blocks:64:sleb
     expect(multiarch.config.formats).toContain('blocks:64');
@@ -73,18 +73,19 @@ describe('csv reporter over the multiarch run', () => {
     );
   });
 
-  it("writes x86_64-defconfig-gcc's blocks:64 row with run.json's raw integers", () => {
-    const id = 'x86_64-defconfig-gcc';
+  it("writes arm64-tinyconfig-gcc's blocks:64 row of the main rule set (newest) with run.json's raw integers", () => {
+    const id = 'arm64-tinyconfig-gcc';
     const k = kernelOf(multiarch, id);
-    const t = tableOf(multiarch, id, 'v1-v4', 'blocks:64:sleb');
-    const r = record(id, 'v1-v4', 'blocks:64:sleb');
+    expect(multiarch.config.rules[0]).toBe('newest');
+    const t = tableOf(multiarch, id, 'newest', 'blocks:64:sleb');
+    const r = record(id, 'newest', 'blocks:64:sleb');
     const md = k.measure.kernel.metadata;
     expect(r).toEqual({
       kernel: id,
       arch: md.arch,
       bits: String(md.bits),
       endianness: md.endianness,
-      rules: 'v1-v4',
+      rules: 'newest',
       format: 'blocks:64:sleb',
       entries: String(t.entries),
       files: String(t.files),
@@ -106,7 +107,7 @@ describe('csv reporter over the multiarch run', () => {
       base_image_file: imageFileOf(multiarch, id),
     });
     expect(rows).toContain(
-      'x86_64-defconfig-gcc,x86_64,64,little,v1-v4,blocks:64:sleb,1709750,4160,20,213720,6165966,16640,110039,2,6506387,3.7314,3.8055,16.72,29.11,38912755,13620224,16.78,38772175,bzImage',
+      'arm64-tinyconfig-gcc,arm64,64,little,newest,blocks:64:sleb,152506,784,20,19064,537827,3136,18165,1,578213,3.6516,3.7914,30.32,29.72,1907044,1945608,44.3,1305336,Image',
     );
   });
 
@@ -124,8 +125,8 @@ describe('csv reporter over the multiarch run', () => {
       growth_image_pct: '48.64',
       base_image_bytes: '627712',
       base_image_file: 'bzImage',
-      growth_code_pct: '8.24',
-      base_code_bytes: '7056087',
+      growth_code_pct: '27.67',
+      base_code_bytes: '2101285',
     });
   });
 

@@ -16,12 +16,20 @@ import {
 } from '../../scripts/lib/check-html-page.mjs';
 import { reporter } from '../../src/report/reporter.js';
 import { mainRules } from '../../src/results/config.js';
-import { checkedInRun, imageFileOf, paretoFrontierOf, type RunName } from './runs.js';
+import {
+  checkedInRun,
+  commas,
+  imageFileOf,
+  kernelOf,
+  paretoFrontierOf,
+  type RunName,
+} from './runs.js';
 
 const html = reporter('html')!;
 const dir = mkdtempSync(join(tmpdir(), 'lineinfo-html-'));
-const pages: Record<RunName, string> = { default: '', multiarch: '', defaultV1V4: '' };
-const embedded: Record<RunName, { charts: Record<string, { labels: string[] }> }> = {
+type PageRun = Exclude<RunName, 'multiarchV1V4'>;
+const pages: Record<PageRun, string> = { default: '', multiarch: '', defaultV1V4: '' };
+const embedded: Record<PageRun, { charts: Record<string, { labels: string[] }> }> = {
   default: { charts: {} },
   multiarch: { charts: {} },
   defaultV1V4: { charts: {} },
@@ -77,11 +85,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
         const c = await chartData(page, id);
         expect(c?.labels, id).toEqual(s.labels);
       }
-      expect(await shownRows(page, 'summary')).toHaveLength(42);
+      expect(await shownRows(page, 'summary')).toHaveLength(21 * 3); // 21 kernels x 3 rule sets
 
       await page.selectOption('select[name=arch]', 'arm64');
       const rows = await shownRows(page, 'summary');
-      expect(rows).toHaveLength(10); // 5 arm64 kernels x 2 rule sets
+      expect(rows).toHaveLength(15); // 5 arm64 kernels x 3 rule sets
       expect(rows.every((r) => r[1] === 'arm64')).toBe(true);
       expect(new Set(rows.map((r) => r[0]))).toEqual(
         new Set([
@@ -92,8 +100,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
           'arm64-defconfig-clang',
         ]),
       );
+      // from run.json: the modules in the main rule set's layout (module-newest)
+      const m = kernelOf(checkedInRun('multiarch'), 'arm64-debian-6.1').modules!;
+      const s = m.summary;
       expect(await shownRows(page, 'modules')).toEqual([
-        ['arm64-debian-6.1', '3,685', '2,442,251 / 6,651,002', '10,380,143 / 25,840,990'],
+        [
+          'arm64-debian-6.1',
+          commas(s.modules),
+          `${commas(s.totals.upstream.entries)} / ${commas(s.totals.full.entries)}`,
+          `${commas(s.totals.upstream.bytes[m.mainFormat])} / ${commas(s.totals.full.bytes[m.mainFormat])}`,
+        ],
       ]);
       expect(await text(page, '#shown')).toBe('5 of 21 kernels');
       expect((await chartData(page, 'growth'))!.labels).toEqual([
@@ -113,10 +129,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
       expect(await text(page, '#summary-note')).toContain('every table measured is listed below');
       expect(await page.locator('#every-table').getAttribute('open')).not.toBeNull();
       const every = await shownRows(page, 'tables');
-      expect(every).toHaveLength(10);
+      expect(every).toHaveLength(15);
       expect(every.every((r) => r[1] === 'arm64' && r[3] === 'mru-huffman:64')).toBe(true);
       expect((await chartData(page, 'formats'))!.labels).toEqual(['mru-huffman:64']);
       expect((await chartData(page, 'buckets'))!.labels).toEqual([
+        'newest mru-huffman:64',
         'v1-v4 mru-huffman:64',
         'symbolizer mru-huffman:64',
       ]);
@@ -134,7 +151,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
       await page.selectOption('select[name=format]', '');
       await page.selectOption('select[name=arch]', '');
       expect(await page.evaluate(() => window.chartsDrawn)).toBe(4);
-      expect(await shownRows(page, 'summary')).toHaveLength(42);
+      expect(await shownRows(page, 'summary')).toHaveLength(21 * 3);
       expect(consoleErrors).toEqual([]);
     } finally {
       await browser.close();

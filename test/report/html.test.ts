@@ -85,7 +85,7 @@ describe('html reporter over the multiarch run', () => {
       `<title>lineinfo-bench: ${multiarch.config.name} (${multiarch.runId})</title>`,
     );
     expect(page).toContain(
-      '<title>lineinfo-bench: multiarch (2026-11-25T16-41-21Z-multiarch)</title>',
+      '<title>lineinfo-bench: multiarch (2026-12-02T00-17-50Z-multiarch)</title>',
     );
     expect(page).toContain('<h1>lineinfo-bench: multiarch</h1>');
   });
@@ -140,12 +140,6 @@ describe('html reporter over the multiarch run', () => {
       'mips',
       'sparc64',
     ]);
-    expect(payload.filters.config).toEqual([
-      'tinyconfig-dwarf5',
-      'debian-amd64',
-      'debian-arm64',
-      'defconfig-dwarf5',
-    ]);
     expect(payload.filters.compiler).toEqual(['gcc', 'clang']);
     expect(payload.filters.format).toEqual([
       'flat',
@@ -163,18 +157,44 @@ describe('html reporter over the multiarch run', () => {
     );
     // rule sets with what they stand for, as the page's rules line says
     expect(selectOf(page, 'rules')).toBe(
-      '<select name="rules" data-filter><option value="">all (2)</option><option value="v1-v4">v1-v4</option><option value="symbolizer">symbolizer (ours, newest layouts)</option></select>',
+      '<select name="rules" data-filter><option value="">all (3)</option><option value="newest">newest</option><option value="v1-v4">v1-v4</option><option value="symbolizer">symbolizer (ours, newest layouts)</option></select>',
     );
     expect(page).toContain('symbolizer: rules of ours, in the layouts of revision newest');
     expect(selectOf(page, 'base')).toBe(
       '<select name="base" data-filter><option value="loaded">loaded size</option><option value="image">boot image</option><option value="code">covered code</option></select>',
     );
+    expect(payload.filters.config).toEqual([
+      'tinyconfig-dwarf5',
+      'debian-amd64',
+      'debian-arm64',
+      'defconfig-dwarf5',
+    ]);
   });
 
   it("draws growth per arch: one bar per kernel, kernels of one arch together, run.json's growth", () => {
     const g = embedded(page).payload.charts.growth;
     const ks = byArch(multiarch);
     expect(g.labels).toEqual(ks.map((k) => k.id));
+    for (const k of ks) {
+      const kernel = multiarch.kernels.find((x) => x.id === k.id)!;
+      // its own dataset has run.json's figure (the main rule set, newest), every other one nothing
+      for (const d of g.datasets)
+        expect(bar(g, d.label, k.id)).toBe(
+          d.label === `${k.config} ${k.compiler}`
+            ? comparedOf(kernel, 'newest').growth.loaded
+            : null,
+        );
+    }
+    // literal, read from run.json
+    expect(bar(g, 'tinyconfig-dwarf5 gcc', 'x86_64-tinyconfig-gcc')).toBe(8.21);
+    // the tooltip gives the exact bytes of the table and of the base
+    expect(tip(g, 'tinyconfig-dwarf5 gcc', 'x86_64-tinyconfig-gcc')).toEqual([
+      'x86_64: +8.21% of loaded size',
+      `blocks:64:sleb table 537,111 bytes; loaded size ${commas(baseOf(multiarch, 'x86_64-tinyconfig-gcc', 'loaded'))} bytes`,
+    ]);
+    expect(g.caption).toBe(
+      'newest rules, blocks:64:sleb: table bytes in percent of the loaded size, kernels of one arch together.',
+    );
     expect(g.labels.slice(0, 5)).toEqual([
       'x86_64-tinyconfig-gcc',
       'x86_64-tinyconfig-clang',
@@ -190,25 +210,6 @@ describe('html reporter over the multiarch run', () => {
       'defconfig-dwarf5 clang',
       'debian-arm64 gcc',
     ]);
-    for (const k of ks) {
-      const kernel = multiarch.kernels.find((x) => x.id === k.id)!;
-      // its own dataset has run.json's figure, every other one nothing
-      for (const d of g.datasets)
-        expect(bar(g, d.label, k.id)).toBe(
-          d.label === `${k.config} ${k.compiler}`
-            ? comparedOf(kernel, 'v1-v4').growth.loaded
-            : null,
-        );
-    }
-    expect(bar(g, 'defconfig-dwarf5 gcc', 'x86_64-defconfig-gcc')).toBe(16.72);
-    // the tooltip gives the exact bytes of the table and of the base
-    expect(tip(g, 'defconfig-dwarf5 gcc', 'x86_64-defconfig-gcc')).toEqual([
-      'x86_64: +16.72% of loaded size',
-      `blocks:64:sleb table 6,506,387 bytes; loaded size ${commas(baseOf(multiarch, 'x86_64-defconfig-gcc', 'loaded'))} bytes`,
-    ]);
-    expect(g.caption).toBe(
-      'v1-v4 rules, blocks:64:sleb: table bytes in percent of the loaded size, kernels of one arch together.',
-    );
   });
 
   it('draws bytes per entry per format: the median over the kernels, one bar per rule set', () => {
@@ -220,8 +221,12 @@ describe('html reporter over the multiarch run', () => {
       'mru-huffman:64',
       'special:16:paged',
     ]);
-    expect(f.datasets.map((d: { label: string }) => d.label)).toEqual(['v1-v4', 'symbolizer']);
-    for (const rules of ['v1-v4', 'symbolizer'])
+    expect(f.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'newest',
+      'v1-v4',
+      'symbolizer',
+    ]);
+    for (const rules of ['newest', 'v1-v4', 'symbolizer'])
       for (const format of f.labels)
         expect(bar(f, rules, format)).toBeCloseTo(
           median(
@@ -229,25 +234,25 @@ describe('html reporter over the multiarch run', () => {
           ),
           12,
         );
-    expect(bar(f, 'v1-v4', 'flat')).toBe(10);
+    expect(bar(f, 'newest', 'flat')).toBe(10);
     // 21 kernels: the tooltip names the median and both ends with their bytes
-    const t = tip(f, 'v1-v4', 'blocks:64:sleb');
-    expect(t[0]).toBe('median of 21 kernels');
+    const t = tip(f, 'newest', 'blocks:64:sleb');
     const all = multiarch.kernels
-      .map((k) => ({ id: k.id, t: tableOf(multiarch, k.id, 'v1-v4', 'blocks:64:sleb') }))
+      .map((k) => ({ id: k.id, t: tableOf(multiarch, k.id, 'newest', 'blocks:64:sleb') }))
       .sort((a, b) => a.t.bytesPerEntry - b.t.bytesPerEntry);
     const lo = all[0];
     expect(t[1]).toBe(
       `lowest ${lo.id}: ${lo.t.bytesPerEntry.toFixed(3)} B/entry, ${commas(lo.t.total)} bytes, ${commas(lo.t.entries)} entries`,
     );
     expect(t[2]).toMatch(/^highest [\w.-]+: [\d.]+ B\/entry, [\d,]+ bytes, [\d,]+ entries$/);
+    expect(t[0]).toBe('median of 21 kernels');
   });
 
   it("draws where the bytes go: each rule set and format's buckets summed over the kernels, every bar labelled", () => {
     const b = embedded(page).payload.charts.buckets;
-    // one label per bar: 2 rule sets x 5 formats, where there were 210 bars before
-    expect(b.labels).toHaveLength(10);
-    expect(b.labels.slice(0, 2)).toEqual(['v1-v4 flat', 'v1-v4 blocks:64:sleb']);
+    // one label per bar: 3 rule sets x 5 formats, where there were 315 bars before
+    expect(b.labels).toHaveLength(15);
+    expect(b.labels.slice(0, 2)).toEqual(['newest flat', 'newest blocks:64:sleb']);
     expect(b.datasets.map((d: { label: string }) => d.label)).toEqual([
       'counts',
       'index',
@@ -268,11 +273,11 @@ describe('html reporter over the multiarch run', () => {
         expect(d.data[i]).toBe(sum);
       }
     const total = multiarch.kernels.reduce(
-      (a, k) => a + tableOf(multiarch, k.id, 'v1-v4', 'blocks:64:sleb').total,
+      (a, k) => a + tableOf(multiarch, k.id, 'newest', 'blocks:64:sleb').total,
       0,
     );
-    const index = bar(b, 'index', 'v1-v4 blocks:64:sleb') as number;
-    expect(tip(b, 'index', 'v1-v4 blocks:64:sleb')).toEqual([
+    const index = bar(b, 'index', 'newest blocks:64:sleb') as number;
+    expect(tip(b, 'index', 'newest blocks:64:sleb')).toEqual([
       `index: ${commas(index)} bytes (${((100 * index) / total).toFixed(1)}% of ${commas(total)})`,
       'summed over 21 kernels',
     ]);
@@ -280,10 +285,12 @@ describe('html reporter over the multiarch run', () => {
 
   it('draws agreement per rule set: lookups agreeing with each tool, pooled over the kernels', () => {
     const a = embedded(page).payload.charts.agreement;
-    expect(a.labels).toEqual(['v1-v4', 'symbolizer']);
+    expect(a.labels).toEqual(['newest', 'v1-v4', 'symbolizer']);
     expect(a.datasets.map((d: { label: string }) => d.label)).toEqual([
       'addr2line',
       'llvm-symbolizer',
+      'addr2line, as printed',
+      'llvm-symbolizer, as printed',
     ]);
     const pooled = (rules: string, tool: string) => {
       const ts = multiarch.kernels.flatMap((k) =>
@@ -302,10 +309,55 @@ describe('html reporter over the multiarch run', () => {
         expect(bar(a, tool, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
       }
     const p = pooled('v1-v4', 'addr2line');
-    expect(p.samples).toBe(21 * 2000);
     expect(tip(a, 'addr2line', 'v1-v4')[0]).toBe(
-      `addr2line: ${commas(p.agree)} of 42,000 lookups agree (${((100 * p.agree) / p.samples).toFixed(2)}%)`,
+      `addr2line: ${commas(p.agree)} of ${commas(p.samples)} lookups agree (${((100 * p.agree) / p.samples).toFixed(2)}%)`,
     );
+    expect(p.samples).toBe(21 * 2000);
+  });
+
+  it("adds what each upstream revision's kernel prints (newest and v1-v4), pooled over the multiarch kernels", () => {
+    const a = embedded(page).payload.charts.agreement;
+    const printed = (rules: string, tool: string) => {
+      const ts = multiarch.kernels.flatMap((k) =>
+        k.measure
+          .agreement!.results.filter((r) => r.rules === rules)
+          .flatMap((r) => r.printed?.tools.filter((t) => t.tool === tool) ?? []),
+      );
+      expect(ts).toHaveLength(multiarch.kernels.length);
+      const sum = (f: (t: (typeof ts)[number]) => number) => ts.reduce((s, t) => s + f(t), 0);
+      return {
+        agree: sum((t) => t.agree),
+        lost: sum((t) => t.lost),
+        wrong: sum((t) => t.wrong),
+        stale: sum((t) => t.stale),
+        samples: sum((t) => t.samples),
+      };
+    };
+    for (const rules of ['newest', 'v1-v4'])
+      for (const tool of ['addr2line', 'llvm-symbolizer']) {
+        const p = printed(rules, tool);
+        expect(bar(a, `${tool}, as printed`, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
+        expect(tip(a, `${tool}, as printed`, rules)[0]).toBe(
+          `${tool}, as printed: ${commas(p.agree)} of ${commas(p.samples)} printed lines agree (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong${p.stale ? ` (${commas(p.stale)} stale)` : ''}`,
+        );
+        expect(p.samples).toBe(21 * 2000);
+      }
+    // v1-v4's kernels answer past _etext from stale entries; newest's never do
+    expect(tip(a, 'llvm-symbolizer, as printed', 'v1-v4')[0]).toMatch(/ wrong \([\d,]+ stale\)$/);
+    expect(tip(a, 'llvm-symbolizer, as printed', 'newest')[0]).toMatch(/ wrong$/);
+    // our rule set's table answer is what it prints: no second bar
+    expect(bar(a, 'addr2line, as printed', 'symbolizer')).toBeNull();
+    expect(bar(a, 'llvm-symbolizer, as printed', 'symbolizer')).toBeNull();
+  });
+
+  it('draws only the table agreement for the older multiarch run, which has no printed agreement', () => {
+    const a = embedded(html.render(checkedInRun('multiarchV1V4'))).payload.charts.agreement;
+    expect(a.labels).toEqual(['v1-v4', 'symbolizer']);
+    expect(a.datasets.map((d: { label: string }) => d.label)).toEqual([
+      'addr2line',
+      'llvm-symbolizer',
+    ]);
+    expect(a.caption).not.toContain('as printed');
   });
 
   it("adds, where the run has it, what each upstream revision's kernel prints (the default run)", () => {
@@ -354,19 +406,13 @@ describe('html reporter over the multiarch run', () => {
     const arm64 = kernelFacts(multiarch)
       .filter((k) => k.arch === 'arm64')
       .map((k) => k.id);
-    expect(arm64).toEqual([
-      'arm64-tinyconfig-gcc',
-      'arm64-tinyconfig-clang',
-      'arm64-debian-6.1',
-      'arm64-defconfig-gcc',
-      'arm64-defconfig-clang',
-    ]);
     expect(s.growth.labels).toEqual(arm64);
-    expect(s.formats.caption).toContain('the median over 5 kernels');
-    expect(bar(s.formats as Series, 'v1-v4', 'mru-huffman:64')).toBeCloseTo(
-      median(arm64.map((id) => tableOf(multiarch, id, 'v1-v4', 'mru-huffman:64').bytesPerEntry)),
-      12,
-    );
+    expect(s.formats.caption).toContain(`the median over ${arm64.length} kernels`);
+    for (const rules of ['newest', 'v1-v4'])
+      expect(bar(s.formats as Series, rules, 'mru-huffman:64')).toBeCloseTo(
+        median(arm64.map((id) => tableOf(multiarch, id, rules, 'mru-huffman:64').bytesPerEntry)),
+        12,
+      );
     // format and rules narrow too; agreement does not depend on the format
     const one = chartSeries(data, { ...f, rules: 'symbolizer', format: 'mru-huffman:64' });
     expect(one.formats.labels).toEqual(['mru-huffman:64']);
@@ -376,16 +422,24 @@ describe('html reporter over the multiarch run', () => {
     // a filter nothing matches leaves no data, which the page says
     const none = chartSeries(data, { ...f, config: 'debian-amd64' });
     expect(hasData(none.growth)).toBe(false);
+    expect(arm64).toEqual([
+      'arm64-tinyconfig-gcc',
+      'arm64-tinyconfig-clang',
+      'arm64-debian-6.1',
+      'arm64-defconfig-gcc',
+      'arm64-defconfig-clang',
+    ]);
   });
 
   it('lists every kernel and rule set in the summary table', () => {
     const rows = tableRows(page, 'summary');
     expect(rows).toHaveLength(multiarch.kernels.reduce((a, k) => a + rulesOf(k).length, 0));
+    // literal, read from run.json
     expect(rows).toContain(
-      '<tr><td>x86_64-defconfig-gcc</td><td>x86_64</td><td>v1-v4</td><td>1,709,750</td><td>4,160</td><td>17,224,191</td><td>blocks:64:sleb</td><td>6,506,387</td><td>3.731</td><td>2.65x</td><td>16.72%</td><td>29.11% bzImage</td><td>16.78%</td></tr>',
+      '<tr><td>x86_64-tinyconfig-gcc</td><td>x86_64</td><td>newest</td><td>141,514</td><td>802</td><td>1,437,147</td><td>blocks:64:sleb</td><td>537,111</td><td>3.640</td><td>2.68x</td><td>8.21%</td><td>44.97% bzImage</td><td>25.56%</td></tr>',
     );
     expect(rows).toContain(
-      '<tr><td>m68k-tinyconfig-gcc</td><td>m68k</td><td>v1-v4</td><td>105,581</td><td>571</td><td>1,070,563</td><td>blocks:64:sleb</td><td>396,271</td><td>3.613</td><td>2.70x</td><td>45.53%</td><td>50.81% vmlinux.gz</td><td>45.99%</td></tr>',
+      '<tr><td>m68k-tinyconfig-gcc</td><td>m68k</td><td>newest</td><td>101,085</td><td>555</td><td>1,025,168</td><td>blocks:64:sleb</td><td>379,868</td><td>3.616</td><td>2.70x</td><td>43.64%</td><td>48.80% vmlinux.gz</td><td>53.84%</td></tr>',
     );
     expect(page).toContain(
       '<th>growth loaded size</th><th>growth boot image</th><th>growth covered code</th></tr></thead>',
@@ -409,7 +463,7 @@ describe('html reporter over the multiarch run', () => {
         `<td>${commas(s.differ.count)}</td></tr>`,
     );
     expect(rows[0]).toBe(
-      '<tr><td>amd64-debian-6.1</td><td>4,023</td><td>2,118,773 / 6,498,097</td><td>9,581,469 / 24,633,573</td><td>518.65%</td><td>16.43%</td><td>38.67%</td><td>3,764</td></tr>',
+      '<tr><td>amd64-debian-6.1</td><td>4,023</td><td>2,304,538 / 6,551,187</td><td>26,794,692 / 71,441,206</td><td>589.41%</td><td>47.65%</td><td>112.15%</td><td>700</td></tr>',
     );
   });
 
@@ -422,10 +476,10 @@ describe('html reporter over the multiarch run', () => {
 
   it('lists every table measured, one row each, for the format filter to narrow', () => {
     const rows = tableRows(page, 'tables');
-    expect(rows).toHaveLength(210);
     expect(page).toContain(
-      '<tr data-kernel="x86_64-defconfig-gcc" data-rules="v1-v4" data-format="mru-huffman:64"><td>x86_64-defconfig-gcc</td><td>x86_64</td><td>v1-v4</td><td>mru-huffman:64</td>',
+      '<tr data-kernel="x86_64-tinyconfig-gcc" data-rules="newest" data-format="mru-huffman:64"><td>x86_64-tinyconfig-gcc</td><td>x86_64</td><td>newest</td><td>mru-huffman:64</td>',
     );
+    expect(rows).toHaveLength(21 * 3 * 5);
   });
 
   it('draws latency and the Pareto frontier for the default run, each point named by its format', () => {

@@ -17,6 +17,8 @@ const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
 /** The older run of the main job: saved without its config file's name, arm64 without a boot image. */
 const defaultV1V4 = checkedInRun('defaultV1V4');
+/** The older multiarch run: v1-v4 first, no newest, no printed agreement. */
+const multiarchV1V4 = checkedInRun('multiarchV1V4');
 const out = markdown.render(multiarch);
 
 /** The first Markdown table after a heading: header cells and rows of cells. */
@@ -39,6 +41,29 @@ function tableAfter(text: string, heading: string): { head: string[]; rows: stri
  */
 const UPSTREAM = 'blocks:64:sleb';
 const GROWTH_HEADING = '## Growth of the loaded size and the boot image (v1-v4 rules)';
+const NEWEST_GROWTH_HEADING = '## Growth of the loaded size and the boot image (newest rules)';
+
+/** The agreement table's rows from run.json: the table's answer, then as printed (upstream revisions only). */
+function agreementRows(k: KernelResult): string[][] {
+  return k.measure.agreement!.results.flatMap((r) =>
+    r.tools.map((t) => {
+      const p = r.printed?.tools.find((x) => x.tool === t.tool);
+      const pc = (v: number) => `${((100 * v) / t.samples).toFixed(2)}%`;
+      return [
+        r.rules,
+        t.tool,
+        pc(t.agree),
+        ...(p
+          ? [
+              pc(p.agree),
+              commas(p.lost),
+              p.stale ? `${commas(p.wrong)} (${commas(p.stale)} stale)` : commas(p.wrong),
+            ]
+          : ['-', '-', '-']),
+      ];
+    }),
+  );
+}
 
 /** A kernel's growth row from run.json: the upstream table, the smallest of ours, the command. */
 function growthRow(run: RunResult, k: KernelResult, reproduce: string): string[] {
@@ -71,9 +96,11 @@ describe('markdown reporter over the multiarch run', () => {
     ]);
   });
 
-  it('has a growth row per kernel with the command that reproduces it from the config file', () => {
+  it('has a growth row per kernel under the main rule set (newest) with the command that reproduces it from the config file', () => {
     expect(multiarch.configFile).toBe('configs/multiarch.json');
-    const g = tableAfter(out, GROWTH_HEADING);
+    expect(multiarch.config.rules[0]).toBe('newest');
+    expect(out).not.toContain(GROWTH_HEADING);
+    const g = tableAfter(out, NEWEST_GROWTH_HEADING);
     expect(g.head).toEqual([
       'arch',
       'kernel',
@@ -94,13 +121,37 @@ describe('markdown reporter over the multiarch run', () => {
     );
   });
 
-  it('prints the growth row of x86_64 defconfig (gcc) as read from the run', () => {
+  it('prints the growth rows of x86_64 and arm64 tinyconfig (gcc) as read from the run', () => {
     expect(out.split('\n')).toContain(
-      '| x86_64 | x86_64-defconfig-gcc | 1,709,750 | blocks:64:sleb: 3.73 | 16.72% | 29.11% | mru-huffman:64: 1.97 | 9.00% | 23.73% | bzImage | `lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc` |',
+      '| x86_64 | x86_64-tinyconfig-gcc | 141,514 | blocks:64:sleb: 3.64 | 8.21% | 44.97% | mru-huffman:64: 1.81 | 4.27% | 39.69% | bzImage | `lineinfo-bench run configs/multiarch.json --only x86_64-tinyconfig-gcc` |',
     );
     expect(out.split('\n')).toContain(
-      '| arm64 | arm64-debian-6.1 | 1,475,517 | blocks:64:sleb: 3.72 | 16.77% | 9.14% | mru-huffman:64: 1.75 | 8.07% | 7.42% | vmlinuz | `lineinfo-bench run configs/multiarch.json --only arm64-debian-6.1` |',
+      '| arm64 | arm64-tinyconfig-gcc | 152,506 | blocks:64:sleb: 3.65 | 30.32% | 29.72% | mru-huffman:64: 1.64 | 14.22% | 13.93% | Image | `lineinfo-bench run configs/multiarch.json --only arm64-tinyconfig-gcc` |',
     );
+  });
+
+  it('heads the growth table of the older multiarch run with its main rule set, v1-v4', () => {
+    expect(multiarchV1V4.config.rules[0]).toBe('v1-v4');
+    const g = tableAfter(markdown.render(multiarchV1V4), GROWTH_HEADING);
+    expect(g.rows).toEqual(
+      multiarchV1V4.kernels.map((k) =>
+        growthRow(multiarchV1V4, k, `\`lineinfo-bench run configs/multiarch.json --only ${k.id}\``),
+      ),
+    );
+    // literal, read from that run
+    expect(g.rows.find((r) => r[1] === 'x86_64-defconfig-gcc')).toEqual([
+      'x86_64',
+      'x86_64-defconfig-gcc',
+      '1,709,750',
+      'blocks:64:sleb: 3.73',
+      '16.72%',
+      '29.11%',
+      'mru-huffman:64: 1.97',
+      '9.00%',
+      '23.73%',
+      'bzImage',
+      '`lineinfo-bench run configs/multiarch.json --only x86_64-defconfig-gcc`',
+    ]);
   });
 
   it('has a summary row per kernel and rule set against flat', () => {
@@ -120,7 +171,7 @@ describe('markdown reporter over the multiarch run', () => {
       'growth boot image',
       'growth covered code',
     ]);
-    const k = kernelOf(multiarch, 'x86_64-defconfig-gcc');
+    const k = kernelOf(multiarch, 'x86_64-tinyconfig-gcc');
     const flat = k.measure.tables.find((t) => t.rules === 'symbolizer' && t.format === 'flat')!;
     const t = comparedOf(k, 'symbolizer');
     expect(s.rows).toContainEqual([
@@ -138,14 +189,15 @@ describe('markdown reporter over the multiarch run', () => {
       `${pct2(t.growth.image)} bzImage`,
       pct2(t.growth.code),
     ]);
-    expect(s.rows).toHaveLength(42);
+    // literal, read from run.json
     expect(out.split('\n')).toContain(
-      '| x86_64-defconfig-gcc | x86_64 | v1-v4 | 1,709,750 | 4,160 | 17,224,191 | blocks:64:sleb | 6,506,387 | 3.731 | 2.65x | 16.72% | 29.11% bzImage | 16.78% |',
+      '| x86_64-tinyconfig-gcc | x86_64 | newest | 141,514 | 802 | 1,437,147 | blocks:64:sleb | 537,111 | 3.640 | 2.68x | 8.21% | 44.97% bzImage | 25.56% |',
     );
+    expect(s.rows).toHaveLength(21 * 3);
   });
 
   it("lists a kernel's bytes by bucket and its agreement with the tools", () => {
-    const id = 'x86_64-defconfig-gcc';
+    const id = 'x86_64-tinyconfig-gcc';
     const k = kernelOf(multiarch, id);
     const b = tableAfter(out, `## ${id}`);
     expect(b.rows).toEqual(
@@ -160,11 +212,79 @@ describe('markdown reporter over the multiarch run', () => {
     );
     const section = out.slice(out.indexOf(`## ${id}\n`));
     const a = tableAfter(section, 'Agreement with the tools on 2,000 sampled addresses (seed 1):');
-    expect(a.rows).toEqual(
+    expect(a.rows.map((r) => r.slice(0, 3))).toEqual(
       k.measure.agreement!.results.flatMap((r) =>
         r.tools.map((t) => [r.rules, t.tool, `${t.percent.toFixed(2)}%`]),
       ),
     );
+    // literal, read from run.json
+    expect(a.rows).toContainEqual(['newest', 'addr2line', '56.70%', '72.10%', '137', '421']);
+    expect(a.rows).toContainEqual(['symbolizer', 'llvm-symbolizer', '100.00%', '-', '-', '-']);
+  });
+
+  it("gives each upstream revision's printed agreement of every multiarch kernel beside the table's, lost and wrong apart", () => {
+    for (const k of multiarch.kernels) {
+      const ag = k.measure.agreement!;
+      const section = out.slice(out.indexOf(`## ${k.id}\n`));
+      const a = tableAfter(
+        section,
+        `Agreement with the tools on ${commas(ag.samples)} sampled addresses (seed ${ag.seed}):`,
+      );
+      expect(a.head).toEqual([
+        'rules',
+        'tool',
+        'agree (table)',
+        'agree (as printed)',
+        'lost',
+        'wrong',
+      ]);
+      expect(a.rows).toEqual(agreementRows(k));
+      // newest and v1-v4 are upstream revisions, each with its own lookup; symbolizer is ours
+      expect(ag.results.map((r) => [r.rules, r.printed?.revision, r.printed?.lookup])).toEqual([
+        ['newest', 'newest', 'floor-guard'],
+        ['v1-v4', 'v1-v4', 'floor-stale'],
+        ['symbolizer', undefined, undefined],
+      ]);
+      expect(section).toContain(
+        "- newest: floor search; no answer when the entry found lies below the start of the address's function symbol.",
+      );
+      expect(section).toContain(
+        '- v1-v4: floor search over the whole table; an answer from an entry at or past _etext is stale (wrong).',
+      );
+    }
+    // literal, read from run.json: arm64 tinyconfig (gcc); newest loses lines, v1-v4 answers stale ones
+    const arm64 = out.slice(out.indexOf('## arm64-tinyconfig-gcc\n'));
+    const a = tableAfter(arm64, 'Agreement with the tools on 2,000 sampled addresses (seed 1):');
+    expect(a.rows).toEqual([
+      ['newest', 'addr2line', expect.stringMatching(/%$/), '69.35%', '117', '496'],
+      ['newest', 'llvm-symbolizer', expect.stringMatching(/%$/), '69.40%', '117', '495'],
+      ['v1-v4', 'addr2line', expect.stringMatching(/%$/), '66.20%', '0', '676 (181 stale)'],
+      ['v1-v4', 'llvm-symbolizer', expect.stringMatching(/%$/), '66.25%', '0', '675 (181 stale)'],
+      ['symbolizer', 'addr2line', expect.stringMatching(/%$/), '-', '-', '-'],
+      ['symbolizer', 'llvm-symbolizer', expect.stringMatching(/%$/), '-', '-', '-'],
+    ]);
+  });
+
+  it("gives the older multiarch run, without printed agreement, only the table's agreement", () => {
+    const text = markdown.render(multiarchV1V4);
+    for (const k of multiarchV1V4.kernels) {
+      expect(k.measure.agreement!.results.every((r) => r.printed === undefined)).toBe(true);
+      const section = text.slice(text.indexOf(`## ${k.id}\n`));
+      const a = tableAfter(
+        section,
+        'Agreement with the tools on 2,000 sampled addresses (seed 1):',
+      );
+      expect(a.head).toEqual(['rules', 'tool', 'agree']);
+      expect(a.rows).toEqual(
+        k.measure.agreement!.results.flatMap((r) =>
+          r.tools.map((t) => [r.rules, t.tool, `${t.percent.toFixed(2)}%`]),
+        ),
+      );
+    }
+    expect(text).not.toContain('As printed:');
+    // literal, read from that run
+    const x86 = text.slice(text.indexOf('## x86_64-defconfig-gcc\n'));
+    const a = tableAfter(x86, 'Agreement with the tools on 2,000 sampled addresses (seed 1):');
     expect(a.rows).toContainEqual(['v1-v4', 'addr2line', '74.75%']);
     expect(a.rows).toContainEqual(['symbolizer', 'llvm-symbolizer', '99.80%']);
   });

@@ -17,6 +17,8 @@ const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
 /** The older run of the main job: v1-v4 first, arm64 tinyconfig without a boot image. */
 const defaultV1V4 = checkedInRun('defaultV1V4');
+/** The older multiarch run: v1-v4 first, no newest. */
+const multiarchV1V4 = checkedInRun('multiarchV1V4');
 const out = rst.render(multiarch);
 
 /**
@@ -69,20 +71,50 @@ function expectedRow(run: RunResult, k: KernelResult, rules: string): string[] {
 }
 
 describe('rst reporter over the multiarch run', () => {
-  it('opens with the Memory Overhead heading and names the revision, format, rules and run', () => {
-    expect(mainRules(multiarch.config)).toBe('v1-v4');
-    expect(out.split('\n').slice(0, 10)).toEqual([
+  it('opens with the Memory Overhead heading and names the revision (newest, the first rule set), format, rules and run', () => {
+    expect(mainRules(multiarch.config)).toBe('newest');
+    expect(out.split('\n').slice(0, 12)).toEqual([
       'Memory Overhead',
       '===============',
       '',
-      'Revision v1-v4 of the series (RFC to v4, the v4/ generator): the tables grow',
-      "the kernel as below (blocks:64:sleb format, the revision's own; v1-v4 rules;",
-      `lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId}).`,
+      'Revision newest of the series (after v7, patch 2/4, the post-v7-patch2/',
+      'generator): the tables grow the kernel as below (blocks:64:sleb format; flat',
+      'arrays as its generator emits them; its compression patch is not public, so',
+      `the v6/v7 blocks of 64 stand for it; newest rules; lineinfo-bench ${multiarch.tool.version}, run`,
+      `${multiarch.runId}).`,
       '"Loaded size" is every SHF_ALLOC section of vmlinux; "Boot image" is the',
       'file named under "Image file", and counts the table compressed as that',
       'image is, with the compressor the .config selects.',
       '',
     ]);
+  });
+
+  it('opens the older multiarch run (v1-v4 first) with revision v1-v4 in its own layout', () => {
+    expect(mainRules(multiarchV1V4.config)).toBe('v1-v4');
+    const old = rst.render(multiarchV1V4);
+    expect(old.split('\n').slice(0, 10)).toEqual([
+      'Memory Overhead',
+      '===============',
+      '',
+      'Revision v1-v4 of the series (RFC to v4, the v4/ generator): the tables grow',
+      "the kernel as below (blocks:64:sleb format, the revision's own; v1-v4 rules;",
+      `lineinfo-bench ${multiarchV1V4.tool.version}, run ${multiarchV1V4.runId}).`,
+      '"Loaded size" is every SHF_ALLOC section of vmlinux; "Boot image" is the',
+      'file named under "Image file", and counts the table compressed as that',
+      'image is, with the compressor the .config selects.',
+      '',
+    ]);
+    const [growth] = simpleTables(old);
+    expect(growth.rows).toEqual(
+      multiarchV1V4.kernels.map((k) => expectedRow(multiarchV1V4, k, 'v1-v4')),
+    );
+    // literal, read from that run: 13 in run.json, "13.00%" in the table
+    expect(
+      tableOf(multiarchV1V4, 'x86_64-defconfig-clang', 'v1-v4', 'blocks:64:sleb').growth.loaded,
+    ).toBe(13);
+    expect(growth.lines).toContain(
+      'x86_64        defconfig-dwarf5 (clang)   1,255,339  3.79         4.7 MiB  13.00%       23.29%      bzImage',
+    );
   });
 
   it("follows the run's revision: its first rule set, in that revision's layout, named", () => {
@@ -100,7 +132,7 @@ describe('rst reporter over the multiarch run', () => {
     expect(growth.rows).toEqual(
       multiarch.kernels.map((k) => expectedRow(multiarch, k, 'symbolizer')),
     );
-    // the symbolizer rules keep fewer entries than v1-v4's
+    // the symbolizer rules keep another number of entries than newest's
     expect(growth.rows[0][2]).not.toBe(simpleTables(out)[0].rows[0][2]);
   });
 
@@ -116,27 +148,49 @@ describe('rst reporter over the multiarch run', () => {
       'Boot image',
       'Image file',
     ]);
-    expect(growth.rows).toEqual(multiarch.kernels.map((k) => expectedRow(multiarch, k, 'v1-v4')));
+    expect(growth.rows).toEqual(multiarch.kernels.map((k) => expectedRow(multiarch, k, 'newest')));
     expect(growth.rows).toHaveLength(21);
   });
 
-  it('prints exact rows for x86_64 defconfig (gcc and clang), two decimals for percent', () => {
+  it('prints exact rows for x86_64, riscv64 and arm tinyconfig (gcc), two decimals for percent', () => {
+    // literal, read from run.json (cells: the column widths follow the widest kernel)
     const [growth] = simpleTables(out);
-    const t = tableOf(multiarch, 'x86_64-defconfig-gcc', 'v1-v4', 'blocks:64:sleb');
-    expect(`${t.growth.loaded.toFixed(2)}%`).toBe('16.72%');
-    expect(growth.lines).toContain(
-      'x86_64        defconfig-dwarf5 (gcc)     1,709,750  3.73         6.2 MiB  16.72%       29.11%      bzImage',
-    );
-    // 13 in run.json, "13.00%" in the table
+    const t = tableOf(multiarch, 'x86_64-tinyconfig-gcc', 'newest', 'blocks:64:sleb');
+    expect(`${t.growth.loaded.toFixed(2)}%`).toBe('8.21%');
+    expect(growth.rows).toContainEqual([
+      'x86_64',
+      'tinyconfig-dwarf5 (gcc)',
+      '141,514',
+      '3.64',
+      '0.5 MiB',
+      '8.21%',
+      '44.97%',
+      'bzImage',
+    ]);
+    // 41.5 in run.json, "41.50%" in the table
     expect(
-      tableOf(multiarch, 'x86_64-defconfig-clang', 'v1-v4', 'blocks:64:sleb').growth.loaded,
-    ).toBe(13);
-    expect(growth.lines).toContain(
-      'x86_64        defconfig-dwarf5 (clang)   1,255,339  3.79         4.7 MiB  13.00%       23.29%      bzImage',
-    );
-    expect(growth.lines).toContain(
-      'arm           tinyconfig-dwarf5 (gcc)    112,008    3.60         0.4 MiB  55.03%       48.62%      zImage',
-    );
+      tableOf(multiarch, 'riscv64-tinyconfig-gcc', 'newest', 'blocks:64:sleb').growth.image,
+    ).toBe(41.5);
+    expect(growth.rows).toContainEqual([
+      'riscv64',
+      'tinyconfig-dwarf5 (gcc)',
+      '119,656',
+      '3.66',
+      '0.4 MiB',
+      '39.03%',
+      '41.50%',
+      'Image',
+    ]);
+    expect(growth.rows).toContainEqual([
+      'arm',
+      'tinyconfig-dwarf5 (gcc)',
+      '112,833',
+      '3.61',
+      '0.4 MiB',
+      '55.36%',
+      '49.15%',
+      'zImage',
+    ]);
   });
 
   it('aligns every row to the rule lines (a valid simple table)', () => {
@@ -165,7 +219,6 @@ describe('rst reporter over the multiarch run', () => {
       'Loaded size',
     ]);
     const withModules = multiarch.kernels.filter((k) => k.modules);
-    expect(withModules.map((k) => k.id)).toEqual(['amd64-debian-6.1', 'arm64-debian-6.1']);
     expect(mods.rows).toEqual(
       withModules.map((k) => {
         const m = k.modules!;
@@ -181,10 +234,30 @@ describe('rst reporter over the multiarch run', () => {
         ];
       }),
     );
+    // literal, read from run.json: amd64's modules in the newest revision's own layout
+    expect(mods.rows[0]).toEqual([
+      'x86_64',
+      'amd64-debian-6.1',
+      '4,023',
+      '6,551,187',
+      '68.1 MiB',
+      '589.41%',
+      '47.65%',
+    ]);
+    expect(out).toContain(
+      'Modules carry their own table (.mod_lineinfo, module-newest); their sum,',
+    );
+    expect(withModules.map((k) => k.id)).toEqual(['amd64-debian-6.1', 'arm64-debian-6.1']);
+  });
+
+  it("sums the Debian kernels' modules of the older multiarch run in v1-v4's module layout", () => {
+    const old = rst.render(multiarchV1V4);
+    const mods = simpleTables(old)[1];
+    // literal, read from that run
     expect(mods.lines).toContain(
       'x86_64        amd64-debian-6.1  4,023    6,498,097  23.5 MiB  518.65%             16.43%',
     );
-    expect(out).toContain(
+    expect(old).toContain(
       'Modules carry their own table (.mod_lineinfo, module-v3:64:sleb); their sum,',
     );
   });

@@ -14,17 +14,19 @@ export const RESULTS = join(ROOT, 'results', 'runs');
 
 /**
  * The checked-in runs: the main job's and the multiarch run by the name their
- * rendered reports live under (report/<name>/), and an older run of the main job.
+ * rendered reports live under (report/<name>/), and an older run of each.
  */
 export const RUNS = {
   default: '2026-12-02T01-51-17Z-default',
-  multiarch: '2026-11-25T16-41-21Z-multiarch',
+  multiarch: '2026-12-02T00-17-50Z-multiarch',
   // an older saved run the renderers must still read: v1-v4 first, arm64 without a boot image, no configFile, bases without labels
   defaultV1V4: '2026-11-25T13-43-59Z-default',
+  // an older saved multiarch run: v1-v4 first, no newest, no printed agreement
+  multiarchV1V4: '2026-11-25T16-41-21Z-multiarch',
 } as const;
 export type RunName = keyof typeof RUNS;
 /** The runs rendered into report/<name>/ by publish-report.mjs. */
-export type PublishedRun = Exclude<RunName, 'defaultV1V4'>;
+export type PublishedRun = Exclude<RunName, 'defaultV1V4' | 'multiarchV1V4'>;
 
 /** A checked-in run through the store's loader (by id under results/runs). */
 export function checkedInRun(name: RunName): RunResult {

@@ -15,6 +15,8 @@ import {
 const terminal = reporter('terminal')!;
 const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
+/** The older multiarch run: v1-v4 first, its modules in v1-v4's layout. */
+const multiarchV1V4 = checkedInRun('multiarchV1V4');
 const out = terminal.render(multiarch);
 
 /** The box-drawn tables of a text (cli-table3), after a line: header cells, then each row's cells. */
@@ -89,21 +91,36 @@ describe('terminal reporter over the multiarch run', () => {
     expect(s.rows).toEqual(
       multiarch.kernels.flatMap((k) => rulesOf(k).map((r) => summaryRow(k, r, bases))),
     );
-    expect(out.split('\n')).toContain(
-      '│ x86_64-defconfig-gcc    │ x86_64  │ v1-v4      │ 1,709,750 │ 4,160 │ 17,224,191 │ blocks:64:sleb │ 6,506,387 │ 3.731   │ 2.65x │ 16.72%        │ 29.11% bzImage    │ 16.78%         │',
-    );
+    // literal, read from run.json (cells: the column widths follow the widest kernel)
+    expect(s.rows).toContainEqual([
+      'x86_64-tinyconfig-gcc',
+      'x86_64',
+      'newest',
+      '141,514',
+      '802',
+      '1,437,147',
+      'blocks:64:sleb',
+      '537,111',
+      '3.640',
+      '2.68x',
+      '8.21%',
+      '44.97% bzImage',
+      '25.56%',
+    ]);
   });
 
   it('draws the growth of the loaded size as bars scaled to the largest (arm tinyconfig)', () => {
     const lines = out.split('\n');
-    const at = lines.indexOf('Growth of the loaded size per kernel (blocks:64:sleb, v1-v4 rules):');
+    const at = lines.indexOf(
+      'Growth of the loaded size per kernel (blocks:64:sleb, newest rules):',
+    );
     expect(at).toBeGreaterThan(0);
     const items = multiarch.kernels.map((k) => ({
       label: `${k.measure.kernel.metadata.arch} ${k.id}`,
-      value: comparedOf(k, 'v1-v4').growth.loaded,
+      value: comparedOf(k, 'newest').growth.loaded,
     }));
     const max = Math.max(...items.map((x) => x.value));
-    expect(max).toBe(55.03);
+    expect(max).toBe(55.36);
     const width = Math.max(...items.map((x) => x.label.length));
     expect(lines.slice(at + 1, at + 1 + items.length)).toEqual(
       items.map(
@@ -111,12 +128,12 @@ describe('terminal reporter over the multiarch run', () => {
           `${x.label.padEnd(width)} ${'#'.repeat(Math.max(1, Math.round((40 * x.value) / max)))} ${x.value.toFixed(2)}%`,
       ),
     );
-    expect(lines).toContain('x86_64 x86_64-defconfig-gcc    ############ 16.72%');
-    expect(lines).toContain(`arm arm-tinyconfig-gcc         ${'#'.repeat(40)} 55.03%`);
+    expect(lines).toContain('x86_64 x86_64-tinyconfig-gcc   ###### 8.21%');
+    expect(lines).toContain(`arm arm-tinyconfig-gcc         ${'#'.repeat(40)} 55.36%`);
   });
 
   it("shows each kernel's growth bases and tables in its own section", () => {
-    const id = 'x86_64-defconfig-gcc';
+    const id = 'x86_64-tinyconfig-gcc';
     const k = kernelOf(multiarch, id);
     const section = out.slice(out.indexOf(`\n== ${id}\n`));
     const labels = { loaded: 'loaded size', image: 'bzImage', code: 'covered code' };
@@ -124,11 +141,12 @@ describe('terminal reporter over the multiarch run', () => {
       expect(section).toContain(
         `  ${labels[b.id as keyof typeof labels].padEnd(17)}${commas(b.bytes).padStart(14)} B  ${b.name}`,
       );
+    // the code the main rule set's table covers
     expect(section).toContain(
-      '  covered code         38,772,175 B  code the table covers (first to last entry, v1-v4 rules)',
+      '  covered code          2,101,285 B  code the table covers (first to last entry, newest rules)',
     );
     expect(section).toContain(
-      '  bzImage              13,620,224 B  boot image file (bzImage), table bytes compressed with gzip as the image is',
+      '  bzImage                 627,712 B  boot image file (bzImage), table bytes compressed with xz as the image is',
     );
     const t = boxTable(section, 'Growth bases:');
     expect(t.rows).toEqual(
@@ -149,40 +167,101 @@ describe('terminal reporter over the multiarch run', () => {
       ]),
     );
     expect(t.rows).toContainEqual([
-      'v1-v4',
+      'newest',
       'blocks:64:sleb',
-      '1,709,750',
-      '4,160',
-      '213,720',
-      '6,165,966',
-      '126,679',
+      '141,514',
+      '802',
+      '17,696',
+      '497,398',
+      '21,995',
       '22',
-      '6,506,387',
-      '3.731',
-      '125%',
-      '3.805',
-      '16.72%',
-      '29.11%',
-      '16.78%',
+      '537,111',
+      '3.640',
+      '159%',
+      '3.795',
+      '8.21%',
+      '44.97%',
+      '25.56%',
     ]);
   });
 
-  it("sums the Debian kernels' modules", () => {
-    const t = boxTable(out, /^Modules: the sum of their \.mod_lineinfo sections/);
-    const m = kernelOf(multiarch, 'arm64-debian-6.1').modules!;
-    const s = m.summary;
-    const f = m.mainFormat;
-    expect(t.rows).toHaveLength(2);
-    expect(t.rows[1]).toEqual([
-      'arm64-debian-6.1',
-      commas(s.modules),
-      `${commas(s.totals.upstream.entries)} / ${commas(s.totals.full.entries)}`,
-      `${commas(s.totals.upstream.bytes[f])} / ${commas(s.totals.full.bytes[f])}`,
-      pct2(m.vmlinux!.modulesPercent),
-      pct2(s.growth.alloc),
-      pct2(s.growth.text),
-      commas(s.differ.count),
+  it("gives each kernel's printed agreement (newest and v1-v4, each through its own lookup) from run.json", () => {
+    for (const k of multiarch.kernels) {
+      const section = out.slice(out.indexOf(`\n== ${k.id}\n`) + 1);
+      const own = section.slice(0, section.indexOf('\n== ') + 1 || undefined);
+      const t = boxTable(own, /^As printed: what each revision's kernel would print/);
+      expect(t.head).toEqual(['rules', 'revision', 'tool', 'agree', 'lost', 'wrong']);
+      const ag = k.measure.agreement!;
+      expect(t.rows).toEqual(
+        ag.results.flatMap((r) =>
+          (r.printed?.tools ?? []).map((p) => [
+            r.rules,
+            r.printed!.revision,
+            p.tool,
+            `${((100 * p.agree) / p.samples).toFixed(2)}%`,
+            commas(p.lost),
+            p.stale ? `${commas(p.wrong)} (${commas(p.stale)} stale)` : commas(p.wrong),
+          ]),
+        ),
+      );
+      // upstream revisions only: symbolizer's rules are ours, nothing prints through them
+      expect(t.rows.map((r) => r[0])).toEqual(['newest', 'newest', 'v1-v4', 'v1-v4']);
+      expect(own).toContain(
+        "  newest: floor search; no answer when the entry found lies below the start of the address's function symbol.",
+      );
+    }
+    // literal, read from run.json: x86_64 tinyconfig (gcc)
+    const x86 = out.slice(out.indexOf('\n== x86_64-tinyconfig-gcc\n'));
+    expect(boxTable(x86, /^As printed: /).rows).toEqual([
+      ['newest', 'newest', 'addr2line', '72.10%', '137', '421'],
+      ['newest', 'newest', 'llvm-symbolizer', '72.20%', '136', '420'],
+      ['v1-v4', 'v1-v4', 'addr2line', '57.20%', '0', '856 (236 stale)'],
+      ['v1-v4', 'v1-v4', 'llvm-symbolizer', '57.25%', '0', '855 (236 stale)'],
     ]);
+  });
+
+  it('has no printed agreement for the older multiarch run, which did not measure it', () => {
+    expect(terminal.render(multiarchV1V4)).not.toContain('As printed:');
+  });
+
+  it("sums the Debian kernels' modules in the main rule set's module layout", () => {
+    expect(out).toContain(
+      'Modules: the sum of their .mod_lineinfo sections (module-newest), newest rules:',
+    );
+    const t = boxTable(out, /^Modules: the sum of their \.mod_lineinfo sections/);
+    const withModules = multiarch.kernels.filter((k) => k.modules);
+    expect(t.rows).toEqual(
+      withModules.map((k) => {
+        const m = k.modules!;
+        const s = m.summary;
+        const f = m.mainFormat;
+        return [
+          k.id,
+          commas(s.modules),
+          `${commas(s.totals.upstream.entries)} / ${commas(s.totals.full.entries)}`,
+          `${commas(s.totals.upstream.bytes[f])} / ${commas(s.totals.full.bytes[f])}`,
+          pct2(m.vmlinux!.modulesPercent),
+          pct2(s.growth.alloc),
+          pct2(s.growth.text),
+          commas(s.differ.count),
+        ];
+      }),
+    );
+    // literal, read from run.json
+    expect(t.rows[0].slice(0, 5)).toEqual([
+      'amd64-debian-6.1',
+      '4,023',
+      '2,304,538 / 6,551,187',
+      '26,794,692 / 71,441,206',
+      '589.41%',
+    ]);
+    expect(t.rows.map((r) => r[0])).toEqual(['amd64-debian-6.1', 'arm64-debian-6.1']);
+  });
+
+  it("sums the older multiarch run's modules in v1-v4's module layout", () => {
+    const old = terminal.render(multiarchV1V4);
+    const t = boxTable(old, /^Modules: the sum of their \.mod_lineinfo sections/);
+    // literal, read from that run
     expect(t.rows[1].slice(0, 5)).toEqual([
       'arm64-debian-6.1',
       '3,685',

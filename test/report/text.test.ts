@@ -19,6 +19,8 @@ const multiarch = checkedInRun('multiarch');
 const defaults = checkedInRun('default');
 /** The older run of the main job: v1-v4 first, arm64 without a boot image, no config file saved. */
 const defaultV1V4 = checkedInRun('defaultV1V4');
+/** The older multiarch run: v1-v4 first, no newest. */
+const multiarchV1V4 = checkedInRun('multiarchV1V4');
 /** The mail a maintainer gets by default: one table and its notes. */
 const compact = text.render(multiarch);
 /** With --detail: the same, then each kernel's paragraphs. */
@@ -70,6 +72,53 @@ function summaryCells(run: RunResult, id: string, rules: string): string[] {
 const labelled = (label: string, value: string) =>
   new RegExp(`^    ${label.replace(/[+()]/g, '\\$&')} +${value.replace(/[.]/g, '\\.')}$`);
 
+/** llvm-symbolizer's answers summed over kernels: what a rule set's revision prints, else its table's answer. */
+type Tally = { samples: number; agree: number; lost: number; wrong: number; stale: number };
+
+/**
+ * A rule set's agreement with llvm-symbolizer over `kernels`, read from
+ * run.json apart from model.ts: `printed` where the run has it (lost, wrong
+ * and stale counted), else the table's answer (all the rest wrong).
+ */
+function tallyOf(kernels: readonly RunResult['kernels'][number][], rules: string): Tally {
+  const ts = kernels.map((k) => {
+    const r = k.measure.agreement!.results.find((x) => x.rules === rules)!;
+    const t = (r.printed?.tools ?? r.tools).find((x) => x.tool === 'llvm-symbolizer')!;
+    return 'lost' in t ? t : { ...t, lost: 0, wrong: t.samples - t.agree, stale: 0 };
+  });
+  const sum = (f: (t: Tally) => number) => ts.reduce((a, t) => a + f(t), 0);
+  return {
+    samples: sum((t) => t.samples),
+    agree: sum((t) => t.agree),
+    lost: sum((t) => t.lost),
+    wrong: sum((t) => t.wrong),
+    stale: sum((t) => t.stale),
+  };
+}
+
+const pc = (v: number, t: Tally) => `${((100 * v) / t.samples).toFixed(2)}%`;
+
+/**
+ * The multiarch run's agreement sentence over `kernels` (`scope`: ' per
+ * kernel, pooled' for several): newest and v1-v4 as their kernels print (no
+ * lost or stale part where there is none), symbolizer by its table.
+ */
+function printedAgreement(kernels: readonly RunResult['kernels'][number][], scope: string) {
+  const nw = tallyOf(kernels, 'newest');
+  const v1 = tallyOf(kernels, 'v1-v4');
+  const ours = tallyOf(kernels, 'symbolizer');
+  // newest loses what lies past its table and is never stale; v1-v4 answers
+  // every address, stale past _etext
+  expect([nw.stale, v1.lost]).toEqual([0, 0]);
+  for (const t of [nw, v1]) expect(t.agree + t.lost + t.wrong).toBe(t.samples);
+  return (
+    `Agreement with llvm-symbolizer (2,000 addresses${scope}), as each revision's kernel prints: ` +
+    `newest ${pc(nw.agree, nw)} (${nw.lost ? `lost ${pc(nw.lost, nw)}, ` : ''}wrong ${pc(nw.wrong, nw)}), ` +
+    `v1-v4 ${pc(v1.agree, v1)} (wrong ${pc(v1.wrong, v1)}${v1.stale ? `, ${pc(v1.stale, v1)} stale` : ''}); ` +
+    `symbolizer ${pc(ours.agree, ours)} (its table).`
+  );
+}
+
 describe('text (mail) reporter over the multiarch run, --detail', () => {
   it('keeps every line within 72 columns and plain ASCII, for the checked-in runs', () => {
     expect(text.description).toContain('72 columns');
@@ -94,7 +143,7 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
         return `${md.arch} ${k.id} (Linux ${md.kernelVersion}), ${rules} rules: ${commas(t.entries)} entries, ${commas(t.files)} files.`;
       }),
     );
-    expect(expected).toHaveLength(42); // 21 kernels x 2 rule sets
+    expect(expected).toHaveLength(63); // 21 kernels x 3 rule sets
     const headings = mail
       .split('\n\n')
       .map((p) => p.replace(/\n/g, ' '))
@@ -102,11 +151,11 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
     expect(headings).toEqual(expected);
   });
 
-  it("gives x86_64-defconfig-gcc's before/after figures as run.json has them", () => {
-    const id = 'x86_64-defconfig-gcc';
-    const flat = tableOf(multiarch, id, 'v1-v4', 'flat');
-    const up = tableOf(multiarch, id, 'v1-v4', 'blocks:64:sleb');
-    const s = section(mail, multiarch, id, 'v1-v4');
+  it("gives x86_64-tinyconfig-gcc's before/after figures under the main rule set (newest) as run.json has them", () => {
+    const id = 'x86_64-tinyconfig-gcc';
+    const flat = tableOf(multiarch, id, 'newest', 'flat');
+    const up = tableOf(multiarch, id, 'newest', 'blocks:64:sleb');
+    const s = section(mail, multiarch, id, 'newest');
     const after = up.buckets.index + up.buckets.data;
     // derived from run.json
     expect(s.lines).toContain('  Before (flat arrays):');
@@ -131,39 +180,44 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
     );
     // literal, read from the checked-in run
     expect(s.heading).toBe(
-      'x86_64 x86_64-defconfig-gcc (Linux 6.12.117), v1-v4 rules: 1,709,750 entries, 4,160 files.',
+      'x86_64 x86_64-tinyconfig-gcc (Linux 6.12.117), newest rules: 141,514 entries, 802 files.',
     );
     expect(s.lines).toContain(
-      '    lineinfo_addrs + file_ids + lines                   17,097,500 bytes',
+      '    lineinfo_addrs + file_ids + lines                    1,415,140 bytes',
     );
     expect(s.lines).toContain(
-      '    bytes per entry (file tables not counted)                       3.73',
+      '    bytes per entry (file tables not counted)                       3.64',
     );
-    expect(s.lines).toContain('  Savings: 10,717,814 bytes (62.7%), 2.7x smaller.');
+    expect(s.lines).toContain('  Savings: 900,046 bytes (63.6%), 2.7x smaller.');
   });
 
   it('names the smallest format of ours and how far it lies below the upstream one', () => {
-    const id = 'x86_64-defconfig-gcc';
+    const id = 'x86_64-tinyconfig-gcc';
     const k = kernelOf(multiarch, id);
-    const up = tableOf(multiarch, id, 'v1-v4', 'blocks:64:sleb');
+    const up = tableOf(multiarch, id, 'newest', 'blocks:64:sleb');
     const ours = k.measure.tables
-      .filter((t) => t.rules === 'v1-v4' && !/^(flat|blocks:)/.test(t.format))
+      .filter((t) => t.rules === 'newest' && !/^(flat|blocks:)/.test(t.format))
       .sort((a, b) => a.total - b.total)[0];
     expect(ours.format).toBe('mru-huffman:64');
     const a = up.buckets.index + up.buckets.data;
     const b = ours.buckets.index + ours.buckets.data;
-    const s = section(mail, multiarch, id, 'v1-v4');
+    const s = section(mail, multiarch, id, 'newest');
     expect(s.joined).toContain(
       `Smallest of ours (mru-huffman:64): ${commas(b)} bytes, ${ours.bytesPerEntry.toFixed(2)} B/entry, ${((100 * (a - b)) / a).toFixed(1)}% below blocks:64:sleb.`,
     );
     expect(s.joined).toContain(
-      'Smallest of ours (mru-huffman:64): 3,374,410 bytes, 1.97 B/entry, 47.1% below blocks:64:sleb.',
+      'Smallest of ours (mru-huffman:64): 256,847 bytes, 1.81 B/entry, 50.1% below blocks:64:sleb.',
     );
   });
 
   it('says the growth in percent of the loaded size, of the boot image file by its name and of the covered code, with their bytes', () => {
-    for (const id of ['x86_64-defconfig-gcc', 'arm64-tinyconfig-gcc', 'x86_64-tinyconfig-clang']) {
-      for (const rules of ['v1-v4', 'symbolizer']) {
+    for (const id of [
+      'x86_64-tinyconfig-gcc',
+      'arm64-tinyconfig-gcc',
+      'x86_64-tinyconfig-clang',
+      'amd64-debian-6.1',
+    ]) {
+      for (const rules of ['newest', 'v1-v4', 'symbolizer']) {
         const up = tableOf(multiarch, id, rules, 'blocks:64:sleb');
         const s = section(mail, multiarch, id, rules);
         expect(s.joined).toContain(
@@ -173,36 +227,36 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
         );
       }
     }
-    // literal: x86_64 defconfig, gcc, blocks:64 grows the kernel by 16.72%
-    expect(section(mail, multiarch, 'x86_64-defconfig-gcc', 'v1-v4').joined).toContain(
-      'Growth: +16.72% of the loaded size (38,912,755 bytes); +29.11% of bzImage (13,620,224 bytes);',
+    // literal: x86_64 tinyconfig, gcc, blocks:64 grows the kernel by 8.21% under newest
+    expect(section(mail, multiarch, 'x86_64-tinyconfig-gcc', 'newest').joined).toContain(
+      'Growth: +8.21% of the loaded size (6,541,573 bytes); +44.97% of bzImage (627,712 bytes);',
     );
-    expect(section(mail, multiarch, 'arm-tinyconfig-gcc', 'v1-v4').joined).toContain(
-      'Growth: +55.03% of the loaded size (764,516 bytes); +48.62% of zImage (418,472 bytes);',
+    expect(section(mail, multiarch, 'arm-tinyconfig-gcc', 'newest').joined).toContain(
+      'Growth: +55.36% of the loaded size (764,516 bytes); +49.15% of zImage (418,512 bytes);',
     );
     // Debian's vmlinuz-6.1.0-56-amd64 is named vmlinuz; m68k's compressed payload by its file
-    expect(section(mail, multiarch, 'amd64-debian-6.1', 'v1-v4').joined).toContain(
-      '+30.08% of vmlinuz (8,247,232 bytes);',
+    expect(section(mail, multiarch, 'amd64-debian-6.1', 'newest').joined).toContain(
+      '+29.00% of vmlinuz (8,247,232 bytes);',
     );
-    expect(section(mail, multiarch, 'm68k-tinyconfig-gcc', 'v1-v4').joined).toContain(
-      '+50.81% of vmlinux.gz (442,797 bytes);',
+    expect(section(mail, multiarch, 'm68k-tinyconfig-gcc', 'newest').joined).toContain(
+      '+48.80% of vmlinux.gz (442,792 bytes);',
     );
   });
 
   // x86_64 tinyconfig has two bases of different size that were both called
   // "the boot image": its bzImage (627,712 bytes) and the code its table covers
-  // (7,056,087 bytes, more than the bzImage).
+  // (2,101,285 bytes, more than the bzImage).
   it('does not call the "code" growth base a boot image', () => {
-    for (const id of ['x86_64-defconfig-gcc', 'x86_64-tinyconfig-gcc']) {
-      const s = section(mail, multiarch, id, 'v1-v4');
+    for (const id of ['amd64-debian-6.1', 'x86_64-tinyconfig-gcc']) {
+      const s = section(mail, multiarch, id, 'newest');
       const code = commas(baseOf(multiarch, id, 'code'));
       expect(s.joined).toContain(`(${code} bytes)`);
       expect(s.joined).not.toContain(`of the boot image (${code} bytes)`);
       expect(s.joined).toContain(`of the covered code (${code} bytes)`);
     }
-    const tiny = section(mail, multiarch, 'x86_64-tinyconfig-gcc', 'v1-v4').joined;
+    const tiny = section(mail, multiarch, 'x86_64-tinyconfig-gcc', 'newest').joined;
     expect(tiny).toContain(
-      '+48.64% of bzImage (627,712 bytes); +8.24% of the covered code (7,056,087 bytes).',
+      '+44.97% of bzImage (627,712 bytes); +25.56% of the covered code (2,101,285 bytes).',
     );
     expect(tiny).not.toContain('boot image');
   });
@@ -212,24 +266,36 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
     const m = k.modules!;
     const s = m.summary;
     const f = m.mainFormat;
-    const next = section(mail, multiarch, 'amd64-debian-6.1', 'symbolizer').next;
-    // the kernel's agreement comes first (this run has only the tables' answers)
-    const agree = (rules: string) =>
-      k.measure
-        .agreement!.results.find((r) => r.rules === rules)!
-        .tools.find((t) => t.tool === 'llvm-symbolizer')!.percent;
-    expect(next).toBe(
-      `Agreement with llvm-symbolizer (2,000 addresses), each table's answer: v1-v4 ${agree('v1-v4').toFixed(2)}%, symbolizer ${agree('symbolizer').toFixed(2)}%.`,
-    );
-    const paras = mail.split('\n\n').map((x) => x.replace(/\n\s*/g, ' ').trim());
-    const after = paras[paras.indexOf(next) + 1];
+    // the paragraph after a kernel's last section: its agreement first, then its modules
+    const afterAgreement = (out: string, run: RunResult) => {
+      const next = section(out, run, 'amd64-debian-6.1', 'symbolizer').next;
+      expect(next).toMatch(/^Agreement with llvm-symbolizer \(2,000 addresses\), /);
+      const paras = out.split('\n\n').map((x) => x.replace(/\n\s*/g, ' ').trim());
+      return { next, after: paras[paras.indexOf(next) + 1] };
+    };
+    const { next, after } = afterAgreement(mail, multiarch);
+    expect(next).toBe(printedAgreement([k], ''));
     expect(after).toBe(
       `Modules (${commas(s.modules)} .ko files, ${f}, fully relocated): ${commas(s.totals.full.entries)} entries, ` +
         `${commas(s.totals.full.bytes[f])} bytes in all, ${m.vmlinux!.modulesPercent.toFixed(1)}% of vmlinux's table; ` +
         `+${s.growth.alloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ` +
         `${commas(s.totals.upstream.entries)} entries, ${commas(s.totals.upstream.bytes[f])} bytes.`,
     );
+    // literal, read from run.json: the newest revision's own module layout
     expect(after).toContain(
+      'Modules (4,023 .ko files, module-newest, fully relocated): 6,551,187 entries, 71,441,206 bytes in all, 589.4% of',
+    );
+    // the older multiarch run, v1-v4 first: v1-v4's module layout
+    const old = afterAgreement(text.render(multiarchV1V4, { detail: true }), multiarchV1V4);
+    // that run has only the tables' answers
+    const agree = (rules: string) =>
+      kernelOf(multiarchV1V4, 'amd64-debian-6.1')
+        .measure.agreement!.results.find((r) => r.rules === rules)!
+        .tools.find((t) => t.tool === 'llvm-symbolizer')!.percent;
+    expect(old.next).toBe(
+      `Agreement with llvm-symbolizer (2,000 addresses), each table's answer: v1-v4 ${agree('v1-v4').toFixed(2)}%, symbolizer ${agree('symbolizer').toFixed(2)}%.`,
+    );
+    expect(old.after).toContain(
       'Modules (4,023 .ko files, module-v3:64:sleb, fully relocated): 6,498,097 entries, 24,633,573 bytes in all, 518.7% of',
     );
   });
@@ -239,11 +305,12 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
     expect(last).toBe(
       `Measured with lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId} (${multiarch.machine.cpus} CPUs, ${multiarch.machine.cpuModel}). ` +
         'Every table was verified: round trip, and lookups against the flat search. ' +
-        'Rules: v1-v4: revision v1-v4 (RFC to v4, the v4/ generator); ' +
+        'Rules: newest: revision newest (after v7, patch 2/4, the post-v7-patch2/ generator); ' +
+        'v1-v4: revision v1-v4 (RFC to v4, the v4/ generator); ' +
         'symbolizer: rules of ours, in the layouts of revision newest.',
     );
     expect(last).toContain(
-      'lineinfo-bench 0.1.0, run 2026-11-25T16-41-21Z-multiarch (2 CPUs, AMD EPYC)',
+      'lineinfo-bench 0.1.0, run 2026-12-02T00-17-50Z-multiarch (2 CPUs, AMD EPYC)',
     );
     // ... which holds: every table of the run has a verify report over all its entries
     for (const k of multiarch.kernels)
@@ -287,11 +354,15 @@ function oursOf(run: RunResult, id: string, rules: string) {
 describe('text (mail) reporter over the multiarch run, by default: one table', () => {
   const parts = compactParts(compact);
 
-  it('fits one screen: at most 72 columns, 41 lines for 21 kernels', () => {
+  it('fits one screen: at most 72 columns, 44 lines for 21 kernels', () => {
     expect(Math.max(...parts.lines.map((l) => l.length))).toBe(72); // the notes fill the width
     // the table itself: its widest row is m68k's (vmlinux.gz)
     expect(Math.max(...[parts.head, ...parts.rows].map((l) => l.length))).toBe(70);
-    expect(parts.lines).toHaveLength(41);
+    // 4 lines of heads, 6 config lines, 21 rows, a blank and 12 lines of notes,
+    // 4 of them the agreement as each revision's kernel prints it
+    // (41 under v1-v4: revision newest's name takes a line more, and only the
+    // tables' answers agree there)
+    expect(parts.lines).toHaveLength(44);
     expect(parts.rows).toHaveLength(21);
     // no per-kernel paragraphs: those are behind --detail
     expect(compact).not.toContain('Before (flat arrays)');
@@ -299,9 +370,9 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
   });
 
   it('names the main rule set and its revision, and the two formats compared', () => {
-    expect(mainRules(multiarch.config)).toBe('v1-v4');
+    expect(mainRules(multiarch.config)).toBe('newest');
     expect(parts.title).toBe(
-      'Line tables of 21 kernels, v1-v4 rules (revision v1-v4); growth in %:',
+      'Line tables of 21 kernels, newest rules (revision newest); growth in %:',
     );
     expect(parts.formats).toBe('                      blocks:64:sleb     mru-huffman:64');
     expect(parts.head).toBe(
@@ -310,8 +381,18 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
   });
 
   it("gives every kernel's row from run.json, in run order, under its config", () => {
-    const expected = multiarch.kernels.map((k) => summaryCells(multiarch, k.id, 'v1-v4'));
+    const expected = multiarch.kernels.map((k) => summaryCells(multiarch, k.id, 'newest'));
     expect(parts.rows.map((r) => r.trim().split(/ +/))).toEqual(expected);
+    // literal, read from the checked-in run
+    expect(parts.rows).toContain(
+      '  x86_64     141,514  3.64   8.21 44.97  1.81   4.27 39.69  bzImage',
+    );
+    expect(parts.rows).toContain(
+      '  m68k       101,085  3.62  43.64 48.80  1.69  21.27 38.57  vmlinux.gz',
+    );
+    expect(parts.rows).toContain(
+      '  x86_64   1,202,316  3.73   8.22 29.00  1.96   4.41 26.85  vmlinuz',
+    );
     expect(parts.groups).toEqual([
       'tinyconfig-dwarf5, gcc, Linux 6.12.117:',
       'tinyconfig-dwarf5, clang, Linux 6.12.117:',
@@ -320,25 +401,44 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
       'defconfig-dwarf5, gcc, Linux 6.12.117:',
       'defconfig-dwarf5, clang, Linux 6.12.117:',
     ]);
-    // literal, read from the checked-in run
-    expect(parts.rows).toContain(
-      '  x86_64     153,596  3.63   8.89 48.64  1.81   4.61 42.95  bzImage',
-    );
-    expect(parts.rows).toContain(
-      '  x86_64   1,709,750  3.73  16.72 29.11  1.97   9.00 23.73  bzImage',
-    );
-    expect(parts.rows).toContain(
-      '  m68k       105,581  3.61  45.53 50.81  1.69  22.22 40.24  vmlinux.gz',
-    );
-    expect(parts.rows).toContain(
-      '  x86_64   1,252,301  3.71   8.53 30.08  1.95   4.56 27.80  vmlinuz',
-    );
   });
 
   it('ends with a few lines of notes: the bases, the revision, the run, agreement and how to reproduce it', () => {
-    // llvm-symbolizer's agreement with each rule set's table, summed over the kernels
+    // every kernel has printed agreement for both upstream rule sets
+    for (const k of multiarch.kernels)
+      expect(k.measure.agreement!.results.map((r) => r.printed?.revision)).toEqual([
+        'newest',
+        'v1-v4',
+        undefined,
+      ]);
+    const notes = parts.lines.slice(parts.lines.lastIndexOf('') + 1);
+    expect(notes.length).toBeLessThanOrEqual(12);
+    expect(parts.notes).toBe(
+      'B/e = (index + data) / entries. Growth of the loaded size (all SHF_ALLOC sections of vmlinux) ' +
+        'and of the image file named, the table compressed as that image is. ' +
+        'Rules: newest: revision newest (after v7, patch 2/4, the post-v7-patch2/ generator); every table verified. ' +
+        `lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId}. ` +
+        `${printedAgreement(multiarch.kernels, ' per kernel, pooled')} ` +
+        "Reproduce: lineinfo-bench run configs/multiarch.json; each kernel's figures: report --format text --detail.",
+    );
+  });
+
+  it('names v1-v4 as the main rule set of the older multiarch run (v1-v4 first)', () => {
+    expect(mainRules(multiarchV1V4.config)).toBe('v1-v4');
+    const p = compactParts(text.render(multiarchV1V4));
+    expect(p.title).toBe('Line tables of 21 kernels, v1-v4 rules (revision v1-v4); growth in %:');
+    expect(p.rows.map((r) => r.trim().split(/ +/))).toEqual(
+      multiarchV1V4.kernels.map((k) => summaryCells(multiarchV1V4, k.id, 'v1-v4')),
+    );
+    expect(p.lines).toHaveLength(41);
+    expect(p.lines.slice(p.lines.lastIndexOf('') + 1).length).toBeLessThanOrEqual(9);
+    expect(p.notes).toContain(
+      'Rules: v1-v4: revision v1-v4 (RFC to v4, the v4/ generator); every table verified.',
+    );
+    // no printed agreement in that run: llvm-symbolizer's agreement with each
+    // rule set's table, summed over the kernels
     const pooled = (rules: string) => {
-      const ts = multiarch.kernels.map(
+      const ts = multiarchV1V4.kernels.map(
         (k) =>
           k.measure
             .agreement!.results.find((r) => r.rules === rules)!
@@ -347,16 +447,12 @@ describe('text (mail) reporter over the multiarch run, by default: one table', (
       const agree = ts.reduce((a, t) => a + t.agree, 0);
       return `${((100 * agree) / (21 * 2000)).toFixed(2)}%`;
     };
-    const notes = parts.lines.slice(parts.lines.lastIndexOf('') + 1);
-    expect(notes.length).toBeLessThanOrEqual(9);
-    expect(parts.notes).toBe(
-      'B/e = (index + data) / entries. Growth of the loaded size (all SHF_ALLOC sections of vmlinux) ' +
-        'and of the image file named, the table compressed as that image is. ' +
-        'Rules: v1-v4: revision v1-v4 (RFC to v4, the v4/ generator); every table verified. ' +
-        `lineinfo-bench ${multiarch.tool.version}, run ${multiarch.runId}. ` +
-        `Agreement with llvm-symbolizer (2,000 addresses per kernel, pooled over 21), each table's answer: v1-v4 ${pooled('v1-v4')}, symbolizer ${pooled('symbolizer')}. ` +
+    expect(p.notes).toContain(
+      `Agreement with llvm-symbolizer (2,000 addresses per kernel, pooled over 21), each table's answer: v1-v4 ${pooled('v1-v4')}, symbolizer ${pooled('symbolizer')}. ` +
         "Reproduce: lineinfo-bench run configs/multiarch.json; each kernel's figures: report --format text --detail.",
     );
+    // literal, read from that run
+    expect(p.rows).toContain('  x86_64   1,709,750  3.73  16.72 29.11  1.97   9.00 23.73  bzImage');
   });
 
   it('is where the --detail text starts', () => {
@@ -501,12 +597,12 @@ describe('text (mail) reporter over the default run and one kernel', () => {
   });
 
   it("keeps one kernel's mail as it was: its paragraphs and the closing, no table", () => {
-    const one = { ...multiarch, kernels: [kernelOf(multiarch, 'x86_64-defconfig-gcc')] };
+    const one = { ...multiarch, kernels: [kernelOf(multiarch, 'x86_64-tinyconfig-gcc')] };
     const out = text.render(one);
     expect(out).toBe(text.render(one, { detail: true }));
     expect(out).not.toContain('Line tables of');
     expect(
-      out.startsWith('x86_64 x86_64-defconfig-gcc (Linux 6.12.117), v1-v4 rules: 1,709,750'),
+      out.startsWith('x86_64 x86_64-tinyconfig-gcc (Linux 6.12.117), newest rules: 141,514'),
     ).toBe(true);
     // the same paragraphs as in the detail of the whole run
     const paras = out.trimEnd().split('\n\n');
