@@ -337,7 +337,7 @@ describe('html reporter over the multiarch run', () => {
         const p = printed(rules, tool);
         expect(bar(a, `${tool}, as printed`, rules)).toBeCloseTo((100 * p.agree) / p.samples, 12);
         expect(tip(a, `${tool}, as printed`, rules)[0]).toBe(
-          `${tool}, as printed: ${commas(p.agree)} of ${commas(p.samples)} printed lines agree (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong${p.stale ? ` (${commas(p.stale)} stale)` : ''}`,
+          `${tool}, as printed: ${commas(p.agree)} of ${commas(p.samples)} addresses agree as printed (${((100 * p.agree) / p.samples).toFixed(2)}%); ${commas(p.lost)} lost, ${commas(p.wrong)} wrong${p.stale ? ` (${commas(p.stale)} stale)` : ''}`,
         );
         expect(p.samples).toBe(21 * 2000);
       }

@@ -18,7 +18,7 @@ export const RESULTS = join(ROOT, 'results', 'runs');
  */
 export const RUNS = {
   default: '2026-12-02T01-51-17Z-default',
-  multiarch: '2026-12-02T00-33-10Z-multiarch',
+  multiarch: '2026-12-02T01-58-30Z-multiarch',
   // an older saved run the renderers must still read: v1-v4 first, arm64 without a boot image, no configFile, bases without labels
   defaultV1V4: '2026-11-25T13-43-59Z-default',
   // an older saved multiarch run: v1-v4 first, no newest, no printed agreement

@@ -199,7 +199,9 @@ describe('terminal reporter over the multiarch run', () => {
             r.printed!.revision,
             p.tool,
             `${((100 * p.agree) / p.samples).toFixed(2)}%`,
-            commas(p.lost),
+            p.pastEtext?.lost
+              ? `${commas(p.lost)} (${commas(p.pastEtext.lost)} past _etext)`
+              : commas(p.lost),
             p.stale ? `${commas(p.wrong)} (${commas(p.stale)} stale)` : commas(p.wrong),
           ]),
         ),
@@ -207,16 +209,16 @@ describe('terminal reporter over the multiarch run', () => {
       // upstream revisions only: symbolizer's rules are ours, nothing prints through them
       expect(t.rows.map((r) => r[0])).toEqual(['newest', 'newest', 'v1-v4', 'v1-v4']);
       expect(own).toContain(
-        "  newest: floor search; no answer when the entry found lies below the start of the address's function symbol.",
+        "  newest: floor search over the table capped at _etext; no answer when the entry found lies below the start of the address's function symbol.",
       );
     }
     // literal, read from run.json: x86_64 tinyconfig (gcc)
     const x86 = out.slice(out.indexOf('\n== x86_64-tinyconfig-gcc\n'));
     expect(boxTable(x86, /^As printed: /).rows).toEqual([
-      ['newest', 'newest', 'addr2line', '72.10%', '137', '421'],
-      ['newest', 'newest', 'llvm-symbolizer', '72.20%', '136', '420'],
-      ['v1-v4', 'v1-v4', 'addr2line', '57.20%', '0', '856 (236 stale)'],
-      ['v1-v4', 'v1-v4', 'llvm-symbolizer', '57.25%', '0', '855 (236 stale)'],
+      ['newest', 'newest', 'addr2line', '71.30%', '150 (150 past _etext)', '424'],
+      ['newest', 'newest', 'llvm-symbolizer', '71.35%', '150 (150 past _etext)', '423'],
+      ['v1-v4', 'v1-v4', 'addr2line', '61.05%', '0', '779 (150 stale)'],
+      ['v1-v4', 'v1-v4', 'llvm-symbolizer', '61.10%', '0', '778 (150 stale)'],
     ]);
   });
 
