@@ -17,6 +17,14 @@ export interface Revision {
   vmlinuxLayouts: readonly string[];
   /** Its module section layout, as a format id, or undefined where we do not model it yet. */
   moduleLayout?: string;
+  /**
+   * The layout its modules are quoted in beside a stand-in vmlinux table:
+   * where the revision emits flat arrays and its compression is not public,
+   * vmlinux is quoted in the blocks that stand for it, and the modules must
+   * be too, or their sum in percent of vmlinux's table compares flat with
+   * blocks. Undefined: quoted in moduleLayout.
+   */
+  moduleStandIn?: string;
   /** What a reader of a report should know about the layouts. */
   note: string;
 }
@@ -58,6 +66,7 @@ export const REVISIONS: Record<RevisionId, Revision> = {
     rules: 'newest',
     vmlinuxLayouts: ['flat', 'blocks:64:sleb'],
     moduleLayout: 'module-newest',
+    moduleStandIn: 'module-v6:64:sleb',
     note: 'flat arrays as its generator emits them; its compression patch is not public, so the v6/v7 blocks of 64 stand for it',
   },
 };

@@ -24,6 +24,7 @@ import {
   MODULE_HEAD,
   moduleCells,
   moduleErrors,
+  moduleLayoutNote,
   moduleRows,
   n,
   paretoPoints,
@@ -367,7 +368,7 @@ ${mods
   .join('\n')}
 </tbody>
 </table></div>
-<p class="note">Upstream: relocated as scripts/gen_lineinfo does (only .debug_line's 32-bit absolute relocations); full: every debug relocation applied. Percent of vmlinux's own table (blocks of 64) and growth are of the full sum.</p>`
+<p class="note">Upstream: relocated as scripts/gen_lineinfo does (only .debug_line's 32-bit absolute relocations); full: every debug relocation applied. Percent of vmlinux's own table and growth are of the full sum. ${esc(moduleLayoutNote(mods))}</p>`
     : '';
   const failures = [
     ...run.failures.map((f) => `<p class="fail">${esc(f.id)} failed: ${esc(f.error)}</p>`),

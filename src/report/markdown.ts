@@ -7,6 +7,7 @@ import {
   MODULE_HEAD,
   moduleCells,
   moduleErrors,
+  moduleLayoutNote,
   moduleRows,
   n,
   pct,
@@ -143,7 +144,14 @@ export function renderMarkdown(run: RunResult): string {
     );
   }
   if (moduleRows(run).length)
-    out.push('', `## Modules (${mainRules(run.config)} rules)`, '', modulesTable(run));
+    out.push(
+      '',
+      `## Modules (${mainRules(run.config)} rules)`,
+      '',
+      modulesTable(run),
+      '',
+      moduleLayoutNote(moduleRows(run)),
+    );
   for (const e of moduleErrors(run))
     out.push('', `**${e.kernel}: modules not measured:** ${e.error}`);
   for (const k of run.kernels) {

@@ -5,6 +5,7 @@ import type { MeasuredTable, MeasureResult } from '../measure/kernel.js';
 import { LOOKUP_TEXT } from '../measure/revision-lookup.js';
 import { mainRules } from '../results/config.js';
 import type { KernelResult, RunResult } from '../results/schema.js';
+import { percentOf } from '../util/numbers.js';
 
 /**
  * The figures every report shows, derived from saved results only (a result
@@ -301,13 +302,15 @@ export interface ModuleRow {
   skipped: number;
   /** Modules the full relocation could not read: left out of every figure after `modules`. */
   upstreamOnly: number;
+  /** The layout quoted: the revision's module stand-in when vmlinux is quoted in one, else its own. */
   format: string;
-  /** Entries and bytes of the main layout, relocated as upstream does and fully (the modules read both ways). */
+  /** Entries and bytes of the quoted layout, relocated as upstream does and fully (the modules read both ways). */
   upstreamEntries: number;
   upstreamBytes: number;
   fullEntries: number;
   fullBytes: number;
-  /** vmlinux's own table (blocks of 64) and the modules' full sum in percent of it. */
+  /** vmlinux's own table in the layout it is quoted in, and the modules' full sum in percent of it. */
+  vmlinuxFormat?: string;
   vmlinuxBytes?: number;
   percentOfVmlinux?: number;
   /** Growth of the modules' loaded sections and .text, in percent (full relocation). */
@@ -315,33 +318,95 @@ export interface ModuleRow {
   growthText: number;
   /** Modules whose tables differ between the two relocations. */
   differ: number;
+  /** Where a stand-in is quoted: the layout the generator emits, its full sum and that in percent of vmlinux's table in its own emitted layout. */
+  emitted?: { format: string; fullBytes: number; percentOfVmlinux?: number };
 }
 
+/**
+ * The modules' figures in the layout vmlinux's are quoted in. Under a
+ * revision that emits flat arrays (newest), the reports quote vmlinux in
+ * the blocks standing for its unpublished compression (upstreamTable); the
+ * modules are then quoted in the matching stand-in, recomputed from the
+ * saved sums, and what the generator emits is kept beside it.
+ */
 export function moduleRows(run: RunResult): ModuleRow[] {
   return run.kernels.flatMap((k) => {
     const r = k.modules;
     if (!r) return [];
     const s = r.summary;
+    const standIn = revisionOfRules(r.rules).moduleStandIn;
+    const vmlinuxStandIn = upstreamTable(k.measure.tables, r.rules).table;
+    const quoteStandIn =
+      standIn !== undefined &&
+      s.totals.full.bytes[standIn] !== undefined &&
+      s.totals.upstream.bytes[standIn] !== undefined &&
+      s.sizes !== undefined &&
+      vmlinuxStandIn !== undefined &&
+      vmlinuxStandIn.format !== r.vmlinux?.format;
+    const row: ModuleRow = {
+      kernel: k.id,
+      arch: s.arch ?? k.measure.kernel.metadata.arch,
+      modules: s.modules,
+      skipped: s.skipped,
+      upstreamOnly: s.upstreamOnly?.count ?? 0,
+      format: r.mainFormat,
+      upstreamEntries: s.totals.upstream.entries,
+      upstreamBytes: s.totals.upstream.bytes[r.mainFormat],
+      fullEntries: s.totals.full.entries,
+      fullBytes: s.totals.full.bytes[r.mainFormat],
+      vmlinuxFormat: r.vmlinux?.format,
+      vmlinuxBytes: r.vmlinux?.bytes,
+      percentOfVmlinux: r.vmlinux?.modulesPercent,
+      growthAlloc: s.growth.alloc,
+      growthText: s.growth.text,
+      differ: s.differ.count,
+    };
+    if (!quoteStandIn) return [row];
+    const full = s.totals.full.bytes[standIn];
     return [
       {
-        kernel: k.id,
-        arch: s.arch ?? k.measure.kernel.metadata.arch,
-        modules: s.modules,
-        skipped: s.skipped,
-        upstreamOnly: s.upstreamOnly?.count ?? 0,
-        format: r.mainFormat,
-        upstreamEntries: s.totals.upstream.entries,
-        upstreamBytes: s.totals.upstream.bytes[r.mainFormat],
-        fullEntries: s.totals.full.entries,
-        fullBytes: s.totals.full.bytes[r.mainFormat],
-        vmlinuxBytes: r.vmlinux?.bytes,
-        percentOfVmlinux: r.vmlinux?.modulesPercent,
-        growthAlloc: s.growth.alloc,
-        growthText: s.growth.text,
-        differ: s.differ.count,
+        ...row,
+        format: standIn,
+        upstreamBytes: s.totals.upstream.bytes[standIn],
+        fullBytes: full,
+        vmlinuxFormat: vmlinuxStandIn.format,
+        vmlinuxBytes: vmlinuxStandIn.total,
+        percentOfVmlinux: percentOf(full, vmlinuxStandIn.total),
+        growthAlloc: percentOf(full, s.sizes.alloc),
+        growthText: percentOf(full, s.sizes.text),
+        emitted: {
+          format: r.mainFormat,
+          fullBytes: row.fullBytes,
+          percentOfVmlinux: r.vmlinux?.modulesPercent,
+        },
       },
     ];
   });
+}
+
+/**
+ * What the module figures are quoted in, for a note under the modules table:
+ * one sentence naming the layout and vmlinux's, and where a stand-in is
+ * quoted, what the generator emits instead, per kernel. Empty when there are
+ * no module rows.
+ */
+export function moduleLayoutNote(rows: readonly ModuleRow[]): string {
+  if (!rows.length) return '';
+  const r = rows[0];
+  const against = r.vmlinuxFormat ? ` against vmlinux's ${r.vmlinuxFormat} table` : '';
+  const withEmitted = rows.filter((x) => x.emitted);
+  if (!withEmitted.length) return `Modules in ${r.format}${against}.`;
+  const emitted = withEmitted[0].emitted!;
+  return (
+    `Modules in ${r.format}${against}: the generator emits flat arrays (${emitted.format}) and its compression patch is not public, so the v6/v7 per-section blocks stand for it, as blocks of 64 do for vmlinux. ` +
+    `As emitted (${emitted.format}, fully relocated, against vmlinux's flat table): ` +
+    withEmitted
+      .map(
+        (x) => `${x.kernel} ${n(x.emitted!.fullBytes)} bytes, ${pct(x.emitted!.percentOfVmlinux)}`,
+      )
+      .join('; ') +
+    '.'
+  );
 }
 
 /** Kernels whose modules were asked for but could not be measured, and why. */

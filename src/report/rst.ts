@@ -1,7 +1,14 @@
 import { revisionOfRules } from '../encodings/revisions.js';
 import { mainRules } from '../results/config.js';
 import type { RunResult } from '../results/schema.js';
-import { kernelBaseLabel, moduleRows, pct, revisionNotes, upstreamTable } from './model.js';
+import {
+  kernelBaseLabel,
+  moduleLayoutNote,
+  moduleRows,
+  pct,
+  revisionNotes,
+  upstreamTable,
+} from './model.js';
 
 /** Words wrapped at 76 columns, as the kernel's .rst files are. */
 function wrapRst(text: string): string[] {
@@ -120,6 +127,8 @@ export function renderRst(run: RunResult): string {
           pct(r.growthAlloc),
         ]),
       ),
+      '',
+      ...wrapRst(moduleLayoutNote(mods)),
     );
   }
   return `${out.join('\n')}\n`;

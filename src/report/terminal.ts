@@ -9,6 +9,7 @@ import {
   MODULE_HEAD,
   moduleCells,
   moduleErrors,
+  moduleLayoutNote,
   moduleRows,
   ns,
   paretoPoints,
@@ -174,7 +175,7 @@ export function renderTerminal(run: RunResult): string {
     );
     const mt = new Table({ head: MODULE_HEAD, chars: plain, style: { head: [], border: [] } });
     for (const r of mods) mt.push(moduleCells(r));
-    out.push(mt.toString());
+    out.push(mt.toString(), moduleLayoutNote(mods));
   }
   for (const e of moduleErrors(run))
     out.push('', `!! ${e.kernel}: modules not measured: ${e.error}`);

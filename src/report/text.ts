@@ -128,7 +128,10 @@ function kernelParagraphs(run: RunResult): string[] {
               ? ` (${n(mod.upstreamOnly)} the full relocation could not read left out, of these figures and those after)`
               : '') +
             `${mod.percentOfVmlinux !== undefined ? `, ${mod.percentOfVmlinux.toFixed(1)}% of vmlinux's table` : ''}` +
-            `; +${mod.growthAlloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ${n(mod.upstreamEntries)} entries, ${n(mod.upstreamBytes)} bytes.`,
+            `; +${mod.growthAlloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ${n(mod.upstreamEntries)} entries, ${n(mod.upstreamBytes)} bytes.` +
+            (mod.emitted
+              ? ` As the generator emits them (${mod.emitted.format}, flat; ${mod.format} stands for its unpublished compression): ${n(mod.emitted.fullBytes)} bytes fully relocated${mod.emitted.percentOfVmlinux !== undefined ? `, ${mod.emitted.percentOfVmlinux.toFixed(1)}% of vmlinux's flat table` : ''}.`
+              : ''),
           2,
         ),
         '',

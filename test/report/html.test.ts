@@ -12,6 +12,7 @@ import {
   noteCheckedInDifference,
   paretoFrontierOf,
   pct2,
+  quotedModulesOf,
   RUNS,
   rulesOf,
   tableOf,
@@ -451,18 +452,22 @@ describe('html reporter over the multiarch run', () => {
     const withModules = multiarch.kernels.filter((k) => k.modules);
     const rows = tableRows(page, 'modules');
     expect(rows.map((r) => /<td>([^<]*)<\/td>/.exec(r)![1])).toEqual(withModules.map((k) => k.id));
-    const m = withModules[0].modules!;
-    const s = m.summary;
-    const f = m.mainFormat;
+    const s = withModules[0].modules!.summary;
+    const q = quotedModulesOf(withModules[0]);
     expect(rows[0]).toBe(
       `<tr><td>amd64-debian-6.1</td><td>${commas(s.modules)}</td>` +
         `<td>${commas(s.totals.upstream.entries)} / ${commas(s.totals.full.entries)}</td>` +
-        `<td>${commas(s.totals.upstream.bytes[f])} / ${commas(s.totals.full.bytes[f])}</td>` +
-        `<td>${pct2(m.vmlinux!.modulesPercent)}</td><td>${pct2(s.growth.alloc)}</td><td>${pct2(s.growth.text)}</td>` +
+        `<td>${commas(q.upstreamBytes)} / ${commas(q.fullBytes)}</td>` +
+        `<td>${pct2(q.percentOfVmlinux)}</td><td>${pct2(q.growthAlloc)}</td><td>${pct2(q.growthText)}</td>` +
         `<td>${commas(s.differ.count)}</td></tr>`,
     );
+    // literal, read from run.json: module-v6:64:sleb against vmlinux's blocks:64:sleb (4,579,222 bytes)
     expect(rows[0]).toBe(
-      '<tr><td>amd64-debian-6.1</td><td>4,023</td><td>2,304,538 / 6,551,187</td><td>26,794,692 / 71,441,206</td><td>589.41%</td><td>47.65%</td><td>112.15%</td><td>700</td></tr>',
+      '<tr><td>amd64-debian-6.1</td><td>4,023</td><td>2,304,538 / 6,551,187</td><td>11,981,705 / 28,978,845</td><td>632.83%</td><td>19.33%</td><td>45.49%</td><td>700</td></tr>',
+    );
+    // what the generator emits is given beside it
+    expect(page).toContain(
+      "As emitted (module-newest, fully relocated, against vmlinux's flat table): amd64-debian-6.1 71,441,206 bytes, 589.41%; arm64-debian-6.1 76,007,455 bytes, 513.86%.",
     );
   });
 

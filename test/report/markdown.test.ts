@@ -9,6 +9,7 @@ import {
   kernelOf,
   noteCheckedInDifference,
   pct2,
+  quotedModulesOf,
   type Table,
 } from './runs.js';
 
@@ -197,6 +198,30 @@ describe('markdown reporter over the multiarch run', () => {
       '| x86_64-tinyconfig-gcc | x86_64 | newest | 141,514 | 802 | 1,437,147 | blocks:64:sleb | 537,111 | 3.640 | 2.68x | 8.21% | 44.97% bzImage | 25.56% |',
     );
     expect(s.rows).toHaveLength(21 * 3);
+  });
+
+  it("sums the Debian kernels' modules in the layout vmlinux is quoted in, and gives what the generator emits", () => {
+    const section = out.slice(
+      out.indexOf('## Modules (newest rules)'),
+      out.indexOf('\n## ', out.indexOf('## Modules (newest rules)') + 1),
+    );
+    const rows = section
+      .split('\n')
+      .filter((l) => l.startsWith('| ') && !l.startsWith('| kernel') && !l.startsWith('| --'));
+    const withModules = multiarch.kernels.filter((k) => k.modules);
+    expect(rows.map((r) => r.split(' | ')[0].slice(2))).toEqual(withModules.map((k) => k.id));
+    const q = quotedModulesOf(withModules[1]);
+    expect(rows[1]).toContain(
+      ` | ${commas(q.upstreamBytes)} / ${commas(q.fullBytes)} | ${pct2(q.percentOfVmlinux)} | ${pct2(q.growthAlloc)} | ${pct2(q.growthText)} |`,
+    );
+    // literal, read from run.json: arm64's modules against vmlinux's blocks:64:sleb (5,559,840 bytes)
+    expect(rows[1]).toContain(' | 14,018,219 / 31,610,162 | 568.54% | ');
+    expect(section).toContain(
+      "Modules in module-v6:64:sleb against vmlinux's blocks:64:sleb table: the generator emits flat arrays (module-newest) and its compression patch is not public",
+    );
+    expect(section).toContain(
+      `arm64-debian-6.1 ${commas(q.emitted!.fullBytes)} bytes, ${pct2(q.emitted!.percentOfVmlinux)}.`,
+    );
   });
 
   it("lists a kernel's bytes by bucket and its agreement with the tools", () => {

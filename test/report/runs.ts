@@ -84,6 +84,47 @@ export function comparedOf(k: KernelResult, rules: string): Table {
 }
 
 /**
+ * A kernel's module figures as the reports must quote them, worked out here
+ * from run.json: under the newest rules (flat module-newest emitted, its
+ * compression unpublished) the modules are quoted in module-v6:64:sleb
+ * against vmlinux's blocks:64:sleb table, as vmlinux itself is quoted; other
+ * rules in their own main layout against the vmlinux table stored beside.
+ */
+export function quotedModulesOf(k: KernelResult) {
+  const m = k.modules;
+  if (!m) throw new Error(`no modules for ${k.id}`);
+  const s = m.summary;
+  if (m.rules !== 'newest')
+    return {
+      format: m.mainFormat,
+      upstreamBytes: s.totals.upstream.bytes[m.mainFormat],
+      fullBytes: s.totals.full.bytes[m.mainFormat],
+      percentOfVmlinux: m.vmlinux?.modulesPercent,
+      growthAlloc: s.growth.alloc,
+      growthText: s.growth.text,
+    };
+  const f = 'module-v6:64:sleb';
+  const vmlinux = k.measure.tables.find(
+    (t) => t.rules === 'newest' && t.format === 'blocks:64:sleb',
+  );
+  if (!vmlinux) throw new Error(`no newest blocks:64:sleb table for ${k.id}`);
+  const full = s.totals.full.bytes[f];
+  return {
+    format: f,
+    upstreamBytes: s.totals.upstream.bytes[f],
+    fullBytes: full,
+    percentOfVmlinux: (full / vmlinux.total) * 100,
+    growthAlloc: (full / s.sizes.alloc) * 100,
+    growthText: (full / s.sizes.text) * 100,
+    emitted: {
+      format: m.mainFormat,
+      fullBytes: s.totals.full.bytes[m.mainFormat],
+      percentOfVmlinux: m.vmlinux?.modulesPercent,
+    },
+  };
+}
+
+/**
  * A kernel's Pareto frontier, worked out here from run.json: the formats whose
  * table under the run's first rule set no other beats on both size (bytes per
  * entry) and cold-cache p99 on uniform addresses, smallest first.

@@ -10,6 +10,7 @@ import {
   imageFileOf,
   kernelOf,
   noteCheckedInDifference,
+  quotedModulesOf,
   RUNS,
   rulesOf,
   tableOf,
@@ -284,9 +285,9 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
 
   it("sums the Debian kernel's modules after its own sections", () => {
     const k = kernelOf(multiarch, 'amd64-debian-6.1');
-    const m = k.modules!;
-    const s = m.summary;
-    const f = m.mainFormat;
+    const s = k.modules!.summary;
+    const q = quotedModulesOf(k);
+    const e = q.emitted!;
     // the paragraph after a kernel's last section: its agreement first, then its modules
     const afterAgreement = (out: string, run: RunResult) => {
       const next = section(out, run, 'amd64-debian-6.1', 'symbolizer').next;
@@ -297,14 +298,19 @@ describe('text (mail) reporter over the multiarch run, --detail', () => {
     const { next, after } = afterAgreement(mail, multiarch);
     expect(next).toBe(printedAgreement([k], ''));
     expect(after).toBe(
-      `Modules (${commas(s.modules)} .ko files, ${f}, fully relocated): ${commas(s.totals.full.entries)} entries, ` +
-        `${commas(s.totals.full.bytes[f])} bytes in all, ${m.vmlinux!.modulesPercent.toFixed(1)}% of vmlinux's table; ` +
-        `+${s.growth.alloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ` +
-        `${commas(s.totals.upstream.entries)} entries, ${commas(s.totals.upstream.bytes[f])} bytes.`,
+      `Modules (${commas(s.modules)} .ko files, ${q.format}, fully relocated): ${commas(s.totals.full.entries)} entries, ` +
+        `${commas(q.fullBytes)} bytes in all, ${q.percentOfVmlinux!.toFixed(1)}% of vmlinux's table; ` +
+        `+${q.growthAlloc.toFixed(2)}% of the modules' loaded size. Relocated as upstream does: ` +
+        `${commas(s.totals.upstream.entries)} entries, ${commas(q.upstreamBytes)} bytes. ` +
+        `As the generator emits them (${e.format}, flat; ${q.format} stands for its unpublished compression): ` +
+        `${commas(e.fullBytes)} bytes fully relocated, ${e.percentOfVmlinux!.toFixed(1)}% of vmlinux's flat table.`,
     );
-    // literal, read from run.json: the newest revision's own module layout
+    // literal, read from run.json: the stand-in layout, then the newest revision's own
     expect(after).toContain(
-      'Modules (4,023 .ko files, module-newest, fully relocated): 6,551,187 entries, 71,441,206 bytes in all, 589.4% of',
+      'Modules (4,023 .ko files, module-v6:64:sleb, fully relocated): 6,551,187 entries, 28,978,845 bytes in all, 632.8% of',
+    );
+    expect(after).toContain(
+      '(module-newest, flat; module-v6:64:sleb stands for its unpublished compression): 71,441,206 bytes fully relocated, 589.4% of',
     );
     // the older multiarch run, v1-v4 first: v1-v4's module layout
     const old = afterAgreement(text.render(multiarchV1V4, { detail: true }), multiarchV1V4);
