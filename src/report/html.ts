@@ -30,6 +30,7 @@ import {
   paretoPoints,
   revisionNotes,
   summaryRows,
+  toolName,
 } from './model.js';
 
 const require = createRequire(import.meta.url);
@@ -417,7 +418,7 @@ ${mods
 <h1>lineinfo-bench: ${esc(run.config.name)}</h1>
 <p>${esc(run.config.description ?? '')}</p>
 <p class="note">Rules: ${esc(revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; '))}.</p>
-<p class="note">Run ${esc(run.runId)}, lineinfo-bench ${esc(run.tool.version)}, ${run.machine.cpus} CPUs (${esc(run.machine.cpuModel)}).
+<p class="note">Run ${esc(run.runId)}, ${esc(toolName(run))}, ${run.machine.cpus} CPUs (${esc(run.machine.cpuModel)}).
 Every table was verified (round trip; lookups against the flat search). B/entry = (index + data) / entries.</p>
 <form id="filters" class="filters">
 ${select('arch')}

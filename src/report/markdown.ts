@@ -17,6 +17,7 @@ import {
   summaryCells,
   summaryHead,
   summaryRows,
+  toolName,
   upstreamTable,
   wrongCell,
 } from './model.js';
@@ -122,6 +123,8 @@ export function renderMarkdown(run: RunResult): string {
     run.config.description ?? run.config.name,
     '',
     `Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
+    '',
+    `Measured with ${toolName(run)}.`,
     '',
   ];
   out.push(

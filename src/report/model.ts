@@ -156,6 +156,23 @@ export function sweepSeries(run: RunResult): { label: string; points: [number, n
   return out;
 }
 
+/**
+ * The code behind a run's figures: "lineinfo-bench 0.1.0 at <commit>", with
+ * uncommitted changes and resumed runs' other commits named. Runs saved
+ * before commits were recorded give the version alone.
+ */
+export function toolName(run: Pick<RunResult, 'tool'>): string {
+  const at = (c: { commit?: string; dirty?: boolean }) =>
+    c.commit ? ` at ${c.commit.slice(0, 12)}${c.dirty ? ' with uncommitted changes' : ''}` : '';
+  const resumed = (run.tool.resumedAt ?? []).map(
+    (r) => `${r.kernels.join(', ')}${at(r) || ' at unknown code'}`,
+  );
+  return (
+    `lineinfo-bench ${run.tool.version}${at(run.tool)}` +
+    (resumed.length ? ` (resumed: ${resumed.join('; ')})` : '')
+  );
+}
+
 export const n = (v: number | undefined) => (v === undefined ? '-' : v.toLocaleString('en-US'));
 export const pct = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(2)}%`);
 export const mib = (v: number | undefined) =>

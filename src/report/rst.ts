@@ -7,6 +7,7 @@ import {
   moduleRows,
   pct,
   revisionNotes,
+  toolName,
   upstreamTable,
 } from './model.js';
 
@@ -61,7 +62,7 @@ export function renderRst(run: RunResult): string {
     '===============',
     '',
     ...wrapRst(
-      `Revision ${revision.id} of the series (${revision.covers}): the tables grow the kernel as below (${format} format${format === main ? ", the revision's own" : `; ${revision.note}`}; ${rules} rules; lineinfo-bench ${run.tool.version}, run ${run.runId}).`,
+      `Revision ${revision.id} of the series (${revision.covers}): the tables grow the kernel as below (${format} format${format === main ? ", the revision's own" : `; ${revision.note}`}; ${rules} rules; ${toolName(run)}, run ${run.runId}).`,
     ),
     // rules of ours are measured in a revision's layouts: say so
     ...(revision.rules === rules

@@ -10,6 +10,7 @@ import {
   pooledAgreement,
   revisionNotes,
   smallestOfOurs,
+  toolName,
   upstreamTable,
 } from './model.js';
 
@@ -182,7 +183,7 @@ function agreementSentence(kernels: RunResult['kernels']): string | undefined {
 /** The closing paragraph: the tool, the run, the machine and the revision behind each rule set. */
 function measuredWith(run: RunResult): string[] {
   return wrap(
-    `Measured with lineinfo-bench ${run.tool.version}, run ${run.runId} (${run.machine.cpus} CPUs, ${run.machine.cpuModel}). Every table was verified: round trip, and lookups against the flat search. Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
+    `Measured with ${toolName(run)}, run ${run.runId} (${run.machine.cpus} CPUs, ${run.machine.cpuModel}). Every table was verified: round trip, and lookups against the flat search. Rules: ${revisionNotes(run.config.rules, run.kernels[0]?.measure.revisions).join('; ')}.`,
   );
 }
 
@@ -297,7 +298,7 @@ function compactTable(run: RunResult): string[] {
     out.push(...wrap(`Not measured: ${f.id} (${f.error.split('\n')[0]})`));
   const notes = [
     'B/e = (index + data) / entries. Growth of the loaded size (all SHF_ALLOC sections of vmlinux) and of the image file named, the table compressed as that image is.',
-    `Rules: ${revisionNotes([rules], run.kernels[0]?.measure.revisions)[0]}; every table verified. lineinfo-bench ${run.tool.version}, run ${run.runId}.`,
+    `Rules: ${revisionNotes([rules], run.kernels[0]?.measure.revisions)[0]}; every table verified. ${toolName(run)}, run ${run.runId}.`,
   ];
   if (upName === 'upstream' || oursName === 'smallest of ours')
     notes.push(

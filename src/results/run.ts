@@ -17,7 +17,7 @@ import {
 } from '../measure/modules.js';
 import { bar } from '../util/process.js';
 import type { RunPosition } from '../util/run-progress.js';
-import { VERSION } from '../util/version.js';
+import { type ToolCommit, toolCommit, VERSION } from '../util/version.js';
 import { mainRules, type RunConfig } from './config.js';
 import { type KernelResult, RESULTS_SCHEMA_VERSION, type RunResult } from './schema.js';
 import { newRunId } from './store.js';
@@ -63,10 +63,17 @@ export interface RunOptions {
   onKernelDone?: (run: RunResult) => void;
   /** An unfinished run of the same config (findUnfinishedRun): its measured kernels are kept, not measured again. */
   resume?: RunResult;
+  /** The code's commit to record (default: the checkout's, toolCommit); null records none. */
+  commit?: ToolCommit | null;
 }
 
 /** A new run record, before any kernel is measured. */
-function newRun(config: RunConfig, options: RunOptions, started: Date): RunResult {
+function newRun(
+  config: RunConfig,
+  options: RunOptions,
+  started: Date,
+  commit: ToolCommit | undefined,
+): RunResult {
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     // jobs of one matrix run side by side: a subset names its kernel, so ids do not collide
@@ -81,7 +88,7 @@ function newRun(config: RunConfig, options: RunOptions, started: Date): RunResul
     only: options.only,
     startedAt: started.toISOString(),
     finishedAt: '',
-    tool: { name: 'lineinfo-bench', version: VERSION, node: process.version },
+    tool: { name: 'lineinfo-bench', version: VERSION, node: process.version, ...commit },
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? '?',
@@ -158,6 +165,20 @@ async function measureRunKernel(
 }
 
 /**
+ * A kernel measured by a resumed run at other code than the run started at:
+ * named under tool.resumedAt, so every figure's code is known.
+ */
+function noteResumedAt(run: RunResult, commit: ToolCommit | undefined, kernel: string): void {
+  const same = (c: { commit?: string; dirty?: boolean }) =>
+    c.commit === commit?.commit && (c.dirty ?? false) === (commit?.dirty ?? false);
+  if (same(run.tool)) return;
+  const at = commit ?? { commit: 'unknown', dirty: false };
+  const entry = run.tool.resumedAt?.find((r) => r.commit === at.commit && r.dirty === at.dirty);
+  if (entry) entry.kernels.push(kernel);
+  else run.tool.resumedAt = [...(run.tool.resumedAt ?? []), { ...at, kernels: [kernel] }];
+}
+
+/**
  * Runs a config end to end: each kernel is obtained and measured; a kernel
  * that fails is recorded with its cause and the run goes on. Resuming an
  * unfinished run keeps the kernels it measured and tries the rest again.
@@ -165,9 +186,15 @@ async function measureRunKernel(
 export async function executeRun(config: RunConfig, options: RunOptions): Promise<RunResult> {
   const now = options.now ?? (() => new Date());
   const formats = config.formats.map(parseFormat);
+  const commit = options.commit === null ? undefined : (options.commit ?? toolCommit());
   const run: RunResult = options.resume
-    ? { ...options.resume, kernels: [...options.resume.kernels], failures: [] }
-    : newRun(config, options, now());
+    ? {
+        ...options.resume,
+        tool: { ...options.resume.tool },
+        kernels: [...options.resume.kernels],
+        failures: [],
+      }
+    : newRun(config, options, now(), commit);
   const say = options.onProgress ?? (() => {});
   const specs = options.only
     ? config.kernels.filter((k) => options.only!.includes(k.id))
@@ -183,6 +210,7 @@ export async function executeRun(config: RunConfig, options: RunOptions): Promis
       say(`${tag}: ${t}`, { done, total: specs.length, kernel: spec.id, step: t });
     try {
       run.kernels.push(await measureRunKernel(spec, config, formats, options.cache, step));
+      if (options.resume) noteResumedAt(run, commit, spec.id);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       run.failures.push({ id: spec.id, error: e.line() });

@@ -40,7 +40,17 @@ export interface RunResult {
   startedAt: string;
   /** Empty while the run is still going (or was interrupted): what is here was measured. */
   finishedAt: string;
-  tool: { name: 'lineinfo-bench'; version: string; node: string };
+  tool: {
+    name: 'lineinfo-bench';
+    version: string;
+    node: string;
+    /** The checkout's commit the run started at (absent in runs before it was recorded, or outside a git checkout). */
+    commit?: string;
+    /** Code under src/, bin/ or package.json had changes not committed. */
+    dirty?: boolean;
+    /** Commits (or uncommitted code) that resumed the run after a kill, when not the one it started at: its later kernels were measured there. */
+    resumedAt?: { commit: string; dirty: boolean; kernels: string[] }[];
+  };
   machine: { cpus: number; cpuModel: string; memoryBytes: number; loadAverage: number[] };
   kernels: KernelResult[];
   failures: KernelFailure[];

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,56 @@ describe('a run saves as it goes', () => {
     ]);
     expect(run.finishedAt).not.toBe('');
     expect(existsSync(join(dir, run.runId, 'tables.csv'))).toBe(true);
+  });
+});
+
+describe('a run names the code it was measured with', () => {
+  const config = validateRunConfig(
+    {
+      name: 'commit',
+      kernels: [
+        { id: 'a', local: buildFixture('gcc-dwarf5'), base: '0' },
+        { id: 'b', local: buildFixture('i686-dwarf5'), base: 'main' },
+      ],
+      formats: ['flat'],
+      measure: { verifySamples: 100 },
+    },
+    'commit.json',
+  );
+  const started = { commit: 'a'.repeat(40), dirty: false };
+  const later = { commit: 'b'.repeat(40), dirty: true };
+
+  it('records the commit it started at, and a resumed kernel measured at another under resumedAt', async () => {
+    const first = await executeRun(config, { cache: dir, commit: started, only: ['a'] });
+    expect(first.tool).toMatchObject(started);
+    expect(first.tool.resumedAt).toBeUndefined();
+    // b measured later by other code: named apart, a's record unchanged
+    const resumed = await executeRun(config, {
+      cache: dir,
+      commit: later,
+      resume: { ...first, only: undefined, finishedAt: '' },
+    });
+    expect(resumed.kernels.map((k) => k.id)).toEqual(['a', 'b']);
+    expect(resumed.tool).toMatchObject(started);
+    expect(resumed.tool.resumedAt).toEqual([{ ...later, kernels: ['b'] }]);
+    expect(first.tool.resumedAt).toBeUndefined();
+    // resumed at the same code: nothing to say
+    const same = await executeRun(config, {
+      cache: dir,
+      commit: started,
+      resume: { ...first, only: undefined, finishedAt: '' },
+    });
+    expect(same.tool.resumedAt).toBeUndefined();
+  });
+
+  it("records the checkout's own commit by default", async () => {
+    const run = await executeRun(config, { cache: dir, only: ['a'] });
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      encoding: 'utf8',
+    }).trim();
+    expect(run.tool.commit).toBe(head);
+    expect(typeof run.tool.dirty).toBe('boolean');
   });
 });
 
