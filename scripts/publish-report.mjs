@@ -62,7 +62,9 @@ console.log(
 
 if (readme >= 0) {
   const { growthByArch, modulesTable } = await import(join(root, 'dist/report/markdown.js'));
-  const { moduleRows } = await import(join(root, 'dist/report/model.js'));
+  const { moduleLayoutNote, moduleRows, toolName } = await import(
+    join(root, 'dist/report/model.js')
+  );
   const name = run.config.name;
   const begin = `<!-- numbers:${name} begin -->`;
   const end = `<!-- numbers:${name} end -->`;
@@ -77,16 +79,18 @@ if (readme >= 0) {
   const failed = run.failures.map((f) => `${f.id} (${f.error.split('\n')[0]})`);
   const parts = [
     begin,
-    `Run \`${run.runId}\` (${run.kernels.length} kernels${failed.length ? `; failed: ${failed.join('; ')}` : ''}), ${run.config.rules[0]} rules.`,
+    `Run \`${run.runId}\` (${run.kernels.length} kernels${failed.length ? `; failed: ${failed.join('; ')}` : ''}), ${run.config.rules[0]} rules, ${toolName(run)}.`,
     '',
     growthByArch(run),
   ];
   if (moduleRows(run).length) {
     parts.push(
       '',
-      "Modules carry their own tables (one `.mod_lineinfo` section each); their sum, against vmlinux's table and the modules' own sizes:",
+      "Modules carry their own line-info sections (`.mod_lineinfo`, and under v5 on `.init.mod_lineinfo`); their sum, against vmlinux's table and the modules' own sizes:",
       '',
       modulesTable(run),
+      '',
+      moduleLayoutNote(moduleRows(run)),
     );
   }
   parts.push(end);
