@@ -17,6 +17,7 @@ import { type Accounting, account } from './accounting.js';
 import {
   type AgreementPlan,
   compareWithTools,
+  etextOffsetOf,
   FloorRows,
   planAgreement,
   type RuleAgreement,
@@ -271,6 +272,7 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
               plan,
               o.rules.map((rules) => ({ rules, table: kt.extract(rules).table })),
               floorRows,
+              etextOffsetOf(elf, plan.base),
             ),
             (rules) => kt.extract(rules).table,
           ),
@@ -311,8 +313,8 @@ function withPrinted(
   results: RuleAgreement[],
   tableOf: (rules: string) => EntryTable,
 ): RuleAgreement[] {
-  const etext = elf.symbolValue('_etext');
-  if (etext === undefined) return results;
+  const etextOffset = etextOffsetOf(elf, plan.base);
+  if (etextOffset === undefined) return results;
   let sample: Sample | undefined;
   return results.map((r) => {
     const rev = revisionOfRules(r.rules);
@@ -322,7 +324,7 @@ function withPrinted(
       REVISION_LOOKUP[rev.id],
       tableOf(r.rules),
       sample,
-      Number(etext - plan.base),
+      etextOffset,
     );
     return { ...r, printed: { revision: rev.id, ...agreement } };
   });
