@@ -17,7 +17,7 @@ export const RESULTS = join(ROOT, 'results', 'runs');
  * rendered reports live under (report/<name>/), and an older run of each.
  */
 export const RUNS = {
-  default: '2026-12-02T01-51-17Z-default',
+  default: '2026-12-02T03-41-44Z-default',
   multiarch: '2026-12-02T01-58-30Z-multiarch',
   // an older saved run the renderers must still read: v1-v4 first, arm64 without a boot image, no configFile, bases without labels
   defaultV1V4: '2026-11-25T13-43-59Z-default',
