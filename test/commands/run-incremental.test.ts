@@ -13,20 +13,25 @@ import { buildFixture, scratchDir } from '../helpers/fixtures.js';
 const dir = scratchDir('incremental');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A config of two small compiled kernels, a (x86_64) and b (i686), flat tables only. */
+function twoKernels(name: string) {
+  return validateRunConfig(
+    {
+      name,
+      kernels: [
+        { id: 'a', local: buildFixture('gcc-dwarf5'), base: '0' },
+        { id: 'b', local: buildFixture('i686-dwarf5'), base: 'main' },
+      ],
+      formats: ['flat'],
+      measure: { verifySamples: 100 },
+    },
+    `${name}.json`,
+  );
+}
+
 describe('a run saves as it goes', () => {
   it('writes run.json after each kernel, unfinished until the end', async () => {
-    const config = validateRunConfig(
-      {
-        name: 'inc',
-        kernels: [
-          { id: 'a', local: buildFixture('gcc-dwarf5'), base: '0' },
-          { id: 'b', local: buildFixture('i686-dwarf5'), base: 'main' },
-        ],
-        formats: ['flat'],
-        measure: { verifySamples: 100 },
-      },
-      'inc.json',
-    );
+    const config = twoKernels('inc');
     const seen: { kernels: number; finished: string }[] = [];
     const run = await executeRun(config, {
       cache: dir,
@@ -46,18 +51,7 @@ describe('a run saves as it goes', () => {
 });
 
 describe('a run names the code it was measured with', () => {
-  const config = validateRunConfig(
-    {
-      name: 'commit',
-      kernels: [
-        { id: 'a', local: buildFixture('gcc-dwarf5'), base: '0' },
-        { id: 'b', local: buildFixture('i686-dwarf5'), base: 'main' },
-      ],
-      formats: ['flat'],
-      measure: { verifySamples: 100 },
-    },
-    'commit.json',
-  );
+  const config = twoKernels('commit');
   const started = { commit: 'a'.repeat(40), dirty: false };
   const later = { commit: 'b'.repeat(40), dirty: true };
 
