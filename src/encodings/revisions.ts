@@ -24,7 +24,7 @@ export interface Revision {
    * be too, or their sum in percent of vmlinux's table compares flat with
    * blocks. Undefined: quoted in moduleLayout.
    */
-  moduleStandIn?: string;
+  moduleStandIn?: { layout: string; why: string };
   /** What a reader of a report should know about the layouts. */
   note: string;
 }
@@ -66,7 +66,10 @@ export const REVISIONS: Record<RevisionId, Revision> = {
     rules: 'newest',
     vmlinuxLayouts: ['flat', 'blocks:64:sleb'],
     moduleLayout: 'module-newest',
-    moduleStandIn: 'module-v6:64:sleb',
+    moduleStandIn: {
+      layout: 'module-v6:64:sleb',
+      why: 'the generator emits flat arrays (module-newest) and its compression patch is not public, so the v6/v7 per-section blocks stand for it, as blocks of 64 do for vmlinux',
+    },
     note: 'flat arrays as its generator emits them; its compression patch is not public, so the v6/v7 blocks of 64 stand for it',
   },
 };

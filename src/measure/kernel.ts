@@ -260,6 +260,7 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
       );
     }
   }
+  const etextOffset = plan ? etextOffsetOf(elf, plan.base) : undefined;
   const agreement: MeasureResult['agreement'] =
     plan && floorRows
       ? {
@@ -272,9 +273,10 @@ export function measureKernel(kernel: Kernel, kt: KernelTables, o: MeasureOption
               plan,
               o.rules.map((rules) => ({ rules, table: kt.extract(rules).table })),
               floorRows,
-              etextOffsetOf(elf, plan.base),
+              etextOffset,
             ),
             (rules) => kt.extract(rules).table,
+            etextOffset,
           ),
         }
       : undefined;
@@ -312,8 +314,9 @@ function withPrinted(
   plan: AgreementPlan,
   results: RuleAgreement[],
   tableOf: (rules: string) => EntryTable,
+  /** `_etext` less the base (etextOffsetOf). */
+  etextOffset: number | undefined,
 ): RuleAgreement[] {
-  const etextOffset = etextOffsetOf(elf, plan.base);
   if (etextOffset === undefined) return results;
   let sample: Sample | undefined;
   return results.map((r) => {

@@ -336,7 +336,7 @@ export interface ModuleRow {
   /** Modules whose tables differ between the two relocations. */
   differ: number;
   /** Where a stand-in is quoted: the layout the generator emits, its full sum and that in percent of vmlinux's table in its own emitted layout. */
-  emitted?: { format: string; fullBytes: number; percentOfVmlinux?: number };
+  emitted?: { format: string; why: string; fullBytes: number; percentOfVmlinux?: number };
 }
 
 /**
@@ -351,7 +351,8 @@ export function moduleRows(run: RunResult): ModuleRow[] {
     const r = k.modules;
     if (!r) return [];
     const s = r.summary;
-    const standIn = revisionOfRules(r.rules).moduleStandIn;
+    const standInOf = revisionOfRules(r.rules).moduleStandIn;
+    const standIn = standInOf?.layout;
     const vmlinuxStandIn = upstreamTable(k.measure.tables, r.rules).table;
     const quoteStandIn =
       standIn !== undefined &&
@@ -393,6 +394,7 @@ export function moduleRows(run: RunResult): ModuleRow[] {
         growthText: percentOf(full, s.sizes.text),
         emitted: {
           format: r.mainFormat,
+          why: standInOf!.why,
           fullBytes: row.fullBytes,
           percentOfVmlinux: r.vmlinux?.modulesPercent,
         },
@@ -415,7 +417,7 @@ export function moduleLayoutNote(rows: readonly ModuleRow[]): string {
   if (!withEmitted.length) return `Modules in ${r.format}${against}.`;
   const emitted = withEmitted[0].emitted!;
   return (
-    `Modules in ${r.format}${against}: the generator emits flat arrays (${emitted.format}) and its compression patch is not public, so the v6/v7 per-section blocks stand for it, as blocks of 64 do for vmlinux. ` +
+    `Modules in ${r.format}${against}: ${emitted.why}. ` +
     `As emitted (${emitted.format}, fully relocated, against vmlinux's flat table): ` +
     withEmitted
       .map(
